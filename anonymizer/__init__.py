@@ -4,6 +4,13 @@ The engine behind the dashboard, usable from Python and from `python -m anonymiz
 No Streamlit here: pages call this package, tests and scripts use it directly.
 """
 
+from .anonymize import (
+    AccuracyGuidedAnonymizer,
+    MondrianAnonymizer,
+    anonymizer_for,
+    drop_quasi_identifiers,
+)
+from .classes import AnonymizationResult
 from .data import (
     ADULT_QIS,
     ADULT_TARGET,
@@ -14,6 +21,11 @@ from .data import (
     read_table,
     validate_roles,
 )
+from .metrics import PrivacyMetrics, equivalence_classes, privacy_metrics
 
-__all__ = ["ADULT_QIS", "ADULT_TARGET", "DataError", "Roles", "column_kinds", "load_adult", "read_table",
-           "validate_roles"]
+__all__ = [
+    "ADULT_QIS", "ADULT_TARGET", "AccuracyGuidedAnonymizer", "AnonymizationResult", "DataError",
+    "MondrianAnonymizer", "PrivacyMetrics", "Roles", "anonymizer_for", "column_kinds",
+    "drop_quasi_identifiers", "equivalence_classes", "load_adult", "privacy_metrics", "read_table",
+    "validate_roles",
+]

@@ -1,0 +1,257 @@
+"""Equivalence classes: from a grouping of rows to representatives, classes and the result object.
+
+Both anonymizers (accuracy-guided and Mondrian) only decide *which rows go together*; everything
+after that is shared here, so the comparison between them isolates the partitioning.
+All of it is vectorized over rows: groups are integer arrays, never Python loops over records.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .data import CATEGORICAL, NUMERIC, column_kind
+
+# The class table names the generalization of a QI `q` as "q:min"/"q:max" (numeric) or
+# "q:values" (categorical); the representative keeps the QI's own name.
+MIN, MAX, VALUES = ":min", ":max", ":values"
+
+
+@dataclass(frozen=True)
+class OrderedCodes:
+    """A column as integer codes in the column's order, missing values last (code == len(values))."""
+
+    kind: str
+    codes: np.ndarray  # int64, 0..len(values); len(values) means missing
+    values: np.ndarray  # the distinct non-missing values, sorted
+
+    @property
+    def missing_code(self) -> int:
+        return len(self.values)
+
+    @property
+    def n_codes(self) -> int:
+        return len(self.values) + 1
+
+
+def ordered_codes(series: pd.Series) -> OrderedCodes:
+    """Encode a column once so that grouping, modes and orders are integer work."""
+    kind = column_kind(series)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy().astype(np.int64)
+        values = np.asarray(series.cat.categories, dtype=object)
+    else:
+        try:
+            codes, uniques = pd.factorize(series, sort=True, use_na_sentinel=True)
+        except TypeError:  # mixed types that do not sort: keep first-seen order
+            codes, uniques = pd.factorize(series, sort=False, use_na_sentinel=True)
+        values = np.asarray(uniques, dtype=float if kind == NUMERIC else object)
+        codes = codes.astype(np.int64)
+    codes = np.where(codes < 0, len(values), codes)
+    return OrderedCodes(kind, codes, values)
+
+
+def numeric_representatives(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group, the actual value closest to the group's median, ties to the smaller one.
+
+    That value is always the lower median of the non-missing values: for an odd count it is the
+    median itself, for an even count the two middle values are equally close and the smaller wins.
+    A group with no value gets NaN.
+    """
+    valid = ~np.isnan(values)
+    g, v = groups[valid], values[valid]
+    order = np.lexsort((v, g))
+    v_sorted = v[order]
+    counts = np.bincount(g, minlength=n_groups)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    rep = np.full(n_groups, np.nan)
+    has = counts > 0
+    rep[has] = v_sorted[starts[has] + (counts[has] - 1) // 2]
+    return rep
+
+
+def categorical_representatives(codes: np.ndarray, n_codes: int, groups: np.ndarray,
+                                n_groups: int) -> np.ndarray:
+    """Per group, the most frequent code; ties go to the smaller code (missing is the last code)."""
+    if n_groups * n_codes <= 20_000_000:
+        counts = np.bincount(groups * n_codes + codes, minlength=n_groups * n_codes)
+        return counts.reshape(n_groups, n_codes).argmax(axis=1)
+    keys, counts = np.unique(groups.astype(np.int64) * n_codes + codes, return_counts=True)
+    kg, kc = keys // n_codes, keys % n_codes
+    order = np.lexsort((kc, -counts, kg))
+    kg, kc = kg[order], kc[order]
+    first = np.concatenate(([True], kg[1:] != kg[:-1]))
+    rep = np.empty(n_groups, dtype=np.int64)
+    rep[kg[first]] = kc[first]
+    return rep
+
+
+def _rep_as_codes(rep: np.ndarray, enc: OrderedCodes) -> np.ndarray:
+    """Representatives as integer codes so tuples of them can be compared row-wise."""
+    if enc.kind == CATEGORICAL:
+        return rep
+    _, inverse = np.unique(rep, return_inverse=True, equal_nan=True)
+    return inverse.ravel()
+
+
+def column_from_codes(codes: np.ndarray, enc: OrderedCodes, like: pd.Series) -> pd.Series:
+    """Rebuild a categorical column from codes with the dtype and index of `like`."""
+    codes = np.where(codes == enc.missing_code, -1, codes)
+    if isinstance(like.dtype, pd.CategoricalDtype):
+        out = pd.Categorical.from_codes(codes, dtype=like.dtype)
+    else:  # a take on the distinct values keeps str/object/bool dtypes and is fast
+        out = pd.array(enc.values, dtype=like.dtype).take(codes, allow_fill=True)
+    return pd.Series(out, index=like.index, name=like.name)
+
+
+def column_from_values(values: np.ndarray, like: pd.Series) -> pd.Series:
+    """Rebuild a numeric column from floats with the dtype and index of `like`.
+
+    Values are actual values of the column, so the cast is exact; a missing value in an
+    integer column (only possible for a class without values) keeps the float dtype.
+    """
+    out = pd.Series(values, index=like.index, name=like.name)
+    if np.isnan(values).any() and not pd.api.types.is_float_dtype(like.dtype):
+        try:
+            return out.astype(like.dtype)  # nullable integer dtypes hold missing values
+        except (TypeError, ValueError):
+            return out
+    return out.astype(like.dtype)
+
+
+@dataclass
+class Grouping:
+    """What both anonymizers produce: per row a group, per group a representative for every QI."""
+
+    class_of_group: np.ndarray  # group -> class id
+    class_reps: dict[str, np.ndarray]  # QI -> per-class representative (float or code)
+    encodings: dict[str, OrderedCodes]
+    n_classes: int
+
+
+def group_into_classes(X: pd.DataFrame, quasi_identifiers: list[str], groups: np.ndarray,
+                       n_groups: int, encodings: dict[str, OrderedCodes] | None = None) -> Grouping:
+    """Representatives per group, then groups with equal representative tuples merged into classes.
+
+    `encodings` may hold codes already computed for some QIs; the others are computed here.
+    """
+    encodings = {q: (encodings or {}).get(q) or ordered_codes(X[q]) for q in quasi_identifiers}
+    reps: dict[str, np.ndarray] = {}
+    for q in quasi_identifiers:
+        enc = encodings[q]
+        if enc.kind == NUMERIC:
+            vals = X[q].to_numpy(dtype=float, na_value=np.nan)
+            reps[q] = numeric_representatives(vals, groups, n_groups)
+        else:
+            reps[q] = categorical_representatives(enc.codes, enc.n_codes, groups, n_groups)
+    tuples = np.column_stack([_rep_as_codes(reps[q], encodings[q]) for q in quasi_identifiers])
+    first_group, class_of_group = np.unique(tuples, axis=0, return_index=True, return_inverse=True)[1:]
+    class_of_group = class_of_group.ravel()
+    class_reps = {q: reps[q][first_group] for q in quasi_identifiers}
+    return Grouping(class_of_group, class_reps, encodings, len(first_group))
+
+
+def apply_classes(X: pd.DataFrame, quasi_identifiers: list[str], grouping: Grouping,
+                  class_ids: np.ndarray) -> pd.DataFrame:
+    """A copy of X whose QI cells hold their class's representatives; all else untouched."""
+    out = X.copy()
+    for q in quasi_identifiers:
+        rep = grouping.class_reps[q][class_ids]
+        if grouping.encodings[q].kind == NUMERIC:
+            out[q] = column_from_values(rep, X[q])
+        else:
+            out[q] = column_from_codes(rep, grouping.encodings[q], X[q])
+    return out
+
+
+def _value(v):
+    """A plain Python value for tables and JSON (NaN and missing become None)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return None
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def class_table(X: pd.DataFrame, quasi_identifiers: list[str], grouping: Grouping,
+                class_ids: np.ndarray) -> pd.DataFrame:
+    """One row per class: size, representative of every QI and its generalization."""
+    n = grouping.n_classes
+    table = {"size": np.bincount(class_ids, minlength=n)}
+    for q in quasi_identifiers:
+        enc = grouping.encodings[q]
+        rep = grouping.class_reps[q]
+        if enc.kind == NUMERIC:
+            vals = pd.Series(X[q].to_numpy(dtype=float, na_value=np.nan))
+            agg = vals.groupby(class_ids).agg(["min", "max"]).reindex(range(n))
+            table[q] = column_from_values(rep, pd.Series(index=range(n), dtype=X[q].dtype))
+            for suffix, stat in ((MIN, "min"), (MAX, "max")):
+                table[q + suffix] = column_from_values(agg[stat].to_numpy(), table[q])
+        else:
+            labels = np.append(enc.values, None).astype(object)
+            table[q] = labels[rep]
+            keys = np.unique(class_ids.astype(np.int64) * enc.n_codes + enc.codes)
+            kc, kv = keys // enc.n_codes, keys % enc.n_codes
+            bounds = np.searchsorted(kc, np.arange(n + 1))
+            members = labels[kv]
+            table[q + VALUES] = [tuple(members[bounds[c]:bounds[c + 1]]) for c in range(n)]
+    frame = pd.DataFrame(table)
+    frame.index.name = "class_id"
+    return frame
+
+
+@dataclass
+class AnonymizationResult:
+    """One anonymization: the anonymized frame, the class of every row and the class table.
+
+    `data` has the input's columns, dtypes, index and row order; only QI cells differ.
+    `class_ids[i]` is the class of the i-th row; `classes` is indexed by class id.
+    `seconds` is the wall time of the anonymization step alone.
+    """
+
+    data: pd.DataFrame
+    class_ids: np.ndarray
+    classes: pd.DataFrame
+    quasi_identifiers: list[str]
+    k: int
+    method: str
+    seconds: float
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    def class_records(self, class_id: int, original: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The rows of one class, from `original` if given (same index), else anonymized."""
+        frame = self.data if original is None else original
+        return frame[self.class_ids == class_id]
+
+    def metrics(self, original: pd.DataFrame | None = None, sensitive: str | None = None,
+                risk_threshold: float = 0.1):
+        """Privacy metrics computed from the anonymized table itself (see `metrics`)."""
+        from .metrics import privacy_metrics
+
+        return privacy_metrics(self.data, self.quasi_identifiers, k=self.k, original=original,
+                               sensitive=sensitive, risk_threshold=risk_threshold)
+
+    def rules(self) -> list[dict]:
+        """The generalization as JSON-ready rules: per class its size, ranges/sets and representatives."""
+        out = []
+        for cid, row in self.classes.iterrows():
+            rule = {"class_id": int(cid), "size": int(row["size"]), "quasi_identifiers": {}}
+            for q in self.quasi_identifiers:
+                entry = {"representative": _value(row[q])}
+                if q + VALUES in row.index:
+                    entry["values"] = [_value(v) for v in row[q + VALUES]]
+                else:
+                    entry["min"], entry["max"] = _value(row[q + MIN]), _value(row[q + MAX])
+                rule["quasi_identifiers"][q] = entry
+            out.append(rule)
+        return out
+
+    def rules_json(self) -> str:
+        return json.dumps({"method": self.method, "k": self.k,
+                           "quasi_identifiers": self.quasi_identifiers, "classes": self.rules()},
+                          indent=1, default=str)
