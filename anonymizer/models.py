@@ -7,6 +7,8 @@ data and the anonymized data, and unseen text becomes missing instead of a wrong
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from lightgbm import LGBMClassifier
@@ -41,7 +43,8 @@ class CategoryEncoder(BaseEstimator, TransformerMixin):
             raise DataError(f"the model needs column(s) the data does not have: {missing}")
         X = X[list(self.feature_names_in_)].copy()
         for col, cats in self.categories_.items():
-            X[col] = pd.Categorical(X[col].astype(object), categories=cats)
+            codes = cats.get_indexer(X[col])  # -1 for missing and for values unseen in fit
+            X[col] = pd.Categorical.from_codes(codes, categories=cats)
         return X
 
 
@@ -66,3 +69,227 @@ def train_default_model(X: pd.DataFrame, y: pd.Series, random_state: int = DEFAU
     if X.shape[1] == 0:
         raise DataError("no feature columns left besides the target")
     return default_model(random_state).fit(X, y)
+
+
+# ---------------------------------------------------------------------------------------------
+# Models from users: safe formats only, checked against the table, retrainable.
+
+LIGHTGBM_SUFFIXES = (".txt", ".lgb", ".lgbm", ".model")
+SKOPS_SUFFIXES = (".skops",)
+PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".pk")
+PICKLE_WARNING = ("pickle and joblib files run any code they contain when loaded; "
+                  "load one only if you made it yourself or fully trust who did")
+
+# LightGBM parameters carried over when a LightGBM text model is retrained (sklearn-API names).
+_LGBM_PARAMS = {
+    "boosting": "boosting_type", "num_leaves": "num_leaves", "max_depth": "max_depth",
+    "learning_rate": "learning_rate", "min_data_in_leaf": "min_child_samples",
+    "min_sum_hessian_in_leaf": "min_child_weight", "bagging_fraction": "subsample",
+    "bagging_freq": "subsample_freq", "feature_fraction": "colsample_bytree",
+    "lambda_l1": "reg_alpha", "lambda_l2": "reg_lambda", "min_gain_to_split": "min_split_gain",
+    "seed": "random_state", "max_bin": "max_bin", "max_cat_threshold": "max_cat_threshold",
+    "cat_l2": "cat_l2", "cat_smooth": "cat_smooth", "max_cat_to_onehot": "max_cat_to_onehot",
+    "min_data_per_group": "min_data_per_group", "extra_trees": "extra_trees", "path_smooth": "path_smooth",
+}
+
+
+class LightGBMFileModel(BaseEstimator):
+    """A LightGBM model read from LightGBM's own text format, predicting on raw tables.
+
+    The file holds no class labels: class i is the i-th target value in sorted order, which is
+    how LightGBM's scikit-learn API encodes labels. Text columns the model treats as categorical
+    become pandas categories; LightGBM maps them onto the categories stored in the file.
+    """
+
+    def __init__(self, booster=None, classes=None):
+        self.booster = booster
+        self.classes = classes
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return np.asarray(self.classes)
+
+    @property
+    def feature_names_in_(self) -> np.ndarray:
+        return np.asarray(self.booster.feature_name(), dtype=object)
+
+    def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
+        names = list(self.feature_names_in_)
+        X = X[names].copy()
+        for i in self.booster.params.get("categorical_feature", []) or []:
+            col = names[int(i)]
+            X[col] = X[col].astype(object).astype("category")
+        return X
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        p = np.asarray(self.booster.predict(self._frame(X)))
+        return np.column_stack([1 - p, p]) if p.ndim == 1 else p
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def retrain_estimator(self) -> Pipeline:
+        """An unfitted model of the same kind with the same parameters (and number of trees)."""
+        params = self.booster.params
+        kwargs = {new: params[old] for old, new in _LGBM_PARAMS.items() if old in params}
+        kwargs["n_estimators"] = self.booster.current_iteration()
+        return Pipeline([("categories", CategoryEncoder()),
+                         ("lightgbm", LGBMClassifier(verbose=-1, **kwargs))])
+
+
+def model_kind(path: Path, head: bytes) -> str:
+    """'lightgbm', 'skops' or 'pickle', from the content first and the extension second."""
+    suffix = path.suffix.lower()
+    if head.startswith(b"\x80") or suffix in PICKLE_SUFFIXES:
+        return "pickle"
+    if head.startswith(b"PK") or suffix in SKOPS_SUFFIXES:
+        return "skops"
+    if head.startswith(b"tree\n") or head.startswith(b"tree\r\n") or suffix in LIGHTGBM_SUFFIXES:
+        return "lightgbm"
+    raise DataError(f"{path.name}: not a model format this tool reads; use a LightGBM text model "
+                    "(booster.save_model), a skops file (skops.io.dump) or, with the explicit "
+                    "opt-in, a pickle/joblib file")
+
+
+def _trusted_type(name: str) -> bool:
+    """Trust classes defined in scikit-learn's own modules, nothing else (no functions)."""
+    import importlib
+
+    module, _, attr = name.rpartition(".")
+    if not module.startswith("sklearn."):
+        return False
+    try:
+        return isinstance(getattr(importlib.import_module(module), attr), type)
+    except (ImportError, AttributeError):
+        return False
+
+
+def _load_skops(path: Path):
+    import skops.io as sio
+
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:
+        raise DataError(f"{path.name}: not a readable skops file ({exc})") from None
+    refused = [t for t in untrusted if not _trusted_type(t)]
+    if refused:
+        raise DataError(f"{path.name}: refused, it contains types outside the trusted list "
+                        f"(scikit-learn classes): {', '.join(refused)}")
+    try:
+        return sio.load(path, trusted=untrusted)
+    except Exception as exc:
+        raise DataError(f"{path.name}: could not be loaded as skops ({exc})") from None
+
+
+def _load_lightgbm(path: Path):
+    import lightgbm
+
+    try:
+        return lightgbm.Booster(model_file=str(path))
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{path.name}: not a readable LightGBM text model ({first})") from None
+
+
+def load_model(path: str | Path, allow_pickle: bool = False):
+    """Load a model from a safe format: LightGBM text or skops (checked against trusted types).
+
+    Pickle and joblib files are refused unless `allow_pickle` is set, because loading one runs
+    whatever code it contains. A LightGBM model comes back as a raw Booster: pass it through
+    `check_model` with the table to get a classifier with class labels.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such model file")
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    if not head:
+        raise DataError(f"{path.name}: the model file is empty")
+    kind = model_kind(path, head)
+    if kind == "pickle":
+        if not allow_pickle:
+            raise DataError(f"{path.name}: refused to load a pickle/joblib file: {PICKLE_WARNING}. "
+                            "Save the model with skops or LightGBM's save_model, or opt in explicitly")
+        import joblib
+
+        try:
+            return joblib.load(path)
+        except Exception as exc:
+            raise DataError(f"{path.name}: could not be unpickled ({type(exc).__name__}: {exc})") from None
+    return _load_skops(path) if kind == "skops" else _load_lightgbm(path)
+
+
+def _feature_names(model) -> list[str] | None:
+    names = getattr(model, "feature_names_in_", None)
+    if names is None and hasattr(model, "feature_name"):
+        names = model.feature_name()
+    return None if names is None else [str(n) for n in names]
+
+
+def check_model(model, X: pd.DataFrame, y: pd.Series | None = None):
+    """Check a loaded model fits the table; returns a classifier usable on X (predict_proba, classes_).
+
+    Feature names must all be columns of X (the model's own column order is used); a model
+    without names must take exactly X's columns. The target's values must be classes of the model.
+    """
+    import lightgbm
+
+    if isinstance(model, lightgbm.Booster):
+        if y is None:
+            raise DataError("a LightGBM text model needs the target column to name its classes")
+        labels = np.sort(pd.Series(y).dropna().unique())
+        n_model = max(2, model.num_model_per_iteration())
+        if len(labels) != n_model:
+            raise DataError(f"the model predicts {n_model} classes but the target has {len(labels)} "
+                            f"values ({', '.join(map(str, labels[:10]))}); choose the target it was trained on")
+        model = LightGBMFileModel(model, labels)
+    if not (hasattr(model, "predict_proba") and hasattr(model, "classes_")):
+        raise DataError(f"the model ({type(model).__name__}) is not a fitted classifier with "
+                        "predict_proba; a classifier trained on this table is needed")
+    names = _feature_names(model)
+    if names is not None:
+        missing = [n for n in names if n not in X.columns]
+        if missing:
+            raise DataError(f"the model needs column(s) the table does not have: {missing[:10]}")
+    else:
+        n_expected = getattr(model, "n_features_in_", X.shape[1])
+        if n_expected != X.shape[1]:
+            raise DataError(f"the model takes {n_expected} features but the table has {X.shape[1]} "
+                            "besides the target")
+    if y is not None:
+        unknown = sorted(set(pd.Series(y).dropna().astype(str)) - set(map(str, model.classes_)))
+        if unknown:
+            raise DataError(f"the target has value(s) the model never predicts: {unknown[:10]}; "
+                            f"the model's classes are {list(map(str, model.classes_))[:10]}")
+    try:
+        model.predict_proba(X.head(5))
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"the model cannot predict on this table ({type(exc).__name__}: {first})") from None
+    return model
+
+
+def model_features(model, X: pd.DataFrame) -> list[str]:
+    """The columns of X the model uses, in the model's order."""
+    return _feature_names(model) or list(X.columns)
+
+
+def retrain(model, X: pd.DataFrame, y, random_state: int = DEFAULT_SEED):
+    """The same estimator with the same parameters, refit on (X, y).
+
+    Returns (fitted model, recipe) where recipe says how it was rebuilt. Models that cannot be
+    cloned fall back to the default LightGBM, and the recipe says so.
+    """
+    from sklearn.base import clone
+
+    if isinstance(model, LightGBMFileModel):
+        return model.retrain_estimator().fit(X, y), "LightGBM with the file's parameters"
+    try:
+        estimator = clone(model)
+    except Exception:
+        return train_default_model(X, y, random_state), "default LightGBM (the model could not be cloned)"
+    try:
+        return estimator.fit(X, y), f"{type(model).__name__} with the same parameters"
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"retraining {type(model).__name__} on the anonymized data failed: {first}") from None

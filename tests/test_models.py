@@ -1,0 +1,126 @@
+"""Loading users' models safely, checking them against the table, retraining them."""
+
+import os
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io as sio
+from sklearn.compose import make_column_transformer
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LinearRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder
+
+from anonymizer import DataError
+from anonymizer.models import (
+    LightGBMFileModel,
+    check_model,
+    load_model,
+    retrain,
+    train_default_model,
+)
+
+
+@pytest.fixture(scope="module")
+def sample(adult_train):
+    data = adult_train.iloc[:3000]
+    return data.drop(columns="income"), data["income"]
+
+
+class Touch:
+    """Unpickling this creates a file: stands for any code a pickle can run."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+@pytest.mark.parametrize("name", ["model.pkl", "model.joblib", "model.skops", "model.txt", "model.bin"])
+def test_malicious_pickle_is_refused_and_runs_nothing(tmp_path, name):
+    marker = tmp_path / "pwned"
+    path = tmp_path / name
+    path.write_bytes(pickle.dumps(Touch(str(marker))))
+    with pytest.raises(DataError, match="refused to load a pickle/joblib file: .* run any code"):
+        load_model(path)
+    assert not marker.exists()
+
+
+def test_pickle_loads_only_with_the_explicit_opt_in(tmp_path, sample):
+    X, y = sample
+    model = train_default_model(X, y)
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(model))
+    with pytest.raises(DataError):
+        load_model(path)
+    loaded = load_model(path, allow_pickle=True)
+    assert (loaded.predict(X) == model.predict(X)).all()
+
+
+def test_lightgbm_text_model_round_trip_and_retrain(tmp_path, sample):
+    X, y = sample
+    model = train_default_model(X, y, random_state=3)
+    path = tmp_path / "model.txt"
+    model[-1].booster_.save_model(str(path))
+    loaded = check_model(load_model(path), X, y)
+    assert isinstance(loaded, LightGBMFileModel)
+    assert list(loaded.classes_) == ["<=50K", ">50K"]
+    np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X), atol=1e-9)
+    refit, recipe = retrain(loaded, X, y)
+    params = refit[-1].get_params()
+    assert params["num_leaves"] == 31 and params["n_estimators"] == 100 and params["random_state"] == 3
+    assert "LightGBM" in recipe and (refit.predict(X) == y).mean() > 0.8
+
+
+def test_skops_sklearn_pipeline_loads(tmp_path, sample):
+    X, y = sample
+    cats = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+    pipe = make_pipeline(make_column_transformer((OneHotEncoder(handle_unknown="ignore"), cats),
+                                                 remainder="passthrough"),
+                         RandomForestClassifier(n_estimators=5, random_state=0)).fit(X, y)
+    path = tmp_path / "model.skops"
+    sio.dump(pipe, path)
+    loaded = check_model(load_model(path), X, y)
+    assert (loaded.predict(X) == pipe.predict(X)).all()
+    refit, recipe = retrain(loaded, X, y)
+    assert recipe == "Pipeline with the same parameters" and refit is not loaded
+
+
+def test_skops_with_an_untrusted_function_is_refused_and_names_it(tmp_path):
+    pipe = make_pipeline(FunctionTransformer(os.system), LinearRegression())
+    path = tmp_path / "model.skops"
+    sio.dump(pipe, path)
+    with pytest.raises(DataError, match=r"refused, it contains types outside the trusted list .*system"):
+        load_model(path)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty"), (b"\x00\x01garbage", "not a model format"), (b"tree\nnot really", "not a readable LightGBM"),
+])
+def test_unreadable_model_files(tmp_path, content, message):
+    path = tmp_path / ("m.bin" if b"tree" not in content else "m.txt")
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=message):
+        load_model(path)
+
+
+def test_model_table_mismatches_are_explained(tmp_path, sample):
+    X, y = sample
+    model = train_default_model(X[["age", "sex"]], y)
+    with pytest.raises(DataError, match=r"needs column\(s\) the table does not have: \['sex'\]"):
+        check_model(model, X.drop(columns="sex"), y)
+    with pytest.raises(DataError, match="never predicts: \\['maybe'\\]"):
+        check_model(model, X, y.where(y != ">50K", "maybe"))
+    path = tmp_path / "m.txt"
+    model[-1].booster_.save_model(str(path))
+    three = pd.Series(np.resize(["a", "b", "c"], len(X)))
+    with pytest.raises(DataError, match="predicts 2 classes but the target has 3 values"):
+        check_model(load_model(path), X, three)
+    regressor = LinearRegression().fit(X[["age"]], np.arange(len(X)))
+    with pytest.raises(DataError, match="not a fitted classifier"):
+        check_model(regressor, X[["age"]], y)
+    with pytest.raises(DataError, match="no such model file"):
+        load_model(tmp_path / "absent.txt")
