@@ -1,6 +1,7 @@
 """Command line: the engine for scripts, with a contract that other tools rely on.
 
     python -m anonymizer anonymize --data FILE --qi COL,COL --k N --out FILE [options]
+    python -m anonymizer evaluate --data FILE --target COL --qi COL,COL --k 10,50 --out FILE.json [options]
 
 Bad input ends with exit status 2 and one line on stderr starting `error:` that says what is
 wrong; no traceback, no output file left behind, and the input file is never overwritten.
@@ -18,7 +19,7 @@ from pathlib import Path
 from .anonymize import anonymizer_for
 from .data import DataError, check_k, read_table, table_format, validate_roles
 from .metrics import DEFAULT_RISK_THRESHOLD, privacy_metrics
-from .models import DEFAULT_SEED, train_default_model
+from .models import DEFAULT_SEED, check_model, load_model, model_features, train_default_model
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
@@ -66,8 +67,53 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--risk-threshold", type=float, default=DEFAULT_RISK_THRESHOLD,
                    help="report the share of rows whose re-identification risk 1/|class| exceeds "
                         f"this (default {DEFAULT_RISK_THRESHOLD})")
+    _model_options(p)
     p.set_defaults(func=run_anonymize)
+
+    e = sub.add_parser("evaluate", help="what anonymization costs (accuracy) and buys (attacks), over k",
+                       description="Split the data once, train or load the model, then for every method and "
+                                   "k: anonymize the members, retrain, and measure accuracy, membership "
+                                   "inference and attribute inference against the original model.")
+    e.add_argument("--data", required=True, type=Path, help="the table (.csv or .parquet)")
+    e.add_argument("--target", required=True, help="the column the model predicts")
+    e.add_argument("--qi", required=True, type=_columns, help="quasi-identifiers, comma separated")
+    e.add_argument("--k", required=True, type=_ints, help="k values, comma separated, e.g. 10,50,100")
+    e.add_argument("--out", required=True, type=Path, help="the results as one JSON object (.json)")
+    e.add_argument("--method", type=_methods, default=["ag", "mondrian"],
+                   help="methods, comma separated: ag, mondrian (default both)")
+    e.add_argument("--sensitive", help="sensitive attribute for attribute inference")
+    e.add_argument("--test", type=Path, help="held-out table for accuracy (required with --model)")
+    e.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of every random choice (default 0)")
+    e.add_argument("--references", type=int, default=8, help="reference models for shadow/LiRA (default 8)")
+    e.add_argument("--repeats", type=int, default=3, help="balanced evaluation draws per figure (default 3)")
+    e.add_argument("--roc", action="store_true", help="include ROC curve points in the JSON")
+    _model_options(e)
+    e.set_defaults(func=run_evaluate)
     return parser
+
+
+def _model_options(p) -> None:
+    p.add_argument("--model", type=Path,
+                   help="a trained model: LightGBM text (.txt) or skops (.skops); default: train LightGBM")
+    p.add_argument("--allow-pickle", action="store_true",
+                   help="also accept pickle/joblib models. DANGER: loading one runs any code inside the "
+                        "file; use only for files you made yourself")
+
+
+def _ints(text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a comma-separated list of whole numbers") from None
+    return values
+
+
+def _methods(text: str) -> list[str]:
+    methods = [m.strip() for m in text.split(",")]
+    bad = [m for m in methods if m not in ("ag", "mondrian")]
+    if bad or not methods:
+        raise argparse.ArgumentTypeError(f"unknown method(s) {bad}; use ag, mondrian or ag,mondrian")
+    return methods
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -127,10 +173,16 @@ def run_anonymize(args) -> int:
     validate_roles(table, args.qi, args.target, args.sensitive)
     check_k(args.k, len(table))
     anonymizer = anonymizer_for(args.method, args.k, args.qi, args.seed, args.tree_features)
+    if args.model is not None and args.method != "ag":
+        raise DataError("--model guides the accuracy-guided method; drop it or use --method ag")
     if args.method == "ag":
         features = table.drop(columns=[args.target])
-        model = train_default_model(features, table[args.target], args.seed)
-        anonymizer.fit(features, model.predict(features))
+        if args.model is not None:
+            model = check_model(load_model(args.model, args.allow_pickle), features, table[args.target])
+            guide = model.predict(features[model_features(model, features)])
+        else:
+            guide = train_default_model(features, table[args.target], args.seed).predict(features)
+        anonymizer.fit(features, guide)
     else:
         anonymizer.fit(table)
     result = anonymizer.result_
@@ -147,6 +199,39 @@ def run_anonymize(args) -> int:
     print(f"wrote {args.out}: {metrics.n_rows} rows in {metrics.n_classes} classes, "
           f"k achieved {metrics.k_achieved}, GCP {metrics.gcp:.3f}, {result.seconds:.2f} s "
           f"({args.method}, seed {args.seed})")
+    return 0
+
+
+def run_evaluate(args) -> int:
+    from .experiment import Experiment, ExperimentConfig
+
+    table_format(args.data)
+    if args.out.suffix.lower() != ".json":
+        raise DataError(f"--out {args.out}: use a .json file name")
+    for path in filter(None, (args.data, args.test, args.model)):
+        if _same_file(path, args.out):
+            raise DataError(f"--out {args.out} is an input file; choose another name")
+    if not args.out.resolve().parent.is_dir():
+        raise DataError(f"{args.out}: the folder {args.out.resolve().parent} does not exist")
+    if args.references < 1 or args.repeats < 1:
+        raise DataError("--references and --repeats must be at least 1")
+    model = load_model(args.model, args.allow_pickle) if args.model is not None else None
+    table = read_table(args.data)
+    test = read_table(args.test) if args.test is not None else None
+    config = ExperimentConfig(args.target, args.qi, args.sensitive, args.seed, n_reference=args.references,
+                              n_repeats=args.repeats)
+    experiment = Experiment(table, config, test=test, model=model, ks=args.k)
+    print(f"prepared in {experiment.seconds['total']:.1f} s: split, model, reference models (seed {args.seed})",
+          file=sys.stderr)
+
+    def progress(done, total, label):
+        print(f"[{done}/{total}] {label} done", file=sys.stderr)
+
+    runs = experiment.sweep(args.k, args.method, progress)
+    _write_atomically([(args.out, json.dumps(experiment.report(runs, with_roc=args.roc), indent=1))])
+    original = experiment.original_evaluation
+    print(f"wrote {args.out}: original accuracy {original.accuracy:.4f}, "
+          f"{len(runs)} runs ({','.join(args.method)} at k={','.join(map(str, args.k))})")
     return 0
 
 

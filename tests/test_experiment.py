@@ -1,0 +1,134 @@
+"""The evaluation pipeline: split, retrain, evaluate, attack, sweep; and `evaluate` on the CLI."""
+
+import json
+
+import numpy as np
+import pytest
+
+from anonymizer import ADULT_QIS, DataError
+from anonymizer.cli import main
+from anonymizer.experiment import Experiment, ExperimentConfig, split_rows
+from anonymizer.models import train_default_model
+
+MEMBERSHIP_KEYS = {"auc", "advantage", "tpr_at_1pct_fpr", "tpr_at_0_1pct_fpr"}
+ATTRIBUTE_KEYS = {"baseline_members", "attack_members", "baseline_nonmembers", "attack_nonmembers", "majority_rate"}
+
+
+@pytest.fixture(scope="module")
+def small(adult_train):
+    return adult_train.iloc[:4000].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def experiment(small):
+    config = ExperimentConfig("income", ADULT_QIS, sensitive="marital-status", n_reference=3, n_repeats=2)
+    return Experiment(small, config)
+
+
+def test_split_is_seeded_disjoint_and_complete():
+    a = split_rows(100, 0.4, 0.2, seed=5)
+    b = split_rows(100, 0.4, 0.2, seed=5)
+    assert all((x == y).all() for x, y in zip(a, b))
+    assert [len(p) for p in a] == [40, 20, 40]
+    assert sorted(np.concatenate(a).tolist()) == list(range(100))
+    assert not (split_rows(100, 0.4, 0.2, seed=6)[0] == a[0]).all()
+
+
+def test_original_evaluation(experiment):
+    assert (len(experiment.members), len(experiment.nonmembers), len(experiment.pool)) == (1600, 800, 1600)
+    ev = experiment.original_evaluation
+    assert 0.75 < ev.accuracy < 0.95 and 0.5 < ev.roc_auc <= 1
+    assert set(ev.membership) == {"threshold", "shadow", "lira"}
+    for metrics in ev.membership.values():
+        assert MEMBERSHIP_KEYS <= set(metrics) and 0 <= metrics["auc"] <= 1
+        assert metrics["n_members"] == metrics["n_nonmembers"] == 800
+    assert ATTRIBUTE_KEYS <= set(ev.attribute)
+
+
+def test_run_and_sweep_reuse_what_does_not_depend_on_k(experiment):
+    bank, calls = experiment.bank, []
+    runs = experiment.sweep([20, 200], ["ag", "mondrian"], progress=lambda *a: calls.append(a))
+    assert calls == [(1, 4, "ag k=20"), (2, 4, "ag k=200"), (3, 4, "mondrian k=20"), (4, 4, "mondrian k=200")]
+    assert experiment.bank is bank
+    for run in runs:
+        assert run.k_achieved >= run.k and 0 < run.gcp <= 1
+        assert 0.6 < run.evaluation.accuracy < 0.95
+        assert run.recipe == "Pipeline with the same parameters"
+    report = experiment.report(runs)
+    assert {"original", "qi_dropped", "runs", "settings"} <= set(report)
+    assert [(r["method"], r["k"]) for r in report["runs"]] == [("ag", 20), ("ag", 200), ("mondrian", 20),
+                                                                ("mondrian", 200)]
+    assert set(report["runs"][0]["membership"]) == {"threshold", "shadow", "lira"}
+    assert ATTRIBUTE_KEYS <= set(report["runs"][0]["attribute"])
+    assert 0.6 < report["qi_dropped"]["accuracy"] < 0.95
+    json.dumps(report)  # JSON-ready as it is
+
+
+def test_same_seed_same_report(small):
+    config = ExperimentConfig("income", ["age", "sex"], n_reference=2, n_repeats=1, seed=11)
+    a = Experiment(small, config).original_evaluation.to_dict()
+    b = Experiment(small, config).original_evaluation.to_dict()
+    a.pop("seconds"), b.pop("seconds")
+    assert a == b
+
+
+def test_user_model_takes_the_data_as_members_and_needs_a_test_table(small, adult_train):
+    model = train_default_model(small.drop(columns="income"), small["income"])
+    config = ExperimentConfig("income", ["age", "sex"], n_reference=2, n_repeats=1)
+    with pytest.raises(DataError, match="a test table is needed"):
+        Experiment(small, config, model=model)
+    test = adult_train.iloc[4000:6000]
+    exp = Experiment(small, config, test=test, model=model)
+    assert len(exp.members) == 4000 and len(exp.nonmembers) == 1000 and len(exp.pool) == 1000
+    assert exp.original is model
+
+
+def test_experiment_input_errors(small):
+    with pytest.raises(DataError, match="target column 'nope'"):
+        Experiment(small, ExperimentConfig("nope", ["age"]))
+    with pytest.raises(DataError, match="lacks column"):
+        Experiment(small, ExperimentConfig("income", ["age"]), test=small.drop(columns="sex"))
+    with pytest.raises(DataError, match="larger than the table"):
+        Experiment(small, ExperimentConfig("income", ["age"]), ks=[10, 2000])  # 1,600 members
+
+
+def test_cli_evaluate_writes_the_documented_json(small, tmp_path, capsys):
+    data, out = tmp_path / "d.csv", tmp_path / "r.json"
+    small.to_csv(data, index=False)
+    code = main(["evaluate", "--data", str(data), "--target", "income", "--qi", "age,sex,race", "--k", "25,250",
+                 "--out", str(out), "--sensitive", "relationship", "--references", "2", "--repeats", "1"])
+    assert code == 0, capsys.readouterr().err
+    report = json.loads(out.read_text())
+    assert {"accuracy", "membership", "attribute"} <= set(report["original"])
+    assert set(report["qi_dropped"]) >= {"accuracy"}
+    assert len(report["runs"]) == 4
+    for run in report["runs"]:
+        assert {"method", "k", "k_achieved", "accuracy", "membership", "attribute"} <= set(run)
+        for attack in ("threshold", "shadow", "lira"):
+            assert MEMBERSHIP_KEYS <= set(run["membership"][attack])
+        assert ATTRIBUTE_KEYS <= set(run["attribute"])
+    assert "[4/4]" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--k", "10,x"], "not a comma-separated list"),
+    (["--k", "10", "--method", "magic"], "unknown method"),
+    (["--k", "10", "--model", "MODEL"], "a test table is needed"),
+    (["--k", "10", "--model", "PICKLE"], "refused to load a pickle"),
+    (["--k", "99999"], "larger than the table"),
+])
+def test_cli_evaluate_errors(small, tmp_path, capsys, extra, message):
+    import pickle
+
+    data, out = tmp_path / "d.csv", tmp_path / "r.json"
+    small.to_csv(data, index=False)
+    model = train_default_model(small.drop(columns="income"), small["income"])
+    (tmp_path / "m.txt").write_text(model[-1].booster_.model_to_string())
+    (tmp_path / "m.pkl").write_bytes(pickle.dumps(model))
+    extra = [str(tmp_path / "m.txt") if a == "MODEL" else str(tmp_path / "m.pkl") if a == "PICKLE" else a
+             for a in extra]
+    code = main(["evaluate", "--data", str(data), "--target", "income", "--qi", "age", "--out", str(out),
+                 "--references", "1", "--repeats", "1"] + extra)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith("error: ") and message in err[0]
+    assert not out.exists()
