@@ -17,10 +17,22 @@ def test_quick_start_is_two_commands_and_ci_runs_the_second():
     assert ci.stdout.strip() == block[1]
 
 
+def python_examples() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README, re.S)
+
+
 def test_python_example_runs():
-    code = re.search(r"```python\n(.*?)```", README, re.S).group(1)
     namespace = {}
-    exec(compile(code, "README.md", "exec"), namespace)
+    exec(compile(python_examples()[0], "README.md", "exec"), namespace)
     result = namespace["result"]
     assert result.metrics().k_achieved >= 50
     assert len(namespace["anonymizer"].transform(namespace["test"])) == 16281
+
+
+def test_pipeline_example_runs(capsys):
+    namespace = {}
+    exec(compile(python_examples()[1], "README.md", "exec"), namespace)
+    report = namespace["report"]
+    assert [(r["method"], r["k"]) for r in report["runs"]] == [("ag", 10), ("ag", 100), ("mondrian", 10),
+                                                                ("mondrian", 100)]
+    assert "4 4 mondrian k=100" in capsys.readouterr().out
