@@ -7,6 +7,7 @@ No Streamlit here: pages call this package, tests and scripts use it directly.
 from .anonymize import (
     AccuracyGuidedAnonymizer,
     MondrianAnonymizer,
+    anonymize_table,
     anonymizer_for,
     drop_quasi_identifiers,
 )
@@ -25,7 +26,7 @@ from .metrics import PrivacyMetrics, equivalence_classes, privacy_metrics
 
 __all__ = [
     "ADULT_QIS", "ADULT_TARGET", "AccuracyGuidedAnonymizer", "AnonymizationResult", "DataError",
-    "MondrianAnonymizer", "PrivacyMetrics", "Roles", "anonymizer_for", "column_kinds",
+    "MondrianAnonymizer", "PrivacyMetrics", "Roles", "anonymize_table", "anonymizer_for", "column_kinds",
     "drop_quasi_identifiers", "equivalence_classes", "load_adult", "privacy_metrics", "read_table",
     "validate_roles",
 ]

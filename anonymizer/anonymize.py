@@ -22,7 +22,7 @@ from .classes import (
     group_into_classes,
     ordered_codes,
 )
-from .data import NUMERIC, DataError, check_k, column_kind
+from .data import NUMERIC, DataError, check_finite, check_k, check_seed, column_kind
 
 TREE_FEATURES = ("all", "qi")
 
@@ -39,6 +39,7 @@ def _check_input(X, quasi_identifiers, k) -> list[str]:
     if len(set(qis)) != len(qis):
         raise DataError("a quasi-identifier is listed twice")
     check_k(k, len(X))
+    check_finite(X, qis)
     return qis
 
 
@@ -132,8 +133,10 @@ class AccuracyGuidedAnonymizer(BaseEstimator, TransformerMixin):
             raise DataError(f"got {len(y)} predictions for {len(X)} rows; give one prediction per row")
         if pd.isna(y).any():
             raise DataError("the predictions contain missing values")
+        check_seed(self.random_state)
         start = time.perf_counter()
         self.tree_columns_ = list(X.columns) if self.tree_features == "all" else qis
+        check_finite(X, self.tree_columns_)
         self.encoder_ = TreeEncoder()
         Z = self.encoder_.fit_transform(X[self.tree_columns_], y)
         if type_of_target(y) == "continuous":
@@ -193,7 +196,7 @@ class MondrianAnonymizer(BaseEstimator):
             if enc.kind == NUMERIC and len(enc.values) > 1:
                 span = enc.values[-1] - enc.values[0]
                 pos = (enc.values - enc.values[0]) / span
-                scales.append(np.append(pos, 1.0))  # missing sits at the top of the range
+                scales.append(np.append(pos, 1.0 + 1e-6))  # missing sorts just above the top of the range
             else:
                 scales.append(np.arange(enc.n_codes) / max(enc.n_codes - 1, 1))
         return scales
@@ -213,7 +216,7 @@ class MondrianAnonymizer(BaseEstimator):
             if len(idx) >= 2 * k:
                 for j in np.argsort(-widths, kind="stable"):
                     if lo[j] == hi[j]:
-                        break
+                        continue
                     col = sub[:, j]
                     median = np.partition(col, (len(col) - 1) // 2)[(len(col) - 1) // 2]
                     for left in (col <= median, col < median):
@@ -267,3 +270,24 @@ def anonymizer_for(method: str, k: int, quasi_identifiers, random_state: int = 0
     if method == "mondrian":
         return MondrianAnonymizer(k, quasi_identifiers)
     raise DataError(f"unknown method '{method}'; use 'ag' or 'mondrian'")
+
+
+def anonymize_table(table: pd.DataFrame, quasi_identifiers, k: int, method: str = "ag", target: str | None = None,
+                    guide=None, random_state: int = 0, tree_features: str = "qi") -> AnonymizationResult:
+    """Anonymize a whole table: every column but the QIs (the target included) stays as it is.
+
+    `guide` holds the model's predictions for every row (needed by 'ag'); the target column is
+    kept out of what the anonymizer sees, since the model would not see it either.
+    """
+    import dataclasses
+
+    features = table.drop(columns=[target]) if target is not None else table
+    anonymizer = anonymizer_for(method, k, quasi_identifiers, random_state, tree_features)
+    if method == "ag" and guide is None:
+        raise DataError("the accuracy-guided method needs the model's predictions (a target and a model)")
+    result = anonymizer.fit(features, guide).result_
+    if target is None:
+        return result
+    data = table.copy()
+    data[result.quasi_identifiers] = result.data[result.quasi_identifiers]
+    return dataclasses.replace(result, data=data)

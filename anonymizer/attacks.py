@@ -18,7 +18,7 @@ from lightgbm import LGBMClassifier
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score, roc_curve
 
 from .data import DataError
-from .models import default_model
+from .models import class_index, default_model
 
 EPS = 1e-7
 FPR_LEVELS = {"tpr_at_1pct_fpr": 0.01, "tpr_at_0_1pct_fpr": 0.001}
@@ -30,7 +30,7 @@ MAX_SENSITIVE_VALUES = 30
 def true_label_proba(model, X: pd.DataFrame, y) -> np.ndarray:
     """The probability the model gives each record's true label (0 for a label it does not know)."""
     proba = np.asarray(model.predict_proba(X), dtype=float)
-    idx = pd.Index(pd.Series(model.classes_).astype(str)).get_indexer(pd.Series(y).astype(str))
+    idx = class_index(model.classes_, y)
     out = np.zeros(len(idx))
     known = idx >= 0
     out[known] = proba[np.flatnonzero(known), idx[known]]
@@ -136,13 +136,14 @@ def threshold_scores(model, X: pd.DataFrame, y) -> np.ndarray:
     return true_label_proba(model, X, y)
 
 
-def _shadow_features(model, X: pd.DataFrame, y, n_classes: int) -> np.ndarray:
+def _shadow_features(model, X: pd.DataFrame, y, labels: np.ndarray) -> np.ndarray:
+    """Sorted probabilities, confidence in the true label, and the label's code in a fixed vocabulary."""
+    n_classes = len(labels)
     proba = np.sort(np.asarray(model.predict_proba(X), dtype=float), axis=1)[:, ::-1]
     if proba.shape[1] < n_classes:
         proba = np.pad(proba, ((0, 0), (0, n_classes - proba.shape[1])))
     p_true = true_label_proba(model, X, y)
-    labels = pd.factorize(pd.Series(y).astype(str), sort=True)[0]
-    return np.column_stack([proba[:, :n_classes], p_true, logit(p_true), labels])
+    return np.column_stack([proba[:, :n_classes], p_true, logit(p_true), class_index(labels, y)])
 
 
 class ShadowAttack:
@@ -154,8 +155,8 @@ class ShadowAttack:
         self.max_rows = max_rows
 
     def fit(self, bank: ReferenceBank, X_pool: pd.DataFrame, y_pool):
-        self.n_classes_ = int(pd.Series(y_pool).nunique())
-        feats = [_shadow_features(m, X_pool, y_pool, self.n_classes_) for m in bank.models]
+        self.labels_ = np.sort(pd.unique(np.asarray(y_pool)))  # the label code is fixed here, once
+        feats = [_shadow_features(m, X_pool, y_pool, self.labels_) for m in bank.models]
         X_att = np.vstack(feats)
         y_att = np.concatenate(bank.in_masks).astype(int)
         if len(X_att) > self.max_rows:
@@ -166,7 +167,7 @@ class ShadowAttack:
         return self
 
     def score(self, model, X: pd.DataFrame, y) -> np.ndarray:
-        return self.classifier_.predict_proba(_shadow_features(model, X, y, self.n_classes_))[:, 1]
+        return self.classifier_.predict_proba(_shadow_features(model, X, y, self.labels_))[:, 1]
 
 
 class OfflineLiRA:
@@ -266,33 +267,45 @@ def _model_outputs(setup: AttributeSetup, model, frame: pd.DataFrame) -> np.ndar
 
 def attribute_inference(setup: AttributeSetup, model, pool: pd.DataFrame, members: pd.DataFrame,
                         nonmembers: pd.DataFrame, seed: int) -> dict:
-    """Baseline, black-box attack and confidence-maximizing attack on members and non-members."""
+    """Baseline, black-box attack and confidence-maximizing attack on members and non-members.
+
+    The headline attack figures are those of the variant that scores better on a held-out part of
+    the attacker's own pool (`attack_variant`); every variant's figures are under `variants`.
+    """
     def with_outputs(frame, outputs):
         outputs = pd.DataFrame(outputs, index=frame.index).add_prefix("model_out_")
         return pd.concat([frame[setup.known], outputs], axis=1)
 
-    pool_inputs = with_outputs(pool, _model_outputs(setup, model, pool))
-    blackbox = default_model(seed).fit(pool_inputs, _labels(pool[setup.sensitive]))
-    result = {"metric": "balanced_accuracy" if setup.balanced else "accuracy",
-              "majority_rate": setup.majority_rate, "n_values": len(setup.candidates)}
-    variants = {"blackbox": {}, "confidence": {}}
-    for name, frame in (("members", members), ("nonmembers", nonmembers)):
-        truth = _labels(frame[setup.sensitive])
-        outputs = _model_outputs(setup, model, frame)  # computed once, used by both variants
-        base = attribute_score(truth, setup.baseline.predict(frame[setup.known]), setup.balanced)
-        result["baseline_" + name] = base
-        variants["blackbox"]["attack_" + name] = attribute_score(
-            truth, blackbox.predict(with_outputs(frame, outputs)), setup.balanced)
+    # the attacker learns on 70% of its pool and picks its stronger variant on the other 30%,
+    # never on the members and non-members it is scored on
+    order = np.random.default_rng(seed).permutation(len(pool))
+    learn, select = pool.iloc[np.sort(order[: int(0.7 * len(pool))])], pool.iloc[np.sort(order[int(0.7 * len(pool)):])]
+    blackbox = default_model(seed).fit(with_outputs(learn, _model_outputs(setup, model, learn)),
+                                       _labels(learn[setup.sensitive]))
+
+    def guesses(frame, outputs):
+        out = {"blackbox": blackbox.predict(with_outputs(frame, outputs))}
         if setup.sensitive in setup.features:
             conf = outputs + 1e-9 * setup.prior  # ties go to the likelier value
-            guess = np.asarray(setup.labels)[conf.argmax(axis=1)]
-            variants["confidence"]["attack_" + name] = attribute_score(truth, guess, setup.balanced)
-    if not variants["confidence"]:
-        variants.pop("confidence")  # the model does not take S: nothing to vary
+            out["confidence"] = np.asarray(setup.labels)[conf.argmax(axis=1)]
+        return out
+
+    select_truth = _labels(select[setup.sensitive])
+    select_scores = {name: attribute_score(select_truth, guess, setup.balanced)
+                     for name, guess in guesses(select, _model_outputs(setup, model, select)).items()}
+    result = {"metric": "balanced_accuracy" if setup.balanced else "accuracy",
+              "majority_rate": setup.majority_rate, "n_values": len(setup.candidates)}
+    variants = {name: {"attack_pool_holdout": score} for name, score in select_scores.items()}
+    for name, frame in (("members", members), ("nonmembers", nonmembers)):
+        truth = _labels(frame[setup.sensitive])
+        result["baseline_" + name] = attribute_score(truth, setup.baseline.predict(frame[setup.known]),
+                                                     setup.balanced)
+        for variant, guess in guesses(frame, _model_outputs(setup, model, frame)).items():
+            variants[variant]["attack_" + name] = attribute_score(truth, guess, setup.balanced)
     for block in variants.values():
         for name in ("members", "nonmembers"):
             block["advantage_" + name] = block["attack_" + name] - result["baseline_" + name]
-    best = max(variants, key=lambda v: variants[v]["attack_members"] + variants[v]["attack_nonmembers"])
+    best = max(select_scores, key=select_scores.get)
     result.update({"attack_members": variants[best]["attack_members"],
                    "attack_nonmembers": variants[best]["attack_nonmembers"],
                    "advantage_members": variants[best]["advantage_members"],

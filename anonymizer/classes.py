@@ -188,7 +188,7 @@ def class_table(X: pd.DataFrame, quasi_identifiers: list[str], grouping: Groupin
             agg = vals.groupby(class_ids).agg(["min", "max"]).reindex(range(n))
             table[q] = column_from_values(rep, pd.Series(index=range(n), dtype=X[q].dtype))
             for suffix, stat in ((MIN, "min"), (MAX, "max")):
-                table[q + suffix] = column_from_values(agg[stat].to_numpy(), table[q])
+                table[f"{q}{suffix}"] = column_from_values(agg[stat].to_numpy(), table[q])
         else:
             labels = np.append(enc.values, None).astype(object)
             table[q] = labels[rep]
@@ -196,7 +196,7 @@ def class_table(X: pd.DataFrame, quasi_identifiers: list[str], grouping: Groupin
             kc, kv = keys // enc.n_codes, keys % enc.n_codes
             bounds = np.searchsorted(kc, np.arange(n + 1))
             members = labels[kv]
-            table[q + VALUES] = [tuple(members[bounds[c]:bounds[c + 1]]) for c in range(n)]
+            table[f"{q}{VALUES}"] = [tuple(members[bounds[c]:bounds[c + 1]]) for c in range(n)]
     frame = pd.DataFrame(table)
     frame.index.name = "class_id"
     return frame
@@ -243,11 +243,11 @@ class AnonymizationResult:
             rule = {"class_id": int(cid), "size": int(row["size"]), "quasi_identifiers": {}}
             for q in self.quasi_identifiers:
                 entry = {"representative": _value(row[q])}
-                if q + VALUES in row.index:
-                    entry["values"] = [_value(v) for v in row[q + VALUES]]
+                if f"{q}{VALUES}" in row.index:
+                    entry["values"] = [_value(v) for v in row[f"{q}{VALUES}"]]
                 else:
-                    entry["min"], entry["max"] = _value(row[q + MIN]), _value(row[q + MAX])
-                rule["quasi_identifiers"][q] = entry
+                    entry["min"], entry["max"] = _value(row[f"{q}{MIN}"]), _value(row[f"{q}{MAX}"])
+                rule["quasi_identifiers"][str(q)] = entry
             out.append(rule)
         return out
 

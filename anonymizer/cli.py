@@ -16,8 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .anonymize import anonymizer_for
-from .data import DataError, check_k, read_table, table_format, validate_roles
+from .anonymize import anonymize_table
+from .data import DataError, check_k, check_seed, read_table, table_format, validate_roles
 from .metrics import DEFAULT_RISK_THRESHOLD, privacy_metrics
 from .models import DEFAULT_SEED, check_model, load_model, model_features, train_default_model
 
@@ -128,13 +128,17 @@ def _same_file(a: Path, b: Path) -> bool:
 def _check_paths(args) -> None:
     table_format(args.data)
     table_format(args.out)
-    if _same_file(args.data, args.out):
-        raise DataError(f"--out {args.out} is the input file; choose another name, the input is never overwritten")
+    check_seed(args.seed)
+    inputs = [p for p in (args.data, getattr(args, "model", None)) if p is not None]
+    if any(_same_file(p, args.out) for p in inputs):
+        raise DataError(f"--out {args.out} is an input file; choose another name, inputs are never overwritten")
+    if args.out.is_dir():
+        raise DataError(f"--out {args.out} is a folder; give a file name")
     if args.report is not None:
         if args.report.suffix.lower() != ".json":
             raise DataError(f"--report {args.report}: use a .json file name")
-        if _same_file(args.report, args.data) or _same_file(args.report, args.out):
-            raise DataError("--report must differ from --data and --out")
+        if any(_same_file(args.report, p) for p in [*inputs, args.out]):
+            raise DataError("--report must differ from --data, --model and --out")
     for path in filter(None, (args.out, args.report)):
         if not path.resolve().parent.is_dir():
             raise DataError(f"{path}: the folder {path.resolve().parent} does not exist")
@@ -147,6 +151,9 @@ def _write_atomically(frames: list[tuple[Path, object]]) -> None:
         for path, content in frames:
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.resolve().parent)
             os.close(fd)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual permissions
             temps.append((tmp, path))
             if isinstance(content, str):
                 Path(tmp).write_text(content, encoding="utf-8")
@@ -172,9 +179,9 @@ def run_anonymize(args) -> int:
     table = read_table(args.data)
     validate_roles(table, args.qi, args.target, args.sensitive)
     check_k(args.k, len(table))
-    anonymizer = anonymizer_for(args.method, args.k, args.qi, args.seed, args.tree_features)
     if args.model is not None and args.method != "ag":
         raise DataError("--model guides the accuracy-guided method; drop it or use --method ag")
+    guide = None
     if args.method == "ag":
         features = table.drop(columns=[args.target])
         if args.model is not None:
@@ -182,12 +189,8 @@ def run_anonymize(args) -> int:
             guide = model.predict(features[model_features(model, features)])
         else:
             guide = train_default_model(features, table[args.target], args.seed).predict(features)
-        anonymizer.fit(features, guide)
-    else:
-        anonymizer.fit(table)
-    result = anonymizer.result_
-    out = table.copy()
-    out[args.qi] = result.data[args.qi]
+    result = anonymize_table(table, args.qi, args.k, args.method, args.target, guide, args.seed, args.tree_features)
+    out = result.data
     metrics = privacy_metrics(out, args.qi, k=args.k, original=table, sensitive=args.sensitive,
                               risk_threshold=args.risk_threshold)
     report = {"method": args.method, "seed": args.seed, "quasi_identifiers": args.qi,
@@ -213,6 +216,9 @@ def run_evaluate(args) -> int:
             raise DataError(f"--out {args.out} is an input file; choose another name")
     if not args.out.resolve().parent.is_dir():
         raise DataError(f"{args.out}: the folder {args.out.resolve().parent} does not exist")
+    if args.out.is_dir():
+        raise DataError(f"--out {args.out} is a folder; give a file name")
+    check_seed(args.seed)
     if args.references < 1 or args.repeats < 1:
         raise DataError("--references and --repeats must be at least 1")
     model = load_model(args.model, args.allow_pickle) if args.model is not None else None

@@ -83,6 +83,8 @@ def read_table_bytes(content: bytes, fmt: str, name: str = "upload") -> pd.DataF
     except Exception as exc:  # pandas/pyarrow raise many types for malformed files
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"{name}: could not be read as {fmt.upper()} ({first})") from None
+    if fmt == "parquet" and not (isinstance(df.index, pd.RangeIndex) and df.index.name is None):
+        df = df.reset_index()  # an index stored in the file is data: keep it as a column
     check_table(df, name, header)
     return df
 
@@ -179,6 +181,25 @@ def check_k(k: int, n_rows: int) -> None:
         raise DataError(f"k must be at least 1, got {k}")
     if k > n_rows:
         raise DataError(f"k={k} is larger than the table ({n_rows} rows); choose k of at most {n_rows}")
+
+
+def check_seed(seed: int) -> None:
+    """Seeds feed numpy and scikit-learn, which take whole numbers from 0 to 2**32 - 1."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise DataError(f"the seed must be a whole number from 0 to {2**32 - 1}, got {seed!r}")
+
+
+def check_finite(df: pd.DataFrame, columns) -> None:
+    """Infinite numbers (or numbers beyond float32, which trees use) cannot be ordered or split."""
+    bad = []
+    for col in columns:
+        if column_kind(df[col]) == NUMERIC:
+            values = df[col].to_numpy(dtype=float, na_value=np.nan)
+            if np.isinf(values).any() or (np.abs(values[~np.isnan(values)]) > 3.4e38).any():
+                bad.append(col)
+    if bad:
+        raise DataError(f"column(s) {bad} hold infinite or astronomically large numbers; replace them "
+                        "(or mark them missing) first")
 
 
 def _read_adult_file(name: str) -> pd.DataFrame:

@@ -7,6 +7,7 @@ by every run, so a sweep costs one anonymization, one retraining and one attack 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,10 +17,10 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
-from . import attacks
+from . import attacks as atk
 from .anonymize import anonymizer_for, drop_quasi_identifiers
 from .classes import AnonymizationResult
-from .data import DataError, check_k, validate_roles
+from .data import DataError, check_k, check_seed, validate_roles
 from .models import (
     DEFAULT_SEED,
     LightGBMFileModel,
@@ -128,6 +129,10 @@ class Experiment:
         start = time.perf_counter()
         self.config = c = config
         validate_roles(data, c.quasi_identifiers, c.target, c.sensitive, require_target=True)
+        check_seed(c.seed)
+        if c.sensitive is not None and c.sensitive == c.target:
+            raise DataError(f"the sensitive attribute '{c.sensitive}' is the target: attribute inference would be "
+                            "handed the answer; choose another sensitive column")
         if test is not None:
             missing = [col for col in data.columns if col not in test.columns]
             if missing:
@@ -167,13 +172,26 @@ class Experiment:
             self.model_source = f"user model ({type(self.original).__name__})"
         self.features = model_features(self.original, self.members[self.columns])
         timings["original_model"] = time.perf_counter() - t
-        self._prepare_attacks(timings)
-        t = time.perf_counter()
-        self.original_evaluation = self.evaluate(self.original)
-        timings["original_evaluation"] = time.perf_counter() - t
         self._qi_dropped: dict | None = None
+        self._original_evaluation: Evaluation | None = None
+        self._attacks_ready = False
+        self._lock = threading.RLock()  # the dashboard shares one Experiment between sessions
         timings["total"] = time.perf_counter() - start
         self.seconds = timings
+
+    @property
+    def attacks_ready(self) -> bool:
+        return self._attacks_ready
+
+    @property
+    def original_evaluation(self) -> Evaluation:
+        """The original model's accuracy and attacks (prepares the attacks on first use)."""
+        with self._lock:
+            if self._original_evaluation is None:
+                t = time.perf_counter()
+                self._original_evaluation = self.evaluate(self.original)
+                self.seconds["original_evaluation"] = time.perf_counter() - t
+            return self._original_evaluation
 
     # -- set-up that every run shares ------------------------------------------------------------
 
@@ -189,22 +207,39 @@ class Experiment:
         seeded = {k: seed for k in params if k == "random_state" or k.endswith("__random_state")}
         return est.set_params(**seeded)
 
-    def _prepare_attacks(self, timings: dict) -> None:
+    def prepare_attacks(self, progress: Callable[[str], None] | None = None) -> None:
+        """Train what the attacker needs (reference models, shadow and LiRA, attribute baseline), once.
+
+        Nothing here depends on k or on the anonymized model, so every run reuses it.
+        """
+        with self._lock:
+            if self._attacks_ready:
+                return
+            start = time.perf_counter()
+            self._prepare_attacks(self.seconds, progress or (lambda step: None))
+            self.seconds["attacks_setup"] = time.perf_counter() - start
+            self._attacks_ready = True
+
+    def _prepare_attacks(self, timings: dict, progress: Callable[[str], None]) -> None:
         c = self.config
+        progress(f"training {c.n_reference} reference models on the attacker's pool")
         t = time.perf_counter()
         X_pool, y_pool = self.pool[self.features], self.pool[c.target]
-        self.bank = attacks.train_reference_bank(self._factory, X_pool, y_pool, c.n_reference, c.seed)
+        self.bank = atk.train_reference_bank(self._factory, X_pool, y_pool, c.n_reference, c.seed)
         timings["reference_models"] = time.perf_counter() - t
+        progress("fitting the shadow attack")
         t = time.perf_counter()
-        self.shadow = attacks.ShadowAttack(c.seed).fit(self.bank, X_pool, y_pool)
+        self.shadow = atk.ShadowAttack(c.seed).fit(self.bank, X_pool, y_pool)
         timings["shadow_attack_fit"] = time.perf_counter() - t
+        progress("fitting offline LiRA")
         t = time.perf_counter()
         self.eval_frame = pd.concat([self.members, self.nonmembers])
         self.n_eval_members = len(self.members)
-        self.lira = attacks.OfflineLiRA().fit(self.bank, self.eval_frame[self.features], self.eval_frame[c.target])
+        self.lira = atk.OfflineLiRA().fit(self.bank, self.eval_frame[self.features], self.eval_frame[c.target])
         timings["lira_fit"] = time.perf_counter() - t
         self.attribute_setup = None
         if c.sensitive is not None:
+            progress("fitting the attribute-inference baseline")
             t = time.perf_counter()
             rng = np.random.default_rng(c.seed)
             n = min(len(self.members), len(self.nonmembers), c.attribute_rows)
@@ -214,41 +249,52 @@ class Experiment:
 
             self.attr_members, self.attr_nonmembers = sample(self.members, n), sample(self.nonmembers, n)
             self.attr_pool = sample(self.pool, c.attribute_rows)
-            self.attribute_setup = attacks.prepare_attribute_attack(
+            self.attribute_setup = atk.prepare_attribute_attack(
                 self.attr_pool, pd.concat([self.attr_members, self.attr_nonmembers]), self.features, c.sensitive,
                 c.target, c.seed)
             timings["attribute_baseline"] = time.perf_counter() - t
 
     # -- evaluation of any model -----------------------------------------------------------------
 
-    def evaluate(self, model) -> Evaluation:
-        """Held-out accuracy and every attack against `model`, always queried with original records."""
-        c = self.config
-        seconds = {}
-        t = time.perf_counter()
-        X_h, y_h = self.holdout[self.features], self.holdout[c.target].to_numpy()
+    def utility(self, model) -> dict[str, float | None]:
+        """Accuracy, balanced accuracy and (binary targets) ROC AUC on the held-out records."""
+        X_h, y_h = self.holdout[self.features], self.holdout[self.config.target].to_numpy()
         proba = np.asarray(model.predict_proba(X_h))
         pred = np.asarray(model.classes_)[proba.argmax(axis=1)]
         roc = None
         if len(model.classes_) == 2 and len(np.unique(y_h)) == 2:
             roc = float(roc_auc_score(y_h == model.classes_[1], proba[:, 1]))
-        accuracy = float(np.mean(pred == y_h))
-        balanced = float(balanced_accuracy_score(y_h, pred))
+        return {"accuracy": float(np.mean(pred == y_h)),
+                "balanced_accuracy": float(balanced_accuracy_score(y_h, pred)), "roc_auc": roc}
+
+    def evaluate(self, model, attacks: bool = True) -> Evaluation:
+        """Held-out accuracy and (unless attacks=False) every attack against `model`.
+
+        Attacks always query the model with original records.
+        """
+        c = self.config
+        seconds = {}
+        t = time.perf_counter()
+        u = self.utility(model)
+        accuracy, balanced, roc = u["accuracy"], u["balanced_accuracy"], u["roc_auc"]
         seconds["accuracy"] = time.perf_counter() - t
+        if not attacks:
+            return Evaluation(accuracy, balanced, roc, {}, None, {}, seconds)
+        self.prepare_attacks()
         t = time.perf_counter()
         X_e, y_e = self.eval_frame[self.features], self.eval_frame[c.target]
-        raw = {"threshold": attacks.threshold_scores(model, X_e, y_e),
+        raw = {"threshold": atk.threshold_scores(model, X_e, y_e),
                "shadow": self.shadow.score(model, X_e, y_e),
                "lira": self.lira.score(model, X_e, y_e)}
         m = self.n_eval_members
         scores = {name: (s[:m], s[m:]) for name, s in raw.items()}
-        membership = {name: attacks.repeated_membership_metrics(mem, non, c.n_repeats, c.seed)
+        membership = {name: atk.repeated_membership_metrics(mem, non, c.n_repeats, c.seed)
                       for name, (mem, non) in scores.items()}
         seconds["membership"] = time.perf_counter() - t
         attribute = None
         if self.attribute_setup is not None:
             t = time.perf_counter()
-            attribute = attacks.attribute_inference(self.attribute_setup, model, self.attr_pool, self.attr_members,
+            attribute = atk.attribute_inference(self.attribute_setup, model, self.attr_pool, self.attr_members,
                                                     self.attr_nonmembers, c.seed)
             seconds["attribute"] = time.perf_counter() - t
         return Evaluation(accuracy, balanced, roc, membership, attribute, scores, seconds)
@@ -271,8 +317,8 @@ class Experiment:
                                 "retrained_as": recipe}
         return self._qi_dropped
 
-    def run(self, method: str, k: int) -> Run:
-        """Anonymize the members with `method` at `k`, retrain, evaluate and attack."""
+    def run(self, method: str, k: int, attacks: bool = True) -> Run:
+        """Anonymize the members with `method` at `k`, retrain, evaluate and (unless attacks=False) attack."""
         c = self.config
         check_k(k, len(self.members))
         seconds = {}
@@ -288,11 +334,12 @@ class Experiment:
         model, recipe = retrain(self.original, result.data[self.features], y, c.seed)
         seconds["retrain"] = time.perf_counter() - t
         t = time.perf_counter()
-        evaluation = self.evaluate(model)
+        evaluation = self.evaluate(model, attacks)
         seconds["evaluate"] = time.perf_counter() - t
         return Run(method, k, result, metrics.k_achieved, metrics.gcp, model, recipe, evaluation, seconds)
 
-    def sweep(self, ks: list[int], methods: list[str], progress: Progress | None = None) -> list[Run]:
+    def sweep(self, ks: list[int], methods: list[str], progress: Progress | None = None,
+              attacks: bool = True) -> list[Run]:
         """Runs for every method and k; `progress(done, total, label)` is called after each."""
         total = len(ks) * len(methods)
         for k in ks:
@@ -300,7 +347,7 @@ class Experiment:
         runs = []
         for method in methods:
             for k in ks:
-                runs.append(self.run(method, k))
+                runs.append(self.run(method, k, attacks))
                 if progress is not None:
                     progress(len(runs), total, f"{method} k={k}")
         return runs

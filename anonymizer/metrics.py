@@ -20,7 +20,8 @@ _BLOCK = 20_000_000  # cells of a dense class x value count block
 
 def equivalence_classes(anonymized: pd.DataFrame, quasi_identifiers: list[str]) -> np.ndarray:
     """Class id of every row: rows with equal QI values (missing equal to missing) share one."""
-    return anonymized.groupby(list(quasi_identifiers), dropna=False, sort=True).ngroup().to_numpy()
+    # sort=False: ids by first appearance, and no ordering needed (mixed-type columns cannot be sorted)
+    return anonymized.groupby(list(quasi_identifiers), dropna=False, sort=False).ngroup().to_numpy()
 
 
 def _count_blocks(class_ids: np.ndarray, codes: np.ndarray, n_classes: int, n_codes: int):
@@ -39,10 +40,12 @@ def sensitive_metrics(class_ids: np.ndarray, sensitive: pd.Series) -> dict[str, 
     """Distinct l, entropy l and t-closeness of a sensitive attribute over the classes.
 
     t-closeness: categorical -> half the L1 distance between a class's distribution and the
-    table's; numeric -> the ordered EMD of Li et al. (2007) over the sorted distinct values.
+    table's; numeric or ordered categorical -> the ordered EMD of Li et al. (2007) over the sorted
+    distinct values.
     Missing is a value of its own (sorted last for numeric attributes).
     """
     enc = ordered_codes(sensitive)
+    ordered = enc.kind == NUMERIC or (isinstance(sensitive.dtype, pd.CategoricalDtype) and sensitive.dtype.ordered)
     present = np.flatnonzero(np.bincount(enc.codes, minlength=enc.n_codes))
     codes = np.searchsorted(present, enc.codes)  # only values that occur
     m = len(present)
@@ -56,7 +59,7 @@ def sensitive_metrics(class_ids: np.ndarray, sensitive: pd.Series) -> dict[str, 
         with np.errstate(divide="ignore", invalid="ignore"):
             h = -np.where(p > 0, p * np.log(p), 0.0).sum(axis=1)
         l_entropy = min(l_entropy, float(np.exp(h).min()))
-        if enc.kind == NUMERIC:
+        if ordered:
             dist = np.abs(np.cumsum(p - overall, axis=1)[:, :-1]).sum(axis=1) / max(m - 1, 1)
         else:
             dist = 0.5 * np.abs(p - overall).sum(axis=1)

@@ -7,6 +7,7 @@ data and the anonymized data, and unseen text becomes missing instead of a wrong
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,13 @@ from .data import CATEGORICAL, DataError, column_kind
 DEFAULT_SEED = 0
 
 
+def _as_text(values: pd.Series) -> pd.Series:
+    """Categories as text (dates, booleans, mixed objects too): LightGBM stores them as JSON strings."""
+    if pd.api.types.is_string_dtype(values.dtype) and not pd.api.types.is_object_dtype(values.dtype):
+        return values
+    return values.astype(object).where(values.notna(), None).map(lambda v: v if v is None else str(v))
+
+
 class CategoryEncoder(BaseEstimator, TransformerMixin):
     """Text and boolean columns to pandas categories with the categories seen in fit."""
 
@@ -29,7 +37,7 @@ class CategoryEncoder(BaseEstimator, TransformerMixin):
         self.categories_ = {}
         for col in X.columns:
             if column_kind(X[col]) == CATEGORICAL:
-                values = X[col].dropna().unique()
+                values = _as_text(X[col]).dropna().unique()
                 try:
                     values = sorted(values)
                 except TypeError:
@@ -43,7 +51,7 @@ class CategoryEncoder(BaseEstimator, TransformerMixin):
             raise DataError(f"the model needs column(s) the data does not have: {missing}")
         X = X[list(self.feature_names_in_)].copy()
         for col, cats in self.categories_.items():
-            codes = cats.get_indexer(X[col])  # -1 for missing and for values unseen in fit
+            codes = cats.get_indexer(_as_text(X[col]))  # -1 for missing and for values unseen in fit
             X[col] = pd.Categorical.from_codes(codes, categories=cats)
         return X
 
@@ -151,17 +159,20 @@ def model_kind(path: Path, head: bytes) -> str:
                     "opt-in, a pickle/joblib file")
 
 
-def _trusted_type(name: str) -> bool:
-    """Trust classes defined in scikit-learn's own modules, nothing else (no functions)."""
-    import importlib
+# Internal scikit-learn types that only hold fitted arrays, which skops reports as untrusted
+# for common models. skops already trusts the estimators themselves; anything else is refused by
+# name. A rule like "any class under sklearn." is not safe: it admits classes that open network
+# connections or re-exported stdlib/joblib classes (found in review).
+TRUSTED_INTERNALS = re.compile(
+    r"^sklearn\.(tree\._tree\.Tree"
+    r"|ensemble\._hist_gradient_boosting\.predictor\.TreePredictor"
+    r"|neighbors\._(kd|ball)_tree\.(KDTree|BallTree)"
+    r"|metrics\._dist_metrics\.\w+Distance(32|64)"
+    r"|neural_network\._stochastic_optimizers\.(Adam|SGD)Optimizer)$")
 
-    module, _, attr = name.rpartition(".")
-    if not module.startswith("sklearn."):
-        return False
-    try:
-        return isinstance(getattr(importlib.import_module(module), attr), type)
-    except (ImportError, AttributeError):
-        return False
+
+def _trusted_type(name: str) -> bool:
+    return bool(TRUSTED_INTERNALS.match(name))
 
 
 def _load_skops(path: Path):
@@ -174,7 +185,7 @@ def _load_skops(path: Path):
     refused = [t for t in untrusted if not _trusted_type(t)]
     if refused:
         raise DataError(f"{path.name}: refused, it contains types outside the trusted list "
-                        f"(scikit-learn classes): {', '.join(refused)}")
+                        f"(scikit-learn estimators and their fitted internals): {', '.join(refused)}")
     try:
         return sio.load(path, trusted=untrusted)
     except Exception as exc:
@@ -189,6 +200,24 @@ def _load_lightgbm(path: Path):
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"{path.name}: not a readable LightGBM text model ({first})") from None
+
+
+def class_index(classes, y) -> np.ndarray:
+    """Position of each label of y among the model's classes (-1 if absent).
+
+    Labels match by value first (1 == 1.0, as after a concat turns ints into floats), then by text.
+    """
+    classes = pd.Index(np.asarray(classes))
+    y = pd.Series(np.asarray(y, dtype=object))
+    try:
+        idx = classes.get_indexer(y)
+    except (TypeError, ValueError):
+        idx = np.full(len(y), -1)
+    missing = idx < 0
+    if missing.any():
+        idx = idx.copy()
+        idx[missing] = pd.Index(classes.astype(str)).get_indexer(y[missing].astype(str))
+    return idx
 
 
 def load_model(path: str | Path, allow_pickle: bool = False):
@@ -257,7 +286,8 @@ def check_model(model, X: pd.DataFrame, y: pd.Series | None = None):
             raise DataError(f"the model takes {n_expected} features but the table has {X.shape[1]} "
                             "besides the target")
     if y is not None:
-        unknown = sorted(set(pd.Series(y).dropna().astype(str)) - set(map(str, model.classes_)))
+        y = pd.Series(y).dropna()
+        unknown = sorted(set(y[class_index(model.classes_, y) < 0].astype(str)))
         if unknown:
             raise DataError(f"the target has value(s) the model never predicts: {unknown[:10]}; "
                             f"the model's classes are {list(map(str, model.classes_))[:10]}")
@@ -288,8 +318,10 @@ def retrain(model, X: pd.DataFrame, y, random_state: int = DEFAULT_SEED):
         estimator = clone(model)
     except Exception:
         return train_default_model(X, y, random_state), "default LightGBM (the model could not be cloned)"
+    final = model[-1] if isinstance(model, Pipeline) else model
+    name = type(final).__name__ + (" (with its pipeline)" if final is not model else "")
     try:
-        return estimator.fit(X, y), f"{type(model).__name__} with the same parameters"
+        return estimator.fit(X, y), f"{name}, same parameters"
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"retraining {type(model).__name__} on the anonymized data failed: {first}") from None

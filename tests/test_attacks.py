@@ -132,7 +132,12 @@ def test_attribute_inference_finds_what_a_memorizing_model_leaks():
     # members: the true s gives confidence 1, a wrong s only half the time -> ~0.75; non-members ~0.5
     assert conf["attack_members"] > 0.68 and abs(conf["attack_nonmembers"] - 0.5) < 0.06
     assert abs(result["baseline_members"] - 0.5) < 0.06  # s is independent of what the attacker knows
-    assert result["attack_variant"] == "confidence" and result["advantage_members"] > 0.15
+    assert conf["advantage_members"] > 0.15
+    # the headline variant is the one stronger on the attacker's own held-out pool rows, never chosen
+    # on the scored members: here both are near chance on the pool, so the leak stays in its own block
+    holdout = {v: result["variants"][v]["attack_pool_holdout"] for v in ("blackbox", "confidence")}
+    assert result["attack_variant"] == max(holdout, key=holdout.get)
+    assert result["attack_members"] == result["variants"][result["attack_variant"]]["attack_members"]
     assert result["metric"] == "accuracy" and result["n_values"] == 2
 
 

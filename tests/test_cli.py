@@ -65,7 +65,7 @@ def test_anonymize_parquet_out_without_sensitive(adult_csv, tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["--qi", "age", "--k", 5, "--out", "OUT", "--target", "income", "--data", "nope.csv"], "no such file"),
-    (["--qi", "age", "--k", 5, "--out", "DATA", "--target", "income"], "is the input file"),
+    (["--qi", "age", "--k", 5, "--out", "DATA", "--target", "income"], "is an input file"),
     (["--qi", "age", "--k", 5, "--out", "OUT"], "--method ag needs --target"),
     (["--qi", "agex", "--k", 5, "--out", "OUT", "--target", "income"], "not in the table"),
     (["--qi", "age", "--k", 99999, "--out", "OUT", "--target", "income"], "k=99999 is larger than the table"),

@@ -53,7 +53,7 @@ def test_run_and_sweep_reuse_what_does_not_depend_on_k(experiment):
     for run in runs:
         assert run.k_achieved >= run.k and 0 < run.gcp <= 1
         assert 0.6 < run.evaluation.accuracy < 0.95
-        assert run.recipe == "Pipeline with the same parameters"
+        assert run.recipe == "LGBMClassifier (with its pipeline), same parameters"
     report = experiment.report(runs)
     assert {"original", "qi_dropped", "runs", "settings"} <= set(report)
     assert [(r["method"], r["k"]) for r in report["runs"]] == [("ag", 20), ("ag", 200), ("mondrian", 20),

@@ -86,7 +86,7 @@ def test_skops_sklearn_pipeline_loads(tmp_path, sample):
     loaded = check_model(load_model(path), X, y)
     assert (loaded.predict(X) == pipe.predict(X)).all()
     refit, recipe = retrain(loaded, X, y)
-    assert recipe == "Pipeline with the same parameters" and refit is not loaded
+    assert recipe == "RandomForestClassifier (with its pipeline), same parameters" and refit is not loaded
 
 
 def test_skops_with_an_untrusted_function_is_refused_and_names_it(tmp_path):
