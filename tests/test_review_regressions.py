@@ -80,7 +80,8 @@ def test_cli_rejects_bad_seeds_folders_and_overwriting_the_model(tmp_path, capsy
     argv = ["anonymize", "--data", str(data), "--qi", "age", "--k", "2", "--target", "y"]
     if "--out" not in extra:
         argv += ["--out", str(tmp_path / "o.csv")]
-    argv += [str(tmp_path / "folder.csv") if a == "DIR" else str(tmp_path / "m.csv") if a == "OUT" else a for a in extra]
+    names = {"DIR": str(tmp_path / "folder.csv"), "OUT": str(tmp_path / "m.csv")}
+    argv += [names.get(a, a) for a in extra]
     code = main(argv)
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and message in err[0]
