@@ -1,0 +1,230 @@
+"""Plotly charts and their one-line plain-language readings, shared by the dashboard and the report.
+
+Every chart comes with a sentence that says what it shows in words a stakeholder can repeat;
+the sentence is computed from the same numbers as the chart.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+ATTACK_NAMES = {"threshold": "Confidence threshold", "shadow": "Shadow models", "lira": "LiRA (offline)"}
+METHOD_NAMES = {"ag": "Accuracy-guided", "mondrian": "Mondrian"}
+ORIGINAL, ANONYMIZED = "#5B6C7D", "#2E6F9E"
+METHOD_COLORS = {"ag": "#2E6F9E", "mondrian": "#D97B29"}
+LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=20, t=50, b=110), height=420,
+              legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
+              font=dict(size=13))
+
+
+def _fig(title: str) -> go.Figure:
+    return go.Figure(layout=dict(LAYOUT, title=dict(text=title, x=0, xanchor="left")))
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+# --- anonymization -----------------------------------------------------------------------------
+
+def class_size_histogram(sizes: np.ndarray, k: int) -> go.Figure:
+    """Class sizes; when a few huge classes dwarf the rest, bins grow logarithmically."""
+    fig = _fig("How many records share each combination of quasi-identifiers")
+    if sizes.max() > 20 * max(np.median(sizes), 1):
+        edges = np.unique(np.round(np.logspace(np.log10(sizes.min()), np.log10(sizes.max() + 1), 18)).astype(int))
+        counts, _ = np.histogram(sizes, bins=edges)
+        labels = [f"{a:,}" if b - 1 <= a else f"{a:,}–{b - 1:,}" for a, b in zip(edges[:-1], edges[1:])]
+        fig.add_bar(x=labels, y=counts, marker_color=ANONYMIZED,
+                    hovertemplate="class size %{x}<br>%{y} classes<extra></extra>")
+        fig.update_layout(xaxis_title=f"class size in records (bins grow logarithmically; k = {k})")
+    else:
+        fig.add_histogram(x=sizes, nbinsx=min(60, max(10, len(np.unique(sizes)))), marker_color=ANONYMIZED,
+                          hovertemplate="class size %{x}<br>%{y} classes<extra></extra>")
+        fig.add_vline(x=k, line_dash="dash", line_color="#B03A2E", annotation_text=f"k = {k}",
+                      annotation_position="top right")
+        fig.update_layout(xaxis_title="class size (records)")
+    fig.update_layout(yaxis_title="number of classes", showlegend=False, bargap=0.05)
+    return fig
+
+
+def _k_axis(fig: go.Figure, ks) -> None:
+    ks = sorted(set(int(x) for x in ks))
+    fig.update_xaxes(type="log", tickvals=ks, ticktext=[f"{x:,}" for x in ks], minor=dict(showgrid=False))
+
+
+def reading_class_sizes(sizes: np.ndarray, k: int) -> str:
+    return (f"{len(sizes):,} classes; the smallest holds {int(sizes.min()):,} records (k = {k} asked), half hold "
+            f"{int(np.median(sizes)):,} or fewer, the largest {int(sizes.max()):,}.")
+
+
+# --- utility -----------------------------------------------------------------------------------
+
+def accuracy_sweep(points: pd.DataFrame, original: float, qi_dropped: float) -> go.Figure:
+    """points: columns method, k, accuracy."""
+    fig = _fig("Accuracy of the retrained model as k grows")
+    for method, group in points.sort_values("k").groupby("method", sort=False):
+        fig.add_scatter(x=group["k"], y=group["accuracy"], mode="lines+markers",
+                        name=METHOD_NAMES.get(method, method), line_color=METHOD_COLORS.get(method),
+                        hovertemplate="k = %{x}<br>accuracy %{y:.2%}<extra></extra>")
+    fig.add_hline(y=original, line_dash="dot", line_color=ORIGINAL,
+                  annotation_text=f"original {original:.1%}", annotation_position="top left")
+    fig.add_hline(y=qi_dropped, line_dash="dash", line_color="#B03A2E",
+                  annotation_text=f"QIs dropped {qi_dropped:.1%}", annotation_position="bottom left")
+    fig.update_layout(xaxis_title="k (minimum records per class, log scale)", yaxis_title="accuracy on held-out data")
+    _k_axis(fig, points["k"])
+    fig.update_yaxes(tickformat=".1%")
+    return fig
+
+
+def reading_sweep(points: pd.DataFrame, original: float, qi_dropped: float) -> str:
+    worst = points.loc[points["accuracy"].idxmin()]
+    return (f"The original model scores {original:.1%}; dropping the QIs costs {100 * (original - qi_dropped):.1f} "
+            f"points. The largest loss here is {100 * (original - worst['accuracy']):.1f} points "
+            f"({METHOD_NAMES.get(worst['method'], worst['method'])} at k = {int(worst['k'])}).")
+
+
+# --- membership inference ----------------------------------------------------------------------
+
+def membership_bars(original: dict, anonymized: dict, label: str) -> go.Figure:
+    """Grouped bars of AUC, advantage and TPR at 1% FPR per attack, original vs anonymized."""
+    from plotly.subplots import make_subplots
+
+    metrics = [("auc", "ROC AUC (0.5 = coin flip)"), ("advantage", "Advantage (TPR − FPR)"),
+               ("tpr_at_1pct_fpr", "TPR at 1% FPR")]
+    fig = make_subplots(rows=1, cols=3, subplot_titles=[m[1] for m in metrics], horizontal_spacing=0.08)
+    attacks = [a for a in ATTACK_NAMES if a in original]
+    for col, (key, _) in enumerate(metrics, start=1):
+        for name, data, color in (("original model", original, ORIGINAL), (label, anonymized, ANONYMIZED)):
+            fig.add_bar(x=[ATTACK_NAMES[a] for a in attacks], y=[data[a][key] for a in attacks],
+                        error_y=dict(type="data", array=[data[a].get(key + "_std", 0) for a in attacks]),
+                        name=name, marker_color=color, showlegend=col == 1, legendgroup=name,
+                        hovertemplate="%{x}: %{y:.3f}<extra>" + name + "</extra>", row=1, col=col)
+    fig.update_layout(**dict(LAYOUT, height=440, margin=dict(l=60, r=20, t=80, b=130)), barmode="group",
+                      title=dict(text="Membership inference: before and after anonymization", x=0))
+    fig.update_layout(legend=dict(y=-0.35))
+    fig.update_yaxes(range=[0.4, 1], row=1, col=1)
+    fig.update_yaxes(range=[0, None], row=1, col=2)
+    fig.update_yaxes(range=[0, None], row=1, col=3)
+    fig.update_annotations(font_size=12)
+    return fig
+
+
+def strongest_attack(membership: dict) -> str:
+    return max(membership, key=lambda a: membership[a]["auc"])
+
+
+def reading_membership(original: dict, anonymized: dict, label: str) -> str:
+    best = strongest_attack(original)
+    before, after = original[best]["auc"], anonymized[best]["auc"]
+    if after < before - 0.005:
+        change = f"drops to {after:.3f} with the {label}"
+    elif after > before + 0.005:
+        change = f"rises to {after:.3f} with the {label}: anonymization did not reduce this attack"
+    else:
+        change = f"stays at {after:.3f} with the {label}: no measurable change"
+    tpr = original[best]["tpr_at_1pct_fpr"]
+    return (f"The strongest attack, {ATTACK_NAMES[best]}, tells members from non-members with AUC {before:.3f} on "
+            f"the original model (0.5 is guessing) and {change}; at 1% false alarms it finds {pct(tpr)} of members.")
+
+
+def roc_curves(original: dict, anonymized: dict, attack: str, label: str) -> go.Figure:
+    fig = _fig(f"ROC curve of the {ATTACK_NAMES[attack]} attack (log axes)")
+    for name, data, color in (("original model", original, ORIGINAL), (label, anonymized, ANONYMIZED)):
+        roc = data[attack]["roc"]
+        fpr, tpr = np.maximum(roc["fpr"], 1e-4), np.maximum(roc["tpr"], 1e-4)
+        fig.add_scatter(x=fpr, y=tpr, mode="lines", name=f"{name} (AUC {data[attack]['auc']:.3f})",
+                        line=dict(color=color, shape="hv"),
+                        hovertemplate="FPR %{x:.4f}<br>TPR %{y:.4f}<extra></extra>")
+    grid = np.logspace(-4, 0, 50)
+    fig.add_scatter(x=grid, y=grid, mode="lines", name="guessing", line=dict(color="#999", dash="dot"))
+    fig.update_xaxes(type="log", title="false positive rate (non-members flagged)", range=[-4, 0], dtick=1,
+                     tickformat=".2~%")
+    fig.update_yaxes(type="log", title="true positive rate (members found)", range=[-4, 0], dtick=1,
+                     tickformat=".2~%")
+    return fig
+
+
+def reading_roc(original: dict, anonymized: dict, attack: str) -> str:
+    a, b = original[attack]["tpr_at_0_1pct_fpr"], anonymized[attack]["tpr_at_0_1pct_fpr"]
+    note = "" if original[attack].get("tpr_at_0_1pct_fpr_supported", True) else \
+        " (too few non-members for a firm figure at 0.1%)"
+    return (f"Curves above the dotted diagonal mean the attack beats guessing; at 0.1% false alarms it finds "
+            f"{pct(a)} of members before and {pct(b)} after{note}.")
+
+
+def score_histograms(scores: dict, attack: str, title_suffix: str) -> go.Figure:
+    members, nonmembers = scores[attack]
+    fig = _fig(f"{title_suffix}: members vs non-members")
+    lo, hi = np.percentile(np.r_[members, nonmembers], [0.5, 99.5])
+    for name, values, color in (("members", members, "#B03A2E"), ("non-members", nonmembers, "#2E6F9E")):
+        fig.add_histogram(x=np.clip(values, lo, hi), name=name, marker_color=color, opacity=0.6,
+                          histnorm="probability", nbinsx=50)
+    fig.update_layout(barmode="overlay", yaxis_title="share of records",
+                      xaxis_title=f"{ATTACK_NAMES[attack]} score (higher = more likely a member)")
+    return fig
+
+
+def reading_scores(scores: dict, attack: str) -> str:
+    members, nonmembers = scores[attack]
+    gap = float(np.median(members) - np.median(nonmembers))
+    spread = float(np.std(np.r_[members, nonmembers])) or 1.0
+    size = "hardly differ" if abs(gap) < 0.1 * spread else ("differ somewhat" if abs(gap) < 0.5 * spread
+                                                             else "are clearly apart")
+    return (f"The two histograms {size}: the more they overlap, the less the attack can tell who was in the "
+            "training data.")
+
+
+def attack_auc_vs_k(points: pd.DataFrame, original: dict) -> go.Figure:
+    """points: columns method, k, attack, auc."""
+    fig = _fig("Membership attack AUC as k grows")
+    dashes = {"threshold": "dot", "shadow": "dash", "lira": "solid"}
+    for (method, attack), group in points.sort_values("k").groupby(["method", "attack"], sort=False):
+        fig.add_scatter(x=group["k"], y=group["auc"], mode="lines+markers",
+                        name=f"{METHOD_NAMES.get(method, method)} · {ATTACK_NAMES[attack]}",
+                        line=dict(color=METHOD_COLORS.get(method), dash=dashes[attack]))
+    best = strongest_attack(original)
+    fig.add_hline(y=original[best]["auc"], line_dash="dot", line_color=ORIGINAL,
+                  annotation_text=f"original, {ATTACK_NAMES[best]}: {original[best]['auc']:.3f}")
+    fig.add_hline(y=0.5, line_color="#999", annotation_text="guessing", annotation_position="bottom right")
+    fig.update_layout(xaxis_title="k (log scale)", yaxis_title="attack ROC AUC", height=460,
+                      margin=dict(l=60, r=20, t=50, b=150), legend=dict(y=-0.25))
+    _k_axis(fig, points["k"])
+    return fig
+
+
+def reading_auc_vs_k(points: pd.DataFrame, original: dict) -> str:
+    best = strongest_attack(original)
+    lira = points[points["attack"] == best]
+    top = lira.loc[lira["auc"].idxmax()]
+    method = METHOD_NAMES.get(top["method"], top["method"])
+    return (f"{ATTACK_NAMES[best]} reaches AUC {original[best]['auc']:.3f} on the original model; across the sweep "
+            f"its highest is {top['auc']:.3f} ({method} at k = {int(top['k'])}).")
+
+
+# --- attribute inference -----------------------------------------------------------------------
+
+def attribute_bars(original: dict, anonymized: dict, sensitive: str, label: str) -> go.Figure:
+    metric = "balanced accuracy" if original["metric"] == "balanced_accuracy" else "accuracy"
+    fig = _fig(f"Guessing '{sensitive}': with the model vs without it ({metric})")
+    groups = ["members", "non-members"]
+    keys = ["members", "nonmembers"]
+    fig.add_bar(x=groups, y=[original["baseline_" + k] for k in keys], name="without the model (baseline)",
+                marker_color="#A7B4C2")
+    fig.add_bar(x=groups, y=[original["attack_" + k] for k in keys], name="with the original model",
+                marker_color=ORIGINAL)
+    fig.add_bar(x=groups, y=[anonymized["attack_" + k] for k in keys], name=f"with the {label}",
+                marker_color=ANONYMIZED)
+    fig.update_layout(barmode="group", yaxis_title=metric, yaxis_range=[0, 1])
+    return fig
+
+
+def reading_attribute(original: dict, anonymized: dict, sensitive: str) -> str:
+    adv_before = original["advantage_members"]
+    adv_after = anonymized["advantage_members"]
+    verdict = "the model adds little to what the attacker already knew" if abs(adv_before) < 0.02 else \
+        f"the model helps the attacker by {100 * adv_before:+.1f} points"
+    return (f"For members, guessing '{sensitive}' without the model scores {original['baseline_members']:.1%}; "
+            f"{verdict}; with the anonymized model the attack scores {100 * adv_after:+.1f} points against that "
+            "baseline.")

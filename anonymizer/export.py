@@ -1,0 +1,54 @@
+"""Exports people can hand on: tables safe to open in a spreadsheet, rules, models, a report."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from pandas.api import types as ptypes
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot be run as formulas by a spreadsheet (OWASP CSV injection).
+
+    A text cell starting with =, +, -, @, tab or carriage return gets a leading apostrophe,
+    which spreadsheets show as text. Numbers, including negative ones, are left alone.
+    """
+    out = df.copy()
+    for col in out.columns:
+        if ptypes.is_numeric_dtype(out[col].dtype) or ptypes.is_bool_dtype(out[col].dtype):
+            continue
+        values = out[col].astype(object)
+        risky = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
+        if risky.any():
+            out[col] = values.where(~risky, "'" + values.astype(str))
+    return out
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    return spreadsheet_safe(df).to_csv(index=False).encode("utf-8")
+
+
+def parquet_bytes(df: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    df.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def model_file(model) -> tuple[str, bytes, str]:
+    """(file suffix, content, format) for a retrained model, in a format that is safe to open.
+
+    LightGBM (bare or behind our category encoder) -> LightGBM's text format, whose stored
+    categories let `load_model` + `check_model` read it back; scikit-learn models -> skops.
+    """
+    from lightgbm import LGBMModel
+    from sklearn.pipeline import Pipeline
+
+    final = model[-1] if isinstance(model, Pipeline) else model
+    if isinstance(final, LGBMModel):
+        return ".txt", final.booster_.model_to_string().encode("utf-8"), "LightGBM text"
+    import skops.io as sio
+
+    return ".skops", sio.dumps(model), "skops"
