@@ -1,18 +1,95 @@
-"""AppTest of the dashboard on the demo."""
+"""AppTest of every page on the demo (GUIDE section 7)."""
 
+import json
 from pathlib import Path
 
+import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def test_demo_renders_and_k_changes_the_result():
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    assert not at.exception
+def start():
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_data_page_renders_on_the_demo():
+    at = start()
+    assert at.title[0].value == "Data & model"
+    assert at.selectbox(key="target").value == "income"
+
+
+def test_anonymize_page_slider_changes_k_achieved():
+    at = start()
+    at.switch_page("pages/anonymize.py").run()
+    assert not at.exception, at.exception
     assert at.metric[0].label == "k achieved"
-    assert int(at.metric[0].value) >= 10
-    at.slider[0].set_value(200).run()
+    assert int(at.metric[0].value.replace(",", "")) >= 10
+    at.slider(key="k_slider").set_value(200).run()
     assert not at.exception
-    assert int(at.metric[0].value) >= 200
-    assert int(at.metric[1].value.replace(",", "")) < 1000
+    assert int(at.metric[0].value.replace(",", "")) >= 200
+    assert at.session_state["k"] == 200
+    at.number_input(key="k_number").set_value(1500).run()
+    assert int(at.metric[0].value.replace(",", "")) >= 1500
+
+
+@pytest.mark.parametrize("page, title", [("pages/utility.py", "Utility"), ("pages/attacks.py", "Attacks"),
+                                         ("pages/export.py", "Export")])
+def test_every_page_renders_on_the_demo(page, title):
+    at = start()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == title
+
+
+def people_csv(n=200) -> bytes:
+    rows = pd.DataFrame({"age": [20 + i % 50 for i in range(n)], "zip": [str(10000 + i % 7) for i in range(n)],
+                         "sex": ["F" if i % 3 else "M" for i in range(n)],
+                         "email": [f"p{i}@example.org" for i in range(n)],
+                         "label": ["yes" if i % 4 == 0 else "no" for i in range(n)]})
+    return rows.to_csv(index=False).encode()
+
+
+def test_uploaded_csv_becomes_the_dataset_with_suggested_roles():
+    at = start()
+    at.file_uploader(key="upload_table").upload("people.csv", people_csv(), "text/csv").run()
+    assert not at.exception, at.exception
+    assert at.session_state["dataset"].name == "people.csv"
+    roles = at.session_state["roles"]
+    assert roles.target == "label" and set(roles.quasi_identifiers) == {"age", "zip", "sex"}
+    assert roles.dropped == ("email",)  # flagged as a direct identifier
+    at.switch_page("pages/anonymize.py").run()
+    assert not at.exception, at.exception
+    assert int(at.metric[0].value) >= 10
+
+
+def test_bad_upload_shows_an_error_and_keeps_the_demo():
+    at = start()
+    at.file_uploader(key="upload_table").upload("broken.csv", b"a,b\n1,2,3,4\n5\n", "text/csv").run()
+    assert not at.exception, at.exception
+    assert any("could not be read as CSV" in e.value for e in at.error)
+    assert at.session_state["dataset"].name.startswith("UCI Adult")
+    at.switch_page("pages/anonymize.py").run()
+    assert not at.exception and int(at.metric[0].value) >= 10
+
+
+def test_invalid_roles_keep_the_last_valid_ones():
+    at = start()
+    at.multiselect(key="qis").set_value(["age", "income"]).run()
+    assert any("cannot also be a quasi-identifier" in e.value for e in at.error)
+    assert at.session_state["roles"].target == "income"
+    assert "income" not in at.session_state["roles"].quasi_identifiers
+
+
+def test_attacks_page_runs_the_attacks_on_a_button():
+    at = start()
+    at.switch_page("pages/attacks.py").run()
+    assert not at.exception and len(at.get("plotly_chart")) == 0
+    at.button[0].click().run(timeout=300)
+    assert not at.exception, at.exception
+    figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    assert len(figures) >= 5
+    assert "Membership inference" in figures[0]["layout"]["title"]["text"]

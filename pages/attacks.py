@@ -1,0 +1,84 @@
+"""Attacks: what anonymization buys against membership and attribute inference."""
+
+import pandas as pd
+import streamlit as st
+
+from anonymizer import charts
+from pages import common
+
+st.title("Attacks")
+dataset, roles = common.current()
+seed, k, method = st.session_state["seed"], int(st.session_state["k"]), st.session_state["method"]
+key = common.state_key(dataset, roles, seed)
+exp = common.load_experiment()
+if exp is None:
+    st.stop()
+st.caption(common.split_caption(exp) + " Attacks always query the models with the original records.")
+
+started = st.session_state.setdefault("attacks_started", set())
+if key not in started:
+    st.info("The attacks train the attacker's reference models (8 models of the same kind as yours), then attack "
+            "the original and the anonymized model. On Adult this takes about 10 seconds, once; after that, each new "
+            "k or method takes about 2 seconds and every result is cached.")
+    if not st.button("Run the attacks", type="primary"):
+        st.stop()
+    started.add(key)
+try:
+    if not exp.attacks_ready:
+        with st.status("Preparing the attacks...", expanded=True) as status:
+            exp.prepare_attacks(progress=status.write)
+            status.write("attacking the original model")
+            _ = exp.original_evaluation
+            status.update(label="Attacks ready", state="complete", expanded=False)
+    original = exp.original_evaluation
+    with st.spinner(f"Attacking the {common.METHODS[method]} model at k = {k}..."):
+        run = common.experiment_run(key, method, k, True, exp)
+except Exception as exc:
+    common.engine_error(exc)
+    st.stop()
+anonymized = run.evaluation
+label = f"{common.METHODS[method]} k={k} model"
+
+st.subheader("Membership inference")
+st.plotly_chart(charts.membership_bars(original.membership, anonymized.membership, label), width="stretch")
+st.caption(charts.reading_membership(original.membership, anonymized.membership, label))
+
+attack = st.radio("Attack to inspect", list(charts.ATTACK_NAMES), format_func=charts.ATTACK_NAMES.get,
+                  index=2, horizontal=True, key="attack_shown")
+st.plotly_chart(charts.roc_curves(original.membership, anonymized.membership, attack, label), width="stretch")
+st.caption(charts.reading_roc(original.membership, anonymized.membership, attack))
+left, right = st.columns(2)
+left.plotly_chart(charts.score_histograms(original.scores, attack, "Original model"), width="stretch")
+left.caption(charts.reading_scores(original.scores, attack))
+right.plotly_chart(charts.score_histograms(anonymized.scores, attack, f"{common.METHODS[method]}, k = {k}"),
+                   width="stretch")
+right.caption(charts.reading_scores(anonymized.scores, attack))
+
+st.subheader("Attack success across k")
+sweeps = st.session_state.setdefault("attack_sweeps", {})
+if st.button("Run the attack sweep", help=f"k = {', '.join(map(str, common.ATTACK_SWEEP_KS))} for both methods, "
+                                          "about 2 seconds a point on Adult; each point is cached."):
+    ks = [x for x in common.ATTACK_SWEEP_KS if x <= len(exp.members)]
+    total, points = len(ks) * len(common.METHODS), []
+    bar = st.progress(0.0, text="Starting the attack sweep...")
+    for m in common.METHODS:
+        for x in ks:
+            ev = common.experiment_run(key, m, x, True, exp).evaluation
+            points += [{"method": m, "k": x, "attack": a, "auc": v["auc"]} for a, v in ev.membership.items()]
+            done = len(points) // len(ev.membership)
+            bar.progress(done / total, text=f"{common.METHODS[m]} at k = {x} ({done}/{total})")
+    bar.empty()
+    sweeps[key] = pd.DataFrame(points)
+if key in sweeps:
+    st.plotly_chart(charts.attack_auc_vs_k(sweeps[key], original.membership), width="stretch")
+    st.caption(charts.reading_auc_vs_k(sweeps[key], original.membership))
+else:
+    st.info("Run the attack sweep to see each attack's AUC against k for both methods.")
+
+st.subheader("Attribute inference")
+if roles.sensitive is None:
+    st.info("Choose a sensitive attribute on the Data & model page to simulate attribute inference.")
+else:
+    st.plotly_chart(charts.attribute_bars(original.attribute, anonymized.attribute, roles.sensitive, label),
+                    width="stretch")
+    st.caption(charts.reading_attribute(original.attribute, anonymized.attribute, roles.sensitive))
