@@ -131,11 +131,12 @@ def reading_membership(original: dict, anonymized: dict, label: str) -> str:
 
 def roc_curves(original: dict, anonymized: dict, attack: str, label: str) -> go.Figure:
     fig = _fig(f"ROC curve of the {ATTACK_NAMES[attack]} attack (log axes)")
-    for name, data, color in (("original model", original, ORIGINAL), (label, anonymized, ANONYMIZED)):
+    for name, data, color, dash in (("original model", original, ORIGINAL, "dash"),
+                                    (label, anonymized, ANONYMIZED, "solid")):
         roc = data[attack]["roc"]
         fpr, tpr = np.maximum(roc["fpr"], 1e-4), np.maximum(roc["tpr"], 1e-4)
         fig.add_scatter(x=fpr, y=tpr, mode="lines", name=f"{name} (AUC {data[attack]['auc']:.3f})",
-                        line=dict(color=color, shape="hv"),
+                        line=dict(color=color, shape="hv", dash=dash, width=2),
                         hovertemplate="FPR %{x:.4f}<br>TPR %{y:.4f}<extra></extra>")
     grid = np.logspace(-4, 0, 50)
     fig.add_scatter(x=grid, y=grid, mode="lines", name="guessing", line=dict(color="#999", dash="dot"))
