@@ -222,7 +222,9 @@ class AttributeSetup:
     prior: np.ndarray
     balanced: bool
     majority_rate: float
-    baseline: object  # fitted imputation model
+    baseline: object  # fitted imputation model, on the `learn` rows of the pool
+    learn: np.ndarray  # pool positions the attacker learns from (70%)
+    select: np.ndarray  # pool positions it picks its stronger variant on (30%)
 
 
 def prepare_attribute_attack(pool: pd.DataFrame, evaluation: pd.DataFrame, features: list[str],
@@ -243,10 +245,13 @@ def prepare_attribute_attack(pool: pd.DataFrame, evaluation: pd.DataFrame, featu
     eval_labels = _labels(evaluation[sensitive])
     majority_rate = float(pd.Series(eval_labels).value_counts(normalize=True).iloc[0])
     known = [c for c in features if c != sensitive] + [target]
-    baseline = default_model(seed).fit(pool[known], pool_labels)
+    order = np.random.default_rng(seed).permutation(len(pool))
+    learn, select = np.sort(order[: int(0.7 * len(pool))]), np.sort(order[int(0.7 * len(pool)):])
+    # the baseline learns from exactly the rows the attacks learn from, so only the model differs
+    baseline = default_model(seed).fit(pool.iloc[learn][known], pool_labels[learn])
     return AttributeSetup(sensitive, target, features, known, candidates, labels, prior,
                           balanced=majority_rate > 1.5 / len(candidates), majority_rate=majority_rate,
-                          baseline=baseline)
+                          baseline=baseline, learn=learn, select=select)
 
 
 def _with_value(X: pd.DataFrame, column: str, value) -> pd.DataFrame:
@@ -278,8 +283,7 @@ def attribute_inference(setup: AttributeSetup, model, pool: pd.DataFrame, member
 
     # the attacker learns on 70% of its pool and picks its stronger variant on the other 30%,
     # never on the members and non-members it is scored on
-    order = np.random.default_rng(seed).permutation(len(pool))
-    learn, select = pool.iloc[np.sort(order[: int(0.7 * len(pool))])], pool.iloc[np.sort(order[int(0.7 * len(pool)):])]
+    learn, select = pool.iloc[setup.learn], pool.iloc[setup.select]
     blackbox = default_model(seed).fit(with_outputs(learn, _model_outputs(setup, model, learn)),
                                        _labels(learn[setup.sensitive]))
 

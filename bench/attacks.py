@@ -67,9 +67,12 @@ def quality(ks, models, seed):
         for case, qis in cases.items():
             config = ExperimentConfig(ADULT_TARGET, qis, sensitive=SENSITIVE, seed=seed)
             exp = Experiment(train, config, test=test, estimator=estimator)
+            exp.prepare_attacks()
+            _ = exp.original_evaluation
             s = exp.seconds
             print(f"\n### {model_name}, sensitive {SENSITIVE}: {case} ({len(qis)} QIs)\n")
-            print(f"set-up {s['total']:.1f} s (model {s['original_model']:.1f}, reference models "
+            setup = s["total"] + s["attacks_setup"] + s["original_evaluation"]
+            print(f"set-up {setup:.1f} s (model {s['original_model']:.1f}, reference models "
                   f"{s['reference_models']:.1f}, shadow fit {s['shadow_attack_fit']:.1f}, "
                   f"LiRA fit {s['lira_fit']:.1f}, "
                   f"attribute baseline {s['attribute_baseline']:.1f}, original evaluation "
