@@ -91,6 +91,27 @@ def current() -> tuple[Dataset, Roles]:
     return st.session_state["dataset"], st.session_state["roles"]
 
 
+@dataclass(frozen=True)
+class Context:
+    """What a page works on: the dataset, roles, seed, k, method and the cache key they make."""
+
+    dataset: Dataset
+    roles: Roles
+    seed: int
+    k: int
+    method: str
+
+    @property
+    def key(self) -> tuple:
+        return state_key(self.dataset, self.roles, self.seed)
+
+
+def context() -> Context:
+    dataset, roles = current()
+    return Context(dataset, roles, int(st.session_state["seed"]), int(st.session_state["k"]),
+                   st.session_state["method"])
+
+
 def table(dataset: Dataset, roles: Roles) -> pd.DataFrame:
     """The table the analysis uses: the dataset without the columns marked to be dropped."""
     return dataset.data.drop(columns=list(roles.dropped)) if roles.dropped else dataset.data

@@ -7,9 +7,8 @@ from anonymizer.report import build_report
 from pages import common
 
 st.title("Export")
-dataset, roles = common.current()
-seed, k, method = st.session_state["seed"], int(st.session_state["k"]), st.session_state["method"]
-key = common.state_key(dataset, roles, seed)
+ctx = common.context()
+dataset, roles, seed, k, method, key = ctx.dataset, ctx.roles, ctx.seed, ctx.k, ctx.method, ctx.key
 try:
     result, metrics = common.anonymization(key, method, k, dataset, roles, seed)
 except Exception as exc:
