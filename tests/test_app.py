@@ -93,3 +93,4 @@ def test_attacks_page_runs_the_attacks_on_a_button():
     figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     assert len(figures) >= 5
     assert "Membership inference" in figures[0]["layout"]["title"]["text"]
+

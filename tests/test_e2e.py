@@ -83,3 +83,19 @@ def test_upload_csv_then_download_the_anonymized_table(page, tmp_path):
     downloaded = pd.read_csv(io.BytesIO(open(info.value.path(), "rb").read()))
     assert len(downloaded) == 300 and list(downloaded.columns) == list(upload.columns)
     assert browser.exceptions(page) == []
+
+
+def test_choices_persist_across_pages(page):
+    """Widget state survives pages that do not show the widget (AppTest's switch_page drops it)."""
+    browser.open_page(page, "Anonymize")
+    page.get_by_text("Mondrian", exact=True).click()
+    browser.wait_idle(page)
+    slider = page.get_by_role("slider").first
+    slider.focus()
+    slider.press("ArrowRight")
+    browser.wait_idle(page)
+    for name in ("Utility", "Data & model", "Export", "Anonymize"):
+        browser.open_page(page, name)
+        assert "k: 11 · Method: Mondrian" in page.locator("[data-testid=stSidebar]").inner_text(), name
+    assert page.get_by_role("radiogroup").first.get_by_role("radio", name="Mondrian").is_checked()
+    assert browser.exceptions(page) == []
