@@ -159,7 +159,7 @@ def guiding_model(key: tuple, _dataset: Dataset, _roles: Roles, seed: int):
     return model, model.predict(features[model_features(model, features)])
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)  # fast; a spinner would only flicker
+@st.cache_resource(max_entries=64, show_spinner="Anonymizing...")
 def anonymization(key: tuple, method: str, k: int, _dataset: Dataset, _roles: Roles, seed: int):
     """(result, metrics) of anonymizing the whole table; shared read-only between reruns and pages."""
     data = table(_dataset, _roles)
@@ -185,6 +185,7 @@ def anonymization_view(key: tuple, method: str, k: int, _dataset: Dataset, _role
             "histogram": class_size_histogram(sizes, k), "reading": reading_class_sizes(sizes, k)}
 
 
+PREFETCH_MAX_ROWS = 200_000
 _prefetch_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch-k")
 _prefetch_latest: dict[str, tuple] = {}
 
@@ -197,6 +198,8 @@ def prefetch_neighbours(key: tuple, method: str, k: int, dataset: Dataset, roles
     request = (key, method, k)
     _prefetch_latest["request"] = request
     n = len(table(dataset, roles))
+    if n > PREFETCH_MAX_ROWS:  # a big table's neighbours cost seconds each: compute on demand only
+        return
 
     def work():
         for nearby in (k + 1, k - 1):
@@ -230,6 +233,13 @@ def experiment_run(key: tuple, method: str, k: int, attacks: bool, _experiment: 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def qi_dropped(key: tuple, _experiment: Experiment) -> dict:
     return _experiment.qi_dropped()
+
+
+@st.cache_data(max_entries=8, show_spinner="Summarizing the columns...")
+def column_summary(digest: str, _data: pd.DataFrame) -> pd.DataFrame:
+    from anonymizer.roles import suggest_roles
+
+    return suggest_roles(_data)
 
 
 def engine_error(exc: Exception) -> None:

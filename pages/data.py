@@ -76,7 +76,7 @@ with st.expander("Use your own data", expanded=dataset.name != common.DEMO_NAME)
         st.rerun()
 
 st.subheader(f"{dataset.name}: {len(dataset.data):,} rows, {dataset.data.shape[1]} columns")
-summary = suggest_roles(dataset.data)
+summary = common.column_summary(dataset.digest, dataset.data)
 flagged = identifier_columns(summary)
 if flagged:
     st.warning("Likely direct identifiers: " + ", ".join(f"`{c}`" for c in flagged) + ". They single people out "
