@@ -179,23 +179,27 @@ def class_table(X: pd.DataFrame, quasi_identifiers: list[str], grouping: Groupin
                 class_ids: np.ndarray) -> pd.DataFrame:
     """One row per class: size, representative of every QI and its generalization."""
     n = grouping.n_classes
-    table = {"size": np.bincount(class_ids, minlength=n)}
+    sizes = np.bincount(class_ids, minlength=n)
+    table = {"size": sizes}
+    order = np.argsort(class_ids, kind="stable")  # rows grouped by class, once for every QI
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     for q in quasi_identifiers:
         enc = grouping.encodings[q]
         rep = grouping.class_reps[q]
         if enc.kind == NUMERIC:
-            vals = pd.Series(X[q].to_numpy(dtype=float, na_value=np.nan))
-            agg = vals.groupby(class_ids).agg(["min", "max"]).reindex(range(n))
             table[q] = column_from_values(rep, pd.Series(index=range(n), dtype=X[q].dtype))
-            for suffix, stat in ((MIN, "min"), (MAX, "max")):
-                table[f"{q}{suffix}"] = column_from_values(agg[stat].to_numpy(), table[q])
+            vals = X[q].to_numpy(dtype=float, na_value=np.nan)[order]
+            with np.errstate(invalid="ignore"):  # fmin/fmax skip NaN; an all-NaN class stays NaN
+                lo, hi = np.fmin.reduceat(vals, starts), np.fmax.reduceat(vals, starts)
+            table[f"{q}{MIN}"] = column_from_values(lo, table[q])
+            table[f"{q}{MAX}"] = column_from_values(hi, table[q])
         else:
             labels = np.append(enc.values, None).astype(object)
             table[q] = labels[rep]
             keys = np.unique(class_ids.astype(np.int64) * enc.n_codes + enc.codes)
             kc, kv = keys // enc.n_codes, keys % enc.n_codes
-            bounds = np.searchsorted(kc, np.arange(n + 1))
-            members = labels[kv]
+            bounds = np.searchsorted(kc, np.arange(n + 1)).tolist()
+            members = labels[kv].tolist()  # list slices are far cheaper than numpy slices here
             table[f"{q}{VALUES}"] = [tuple(members[bounds[c]:bounds[c + 1]]) for c in range(n)]
     frame = pd.DataFrame(table)
     frame.index.name = "class_id"
