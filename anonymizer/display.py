@@ -55,7 +55,3 @@ def changed_cells(original: pd.DataFrame, anonymized: pd.DataFrame) -> pd.DataFr
     same = (original == anonymized) | (original.isna() & anonymized.isna())
     return ~same.fillna(False).astype(bool)
 
-
-def share_changed(original: pd.DataFrame, anonymized: pd.DataFrame, columns: list[str]) -> float:
-    """Share of the given columns' cells whose value changed."""
-    return float(changed_cells(original[columns], anonymized[columns]).to_numpy().mean())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -45,7 +45,9 @@ class Dataset:
 
 
 @dataclass(frozen=True)
-class Roles:
+class RoleChoice:
+    """The analyst's role choices (hashable, so they key caches); validated before they are kept."""
+
     target: str
     quasi_identifiers: tuple[str, ...]
     sensitive: str | None
@@ -65,7 +67,7 @@ def demo_dataset() -> Dataset:
 def init_state() -> None:
     """Session defaults, and the widget keys kept alive across pages (GUIDE section 7)."""
     if "dataset" not in st.session_state:
-        use_dataset(demo_dataset(), Roles(ADULT_TARGET, tuple(ADULT_QIS), DEMO_SENSITIVE))
+        use_dataset(demo_dataset(), RoleChoice(ADULT_TARGET, tuple(ADULT_QIS), DEMO_SENSITIVE))
     st.session_state.setdefault("k", 10)
     for key, value in WIDGET_KEYS.items():
         st.session_state.setdefault(key, value)
@@ -75,7 +77,7 @@ def init_state() -> None:
             st.session_state[key] = st.session_state[key]
 
 
-def use_dataset(dataset: Dataset, roles: Roles) -> None:
+def use_dataset(dataset: Dataset, roles: RoleChoice) -> None:
     """Make `dataset` current with `roles` (already valid), and set the role widgets to match."""
     st.session_state["dataset"] = dataset
     st.session_state["roles"] = roles
@@ -87,7 +89,7 @@ def use_dataset(dataset: Dataset, roles: Roles) -> None:
     st.session_state["k"] = min(st.session_state.get("k", 10), max(1, n // 2))
 
 
-def current() -> tuple[Dataset, Roles]:
+def current() -> tuple[Dataset, RoleChoice]:
     return st.session_state["dataset"], st.session_state["roles"]
 
 
@@ -96,7 +98,7 @@ class Context:
     """What a page works on: the dataset, roles, seed, k, method and the cache key they make."""
 
     dataset: Dataset
-    roles: Roles
+    roles: RoleChoice
     seed: int
     k: int
     method: str
@@ -112,16 +114,16 @@ def context() -> Context:
                    st.session_state["method"])
 
 
-def table(dataset: Dataset, roles: Roles) -> pd.DataFrame:
+def table(dataset: Dataset, roles: RoleChoice) -> pd.DataFrame:
     """The table the analysis uses: the dataset without the columns marked to be dropped."""
     return dataset.data.drop(columns=list(roles.dropped)) if roles.dropped else dataset.data
 
 
-def state_key(dataset: Dataset, roles: Roles, seed: int) -> tuple:
+def state_key(dataset: Dataset, roles: RoleChoice, seed: int) -> tuple:
     return (dataset.digest, dataset.test_digest, dataset.model_digest, roles, seed)
 
 
-def read_upload(upload, what: str) -> tuple[pd.DataFrame, str]:
+def read_upload(upload) -> tuple[pd.DataFrame, str]:
     """A table from an upload, or a DataError with one line to show."""
     content = upload.getvalue()
     frame = read_table_bytes(content, table_format(upload.name), name=upload.name)
@@ -136,7 +138,7 @@ def read_model_upload(upload, allow_pickle: bool):
         return load_model(path, allow_pickle=allow_pickle), digest(content)
 
 
-def check_roles(dataset: Dataset, roles: Roles) -> None:
+def check_roles(dataset: Dataset, roles: RoleChoice) -> None:
     """Raise DataError if the roles do not fit the dataset (and its model)."""
     data = table(dataset, roles)
     validate_roles(data, list(roles.quasi_identifiers), roles.target, roles.sensitive, require_target=True)
@@ -148,7 +150,7 @@ def check_roles(dataset: Dataset, roles: Roles) -> None:
 # --- cached engine calls -----------------------------------------------------------------------
 
 @st.cache_resource(max_entries=4, show_spinner="Training the model that guides the anonymization...")
-def guiding_model(key: tuple, _dataset: Dataset, _roles: Roles, seed: int):
+def guiding_model(key: tuple, _dataset: Dataset, _roles: RoleChoice, seed: int):
     """The model whose predictions guide AG: the user's model, or LightGBM trained on the table."""
     data = table(_dataset, _roles)
     features = data.drop(columns=[_roles.target])
@@ -160,7 +162,7 @@ def guiding_model(key: tuple, _dataset: Dataset, _roles: Roles, seed: int):
 
 
 @st.cache_resource(max_entries=64, show_spinner="Anonymizing...")
-def anonymization(key: tuple, method: str, k: int, _dataset: Dataset, _roles: Roles, seed: int):
+def anonymization(key: tuple, method: str, k: int, _dataset: Dataset, _roles: RoleChoice, seed: int):
     """(result, metrics) of anonymizing the whole table; shared read-only between reruns and pages."""
     data = table(_dataset, _roles)
     check_k(k, len(data))
@@ -172,7 +174,7 @@ def anonymization(key: tuple, method: str, k: int, _dataset: Dataset, _roles: Ro
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def anonymization_view(key: tuple, method: str, k: int, _dataset: Dataset, _roles: Roles, seed: int) -> dict:
+def anonymization_view(key: tuple, method: str, k: int, _dataset: Dataset, _roles: RoleChoice, seed: int) -> dict:
     """What the Anonymize page shows for one k, built once: coming back to a k is then instant."""
     import numpy as np
 
@@ -190,7 +192,7 @@ _prefetch_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch-
 _prefetch_latest: dict[str, tuple] = {}
 
 
-def prefetch_neighbours(key: tuple, method: str, k: int, dataset: Dataset, roles: Roles, seed: int) -> None:
+def prefetch_neighbours(key: tuple, method: str, k: int, dataset: Dataset, roles: RoleChoice, seed: int) -> None:
     """Compute k - 1 and k + 1 in the background, so the next slider step is a cache hit.
 
     One worker; a request superseded by a newer k is skipped, so fast slider moves never queue work.
@@ -212,7 +214,7 @@ def prefetch_neighbours(key: tuple, method: str, k: int, dataset: Dataset, roles
 
 
 @st.cache_resource(max_entries=8, show_spinner="Retraining the model on the anonymized table...")
-def retrained_model(key: tuple, method: str, k: int, _dataset: Dataset, _roles: Roles, seed: int):
+def retrained_model(key: tuple, method: str, k: int, _dataset: Dataset, _roles: RoleChoice, seed: int):
     model = guiding_model(key, _dataset, _roles, seed)[0]
     result, _ = anonymization(key, method, k, _dataset, _roles, seed)
     features = result.data.drop(columns=[_roles.target])
@@ -220,7 +222,7 @@ def retrained_model(key: tuple, method: str, k: int, _dataset: Dataset, _roles: 
 
 
 @st.cache_resource(max_entries=2, show_spinner="Splitting the data and training the original model...")
-def experiment(key: tuple, _dataset: Dataset, _roles: Roles, seed: int) -> Experiment:
+def experiment(key: tuple, _dataset: Dataset, _roles: RoleChoice, seed: int) -> Experiment:
     config = ExperimentConfig(_roles.target, list(_roles.quasi_identifiers), _roles.sensitive, seed)
     return Experiment(table(_dataset, _roles), config, test=_dataset.test, model=_dataset.model)
 
@@ -294,9 +296,6 @@ def method_control() -> str:
                   "become indistinguishable. Mondrian: classic k-anonymity that splits ranges at their median.")
     return st.session_state["method"]
 
-
-def replace_roles(roles: Roles, **changes) -> Roles:
-    return replace(roles, **changes)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

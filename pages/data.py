@@ -1,5 +1,7 @@
 """Data & model: choose the table, the model and the column roles."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from anonymizer import DataError
@@ -14,7 +16,7 @@ with st.expander("Use your own data", expanded=dataset.name != common.DEMO_NAME)
     upload = st.file_uploader("Table (the model's training data)", type=["csv", "parquet"], key="upload_table")
     if upload is not None and st.session_state.get("loaded_table") != upload.file_id:
         try:
-            frame, dig = common.read_upload(upload, "table")
+            frame, dig = common.read_upload(upload)
             summary = suggest_roles(frame)
             dropped = identifier_columns(summary)
             target = suggested_target(frame, exclude=dropped)
@@ -23,7 +25,7 @@ with st.expander("Use your own data", expanded=dataset.name != common.DEMO_NAME)
                                 "a classification target is needed")
             qis = [q for q in suggested_qis(summary) if q != target] or \
                 [c for c in frame.columns if c not in dropped and c != target][:1]
-            new_roles = common.Roles(target, tuple(qis), None, tuple(dropped))
+            new_roles = common.RoleChoice(target, tuple(qis), None, tuple(dropped))
             new = common.Dataset(upload.name, frame, dig)
             common.check_roles(new, new_roles)
             common.use_dataset(new, new_roles)
@@ -42,11 +44,11 @@ with st.expander("Use your own data", expanded=dataset.name != common.DEMO_NAME)
     if test_upload is not None and st.session_state.get("loaded_test") != (test_upload.file_id, dataset.digest):
         st.session_state["loaded_test"] = (test_upload.file_id, dataset.digest)
         try:
-            test, dig = common.read_upload(test_upload, "test table")
+            test, dig = common.read_upload(test_upload)
             missing = [c for c in dataset.data.columns if c not in test.columns]
             if missing:
                 raise DataError(f"{test_upload.name} lacks column(s) of the table: {missing[:8]}")
-            common.use_dataset(common.replace(dataset, test=test, test_name=test_upload.name, test_digest=dig), roles)
+            common.use_dataset(replace(dataset, test=test, test_name=test_upload.name, test_digest=dig), roles)
             st.rerun()
         except DataError as exc:
             st.error(f"{exc} The previous test table stays in use.")
@@ -61,7 +63,7 @@ with st.expander("Use your own data", expanded=dataset.name != common.DEMO_NAME)
         st.session_state["loaded_model"] = (model_upload.file_id, dataset.digest)
         try:
             model, dig = common.read_model_upload(model_upload, st.session_state["allow_pickle"])
-            new = common.replace(dataset, model=model, model_name=model_upload.name, model_digest=dig)
+            new = replace(dataset, model=model, model_name=model_upload.name, model_digest=dig)
             common.check_roles(new, roles)
             common.use_dataset(new, roles)
             st.rerun()
@@ -71,7 +73,7 @@ with st.expander("Use your own data", expanded=dataset.name != common.DEMO_NAME)
         st.warning("With a trained model, the table is taken to be its training data: upload a test table too, "
                    "so the Utility and Attacks pages have records the model never saw.")
     if dataset.name != common.DEMO_NAME and st.button("Back to the demo"):
-        common.use_dataset(common.demo_dataset(), common.Roles(common.ADULT_TARGET, tuple(common.ADULT_QIS),
+        common.use_dataset(common.demo_dataset(), common.RoleChoice(common.ADULT_TARGET, tuple(common.ADULT_QIS),
                                                                common.DEMO_SENSITIVE))
         st.rerun()
 
@@ -95,7 +97,7 @@ c3.selectbox("Sensitive attribute (optional)", [None] + columns, key="sensitive"
              help="Adds l-diversity and t-closeness, and the attribute-inference attack.")
 c4.multiselect("Columns to drop before anything else", columns, key="drop_columns",
                help="Direct identifiers are pre-selected.")
-candidate = common.Roles(st.session_state["target"], tuple(st.session_state["qis"]), st.session_state["sensitive"],
+candidate = common.RoleChoice(st.session_state["target"], tuple(st.session_state["qis"]), st.session_state["sensitive"],
                          tuple(st.session_state["drop_columns"]))
 if candidate != roles:
     try:
