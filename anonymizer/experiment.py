@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
+from sklearn.dummy import DummyClassifier
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
 from . import attacks as atk
@@ -305,16 +306,21 @@ class Experiment:
         """Accuracy of the model retrained without the QI columns (cached)."""
         if self._qi_dropped is None:
             c = self.config
+            y, truth = self.members[c.target], self.holdout[c.target].to_numpy()
             features = [f for f in self.features if f not in c.quasi_identifiers]
-            X = drop_quasi_identifiers(self.members[self.columns], c.quasi_identifiers)[features]
-            try:
-                model, recipe = retrain(self.original, X, self.members[c.target], c.seed)
-            except DataError:
-                model = train_default_model(X, self.members[c.target], c.seed)
-                recipe = "default LightGBM (the original model needs the QI columns)"
-            pred = model.predict(self.holdout[features])
-            self._qi_dropped = {"accuracy": float(np.mean(pred == self.holdout[c.target].to_numpy())),
-                                "retrained_as": recipe}
+            if not features:  # every input of the model is a QI: nothing is left to learn from
+                majority = DummyClassifier(strategy="most_frequent").fit(np.zeros((len(y), 1)), y)
+                pred = majority.predict(np.zeros((len(truth), 1)))
+                recipe = "the majority class (every model input is a quasi-identifier)"
+            else:
+                X = drop_quasi_identifiers(self.members[self.columns], c.quasi_identifiers)[features]
+                try:
+                    model, recipe = retrain(self.original, X, y, c.seed)
+                except DataError:
+                    model = train_default_model(X, y, c.seed)
+                    recipe = "default LightGBM (the original model needs the QI columns)"
+                pred = model.predict(self.holdout[features])
+            self._qi_dropped = {"accuracy": float(np.mean(pred == truth)), "retrained_as": recipe}
         return self._qi_dropped
 
     def run(self, method: str, k: int, attacks: bool = True) -> Run:

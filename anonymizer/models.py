@@ -313,15 +313,16 @@ def retrain(model, X: pd.DataFrame, y, random_state: int = DEFAULT_SEED):
     from sklearn.base import clone
 
     if isinstance(model, LightGBMFileModel):
-        return model.retrain_estimator().fit(X, y), "LightGBM with the file's parameters"
+        estimator, recipe = model.retrain_estimator(), "LightGBM with the file's parameters"
+    else:
+        try:
+            estimator = clone(model)
+        except Exception:
+            return train_default_model(X, y, random_state), "default LightGBM (the model could not be cloned)"
+        final = model[-1] if isinstance(model, Pipeline) else model
+        recipe = type(final).__name__ + (" (with its pipeline)" if final is not model else "") + ", same parameters"
     try:
-        estimator = clone(model)
-    except Exception:
-        return train_default_model(X, y, random_state), "default LightGBM (the model could not be cloned)"
-    final = model[-1] if isinstance(model, Pipeline) else model
-    name = type(final).__name__ + (" (with its pipeline)" if final is not model else "")
-    try:
-        return estimator.fit(X, y), f"{name}, same parameters"
+        return estimator.fit(X, y), recipe
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"retraining {type(model).__name__} on the anonymized data failed: {first}") from None
+        raise DataError(f"retraining the model on {X.shape[1]} column(s) failed: {first}") from None

@@ -94,3 +94,32 @@ def test_attacks_page_runs_the_attacks_on_a_button():
     assert len(figures) >= 5
     assert "Membership inference" in figures[0]["layout"]["title"]["text"]
 
+
+
+def test_test_table_and_model_uploads_and_a_refused_pickle(adult_train):
+    import pickle
+
+    from anonymizer.models import train_default_model
+
+    at = start()
+    people = pd.read_csv(__import__("io").BytesIO(people_csv(300)))
+    at.file_uploader(key="upload_table").upload("people.csv", people.iloc[:200].to_csv(index=False).encode(),
+                                                "text/csv").run()
+    at.file_uploader(key="upload_test").upload("people_test.csv", people.iloc[200:].to_csv(index=False).encode(),
+                                               "text/csv").run()
+    assert not at.exception, at.exception
+    assert at.session_state["dataset"].test_name == "people_test.csv"
+    features = people.iloc[:200].drop(columns=["label", "email"])
+    model = train_default_model(features, people.iloc[:200]["label"])
+    # a pickle under an allowed name (.txt) is recognized by its content and refused
+    at.file_uploader(key="upload_model").upload("model.txt", pickle.dumps(model), "text/plain").run()
+    assert not at.exception, at.exception
+    assert any("refused to load a pickle" in e.value for e in at.error)
+    assert at.session_state["dataset"].model is None
+    text = model[-1].booster_.model_to_string().encode()
+    at.file_uploader(key="upload_model").upload("model.txt", text, "text/plain").run()
+    assert not at.exception, at.exception
+    assert at.session_state["dataset"].model_name == "model.txt"
+    at.switch_page("pages/utility.py").run()
+    assert not at.exception, at.exception
+    assert at.metric[0].label == "Original model"

@@ -115,3 +115,11 @@ def test_mondrian_does_not_depend_on_the_order_of_the_qis():
     one = MondrianAnonymizer(5, ["a", "c"]).fit(X).result_.classes["size"].tolist()
     two = MondrianAnonymizer(5, ["c", "a"]).fit(X).result_.classes["size"].tolist()
     assert sorted(one) == sorted(two) == [5, 5, 10]
+
+
+def test_qis_dropped_with_every_model_input_a_qi_is_the_majority_class(adult_train):
+    data = adult_train[["age", "sex", "income"]].iloc[:1500]
+    exp = Experiment(data, ExperimentConfig("income", ["age", "sex"], n_reference=1, n_repeats=1))
+    dropped = exp.qi_dropped()
+    majority = (exp.holdout["income"] == exp.members["income"].mode()[0]).mean()
+    assert dropped["accuracy"] == pytest.approx(majority) and "majority class" in dropped["retrained_as"]
