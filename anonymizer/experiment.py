@@ -174,7 +174,9 @@ class Experiment:
         self.features = model_features(self.original, self.members[self.columns])
         timings["original_model"] = time.perf_counter() - t
         self._qi_dropped: dict | None = None
+        self._original_utility: dict | None = None
         self._original_evaluation: Evaluation | None = None
+        self._runs: dict[tuple[str, int, bool], Run] = {}  # every run is kept: sweeps and pages reuse them
         self._attacks_ready = False
         self._lock = threading.RLock()  # the dashboard shares one Experiment between sessions
         timings["total"] = time.perf_counter() - start
@@ -183,6 +185,13 @@ class Experiment:
     @property
     def attacks_ready(self) -> bool:
         return self._attacks_ready
+
+    @property
+    def original_utility(self) -> dict[str, float | None]:
+        """The original model's held-out accuracy figures (cached)."""
+        if self._original_utility is None:
+            self._original_utility = self.utility(self.original)
+        return self._original_utility
 
     @property
     def original_evaluation(self) -> Evaluation:
@@ -323,8 +332,24 @@ class Experiment:
             self._qi_dropped = {"accuracy": float(np.mean(pred == truth)), "retrained_as": recipe}
         return self._qi_dropped
 
+    def usable_ks(self, ks: list[int]) -> list[int]:
+        """The k values the members can hold (k at most the number of members)."""
+        return [k for k in ks if 1 <= k <= len(self.members)]
+
     def run(self, method: str, k: int, attacks: bool = True) -> Run:
-        """Anonymize the members with `method` at `k`, retrain, evaluate and (unless attacks=False) attack."""
+        """Anonymize the members with `method` at `k`, retrain, evaluate and (unless attacks=False) attack.
+
+        Runs are kept, so asking again (a sweep, another page) costs nothing; a run with attacks
+        also answers a request without them.
+        """
+        for cached in ((method, k, attacks), (method, k, True)):
+            if cached in self._runs:
+                return self._runs[cached]
+        run = self._run(method, k, attacks)
+        self._runs[method, k, attacks] = run
+        return run
+
+    def _run(self, method: str, k: int, attacks: bool) -> Run:
         c = self.config
         check_k(k, len(self.members))
         seconds = {}
@@ -372,3 +397,14 @@ class Experiment:
             "runs": [run.to_dict(with_roc) for run in runs],
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
         }
+
+
+def accuracy_points(runs: list[Run]) -> pd.DataFrame:
+    """One row per run: method, k, accuracy (what the accuracy-against-k chart plots)."""
+    return pd.DataFrame([{"method": r.method, "k": r.k, "accuracy": r.evaluation.accuracy} for r in runs])
+
+
+def attack_points(runs: list[Run]) -> pd.DataFrame:
+    """One row per run and membership attack: method, k, attack, auc (the AUC-against-k chart)."""
+    return pd.DataFrame([{"method": r.method, "k": r.k, "attack": name, "auc": m["auc"]}
+                         for r in runs for name, m in r.evaluation.membership.items()])

@@ -1,18 +1,13 @@
 """Attacks: what anonymization buys against membership and attribute inference."""
 
-import pandas as pd
 import streamlit as st
 
 from anonymizer import charts
+from anonymizer.experiment import attack_points
 from pages import common
 
-st.title("Attacks")
-ctx = common.context()
-dataset, roles, seed, k, method, key = ctx.dataset, ctx.roles, ctx.seed, ctx.k, ctx.method, ctx.key
-exp = common.load_experiment()
-if exp is None:
-    st.stop()
-st.caption(common.split_caption(exp) + " Attacks always query the models with the original records.")
+ctx, exp = common.experiment_page("Attacks", " Attacks always query the models with the original records.")
+roles, k, method, key = ctx.roles, ctx.k, ctx.method, ctx.key
 
 started = st.session_state.setdefault("attacks_started", set())
 if key not in started:
@@ -31,7 +26,7 @@ try:
             status.update(label="Attacks ready", state="complete", expanded=False)
     original = exp.original_evaluation
     with st.spinner(f"Attacking the {common.METHODS[method]} model at k = {k}..."):
-        run = common.experiment_run(key, method, k, True, exp)
+        run = exp.run(method, k, attacks=True)
 except Exception as exc:
     common.engine_error(exc)
     st.stop()
@@ -57,17 +52,7 @@ st.subheader("Attack success across k")
 sweeps = st.session_state.setdefault("attack_sweeps", {})
 if st.button("Run the attack sweep", help=f"k = {', '.join(map(str, common.ATTACK_SWEEP_KS))} for both methods, "
                                           "about 2 seconds a point on Adult; each point is cached."):
-    ks = [x for x in common.ATTACK_SWEEP_KS if x <= len(exp.members)]
-    total, points = len(ks) * len(common.METHODS), []
-    bar = st.progress(0.0, text="Starting the attack sweep...")
-    for m in common.METHODS:
-        for x in ks:
-            ev = common.experiment_run(key, m, x, True, exp).evaluation
-            points += [{"method": m, "k": x, "attack": a, "auc": v["auc"]} for a, v in ev.membership.items()]
-            done = len(points) // len(ev.membership)
-            bar.progress(done / total, text=f"{common.METHODS[m]} at k = {x} ({done}/{total})")
-    bar.empty()
-    sweeps[key] = pd.DataFrame(points)
+    sweeps[key] = attack_points(common.sweep_with_progress(exp, common.ATTACK_SWEEP_KS, True, "attack sweep"))
 if key in sweeps:
     st.plotly_chart(charts.attack_auc_vs_k(sweeps[key], original.membership), width="stretch")
     st.caption(charts.reading_auc_vs_k(sweeps[key], original.membership))

@@ -227,16 +227,6 @@ def experiment(key: tuple, _dataset: Dataset, _roles: RoleChoice, seed: int) -> 
     return Experiment(table(_dataset, _roles), config, test=_dataset.test, model=_dataset.model)
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
-def experiment_run(key: tuple, method: str, k: int, attacks: bool, _experiment: Experiment):
-    return _experiment.run(method, k, attacks)
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def qi_dropped(key: tuple, _experiment: Experiment) -> dict:
-    return _experiment.qi_dropped()
-
-
 @st.cache_data(max_entries=8, show_spinner="Summarizing the columns...")
 def column_summary(digest: str, _data: pd.DataFrame) -> pd.DataFrame:
     from anonymizer.roles import suggest_roles
@@ -298,11 +288,6 @@ def method_control() -> str:
 
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def original_utility(key: tuple, _experiment: Experiment) -> dict:
-    return _experiment.utility(_experiment.original)
-
-
 def split_caption(exp: Experiment) -> str:
     holdout = "the test table" if exp.holdout is not exp.nonmembers else "the non-members"
     return (f"Simulated on one seeded split: {len(exp.members):,} members (the training data that gets anonymized), "
@@ -310,12 +295,33 @@ def split_caption(exp: Experiment) -> str:
             f"on {len(exp.holdout):,} records of {holdout}, never on training data. Model: {exp.model_source}.")
 
 
-def load_experiment():
+def load_experiment(ctx: Context):
     """The cached Experiment for the current state, or None after showing why it cannot be built."""
-    dataset, roles = current()
-    seed = st.session_state["seed"]
     try:
-        return experiment(state_key(dataset, roles, seed), dataset, roles, seed)
+        return experiment(ctx.key, ctx.dataset, ctx.roles, ctx.seed)
     except Exception as exc:
         engine_error(exc)
         return None
+
+
+def experiment_page(title: str, note: str = "") -> tuple[Context, Experiment]:
+    """Open a page that works on the simulated split: title, context, experiment and its caption."""
+    st.title(title)
+    ctx = context()
+    exp = load_experiment(ctx)
+    if exp is None:
+        st.stop()
+    st.caption(split_caption(exp) + note)
+    return ctx, exp
+
+
+def sweep_with_progress(exp: Experiment, ks: list[int], attacks: bool, what: str) -> list:
+    """exp.sweep over both methods with a progress bar; points already run come back at once."""
+    bar = st.progress(0.0, text=f"Starting the {what}...")
+
+    def progress(done, total, label):
+        bar.progress(done / total, text=f"{label} ({done}/{total})")
+
+    runs = exp.sweep(exp.usable_ks(ks), list(METHODS), progress, attacks=attacks)
+    bar.empty()
+    return runs

@@ -48,17 +48,17 @@ settings = {"dataset": dataset.name, "rows": len(dataset.data), "target": roles.
             "dropped columns": list(roles.dropped) or "none", "method": common.METHODS[method], "k": k, "seed": seed,
             "model": dataset.model_name or "LightGBM (default parameters)"}
 utility = original = anonymized = None
-exp = common.load_experiment()
+exp = common.load_experiment(ctx)
 if exp is not None:
     try:
-        base = common.original_utility(key, exp)["accuracy"]
+        base = exp.original_utility["accuracy"]
         utility = {"original": base}
         for m in common.METHODS:
-            utility[f"{common.METHODS[m]} k={k}"] = common.experiment_run(key, m, k, False, exp).evaluation.accuracy
-        utility["QIs dropped"] = common.qi_dropped(key, exp)["accuracy"]
+            utility[f"{common.METHODS[m]} k={k}"] = exp.run(m, k, attacks=False).evaluation.accuracy
+        utility["QIs dropped"] = exp.qi_dropped()["accuracy"]
         if exp.attacks_ready:
             original = exp.original_evaluation
-            anonymized = common.experiment_run(key, method, k, True, exp).evaluation
+            anonymized = exp.run(method, k, attacks=True).evaluation
     except Exception as exc:
         common.engine_error(exc)
 if original is None:

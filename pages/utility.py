@@ -4,20 +4,16 @@ import pandas as pd
 import streamlit as st
 
 from anonymizer.charts import accuracy_sweep, reading_sweep
+from anonymizer.experiment import accuracy_points
 from pages import common
 
-st.title("Utility")
-ctx = common.context()
-dataset, roles, seed, k, method, key = ctx.dataset, ctx.roles, ctx.seed, ctx.k, ctx.method, ctx.key
-exp = common.load_experiment()
-if exp is None:
-    st.stop()
-st.caption(common.split_caption(exp))
+ctx, exp = common.experiment_page("Utility")
+k, method, key = ctx.k, ctx.method, ctx.key
 try:
-    original = common.original_utility(key, exp)
+    original = exp.original_utility
     with st.spinner(f"Anonymizing the members at k = {k} and retraining..."):
-        runs = {m: common.experiment_run(key, m, k, False, exp) for m in common.METHODS}
-    dropped = common.qi_dropped(key, exp)
+        runs = {m: exp.run(m, k, attacks=False) for m in common.METHODS}
+    dropped = exp.qi_dropped()
 except Exception as exc:
     common.engine_error(exc)
     st.stop()
@@ -46,17 +42,7 @@ st.subheader("Accuracy across k")
 sweeps = st.session_state.setdefault("sweeps", {})
 if st.button("Run the k sweep", help=f"k = {', '.join(map(str, common.SWEEP_KS))} for both methods; "
                                      "each point is cached."):
-    bar = st.progress(0.0, text="Starting the sweep...")
-    points = []
-    ks = [x for x in common.SWEEP_KS if x <= len(exp.members)]
-    total = len(ks) * len(common.METHODS)
-    for m in common.METHODS:
-        for x in ks:
-            run = common.experiment_run(key, m, x, False, exp)
-            points.append({"method": m, "k": x, "accuracy": run.evaluation.accuracy})
-            bar.progress(len(points) / total, text=f"{common.METHODS[m]} at k = {x} ({len(points)}/{total})")
-    bar.empty()
-    sweeps[key] = pd.DataFrame(points)
+    sweeps[key] = accuracy_points(common.sweep_with_progress(exp, common.SWEEP_KS, False, "sweep"))
 if key in sweeps:
     points = sweeps[key]
     st.plotly_chart(accuracy_sweep(points, original["accuracy"], dropped["accuracy"]), width="stretch")

@@ -132,3 +132,20 @@ def test_cli_evaluate_errors(small, tmp_path, capsys, extra, message):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and err[0].startswith("error: ") and message in err[0]
     assert not out.exists()
+
+
+def test_runs_are_kept_and_turned_into_chart_points(experiment):
+    from anonymizer.experiment import accuracy_points, attack_points
+
+    with_attacks = experiment.run("ag", 20)
+    assert experiment.run("ag", 20) is with_attacks
+    assert experiment.run("ag", 20, attacks=False) is with_attacks  # a run with attacks answers both
+    plain = experiment.run("mondrian", 40, attacks=False)
+    assert plain.evaluation.membership == {} and experiment.run("mondrian", 40, attacks=False) is plain
+    assert experiment.usable_ks([5, 1600, 1601, 0]) == [5, 1600]
+    acc = accuracy_points([with_attacks, plain])
+    assert acc.to_dict("list") == {"method": ["ag", "mondrian"], "k": [20, 40],
+                                   "accuracy": [with_attacks.evaluation.accuracy, plain.evaluation.accuracy]}
+    att = attack_points([with_attacks, plain])
+    assert sorted(att["attack"]) == ["lira", "shadow", "threshold"] and set(att["method"]) == {"ag"}
+    assert experiment.original_utility["accuracy"] == experiment.original_evaluation.accuracy
