@@ -16,13 +16,13 @@ from .data import (
     ADULT_QIS,
     ADULT_TARGET,
     DataError,
-    Roles,
     column_kinds,
     load_adult,
     read_table,
     validate_roles,
 )
 from .metrics import PrivacyMetrics, equivalence_classes, privacy_metrics
+from .roles import Roles
 
 __all__ = [
     "ADULT_QIS", "ADULT_TARGET", "AccuracyGuidedAnonymizer", "AnonymizationResult", "DataError",

@@ -16,10 +16,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .anonymize import anonymize_table
-from .data import DataError, check_k, check_seed, read_table, table_format, validate_roles
-from .metrics import DEFAULT_RISK_THRESHOLD, privacy_metrics
-from .models import DEFAULT_SEED, check_model, load_model, model_features, train_default_model
+from .analysis import Analysis
+from .attack_suite import AttackSettings
+from .data import DataError, check_k, check_seed, read_table, table_format
+from .metrics import DEFAULT_RISK_THRESHOLD
+from .models import DEFAULT_SEED, load_model
+from .roles import Roles
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
@@ -68,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="report the share of rows whose re-identification risk 1/|class| exceeds "
                         f"this (default {DEFAULT_RISK_THRESHOLD})")
     _model_options(p)
+    _role_options(p)
     p.set_defaults(func=run_anonymize)
 
     e = sub.add_parser("evaluate", help="what anonymization costs (accuracy) and buys (attacks), over k",
@@ -88,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--repeats", type=int, default=3, help="balanced evaluation draws per figure (default 3)")
     e.add_argument("--roc", action="store_true", help="include ROC curve points in the JSON")
     _model_options(e)
+    _role_options(e)
     e.set_defaults(func=run_evaluate)
     return parser
 
@@ -98,6 +102,13 @@ def _model_options(p) -> None:
     p.add_argument("--allow-pickle", action="store_true",
                    help="also accept pickle/joblib models. DANGER: loading one runs any code inside the "
                         "file; use only for files you made yourself")
+
+
+def _role_options(p) -> None:
+    p.add_argument("--drop", type=_columns, default=[],
+                   help="columns to drop before anything else (direct identifiers), comma separated")
+    p.add_argument("--task", choices=["classification", "regression"],
+                   help="what the target is (default: detected from its values; see `suggest`)")
 
 
 def _ints(text: str) -> list[int]:
@@ -169,6 +180,15 @@ def _write_atomically(frames: list[tuple[Path, object]]) -> None:
                 os.remove(tmp)
 
 
+def _roles(args, table) -> Roles:
+    """The roles named on the command line, checked against the table once."""
+    return Roles(args.target, tuple(args.qi), args.sensitive, tuple(args.drop or ()), args.task).validate(table)
+
+
+def _model(args):
+    return load_model(args.model, args.allow_pickle) if args.model is not None else None
+
+
 def run_anonymize(args) -> int:
     _check_paths(args)
     if args.method == "ag" and not args.target:
@@ -176,26 +196,20 @@ def run_anonymize(args) -> int:
                         "the anonymization (or use --method mondrian)")
     if not 0 <= args.risk_threshold <= 1:
         raise DataError(f"--risk-threshold must be between 0 and 1, got {args.risk_threshold}")
-    table = read_table(args.data)
-    validate_roles(table, args.qi, args.target, args.sensitive)
-    check_k(args.k, len(table))
     if args.model is not None and args.method != "ag":
         raise DataError("--model guides the accuracy-guided method; drop it or use --method ag")
-    guide = None
-    if args.method == "ag":
-        features = table.drop(columns=[args.target])
-        if args.model is not None:
-            model = check_model(load_model(args.model, args.allow_pickle), features, table[args.target])
-            guide = model.predict(features[model_features(model, features)])
-        else:
-            guide = train_default_model(features, table[args.target], args.seed).predict(features)
-    result = anonymize_table(table, args.qi, args.k, args.method, args.target, guide, args.seed, args.tree_features)
-    out = result.data
-    metrics = privacy_metrics(out, args.qi, k=args.k, original=table, sensitive=args.sensitive,
-                              risk_threshold=args.risk_threshold)
-    report = {"method": args.method, "seed": args.seed, "quasi_identifiers": args.qi,
-              "target": args.target, **metrics.to_dict(), "seconds": round(result.seconds, 4)}
-    files = [(args.out, out)]
+    model = _model(args)
+    table = read_table(args.data)
+    analysis = Analysis(table, _roles(args, table), seed=args.seed, model=model, name=args.data.name,
+                        model_name=args.model.name if args.model else None, tree_features=args.tree_features,
+                        risk_threshold=args.risk_threshold)
+    analysis.check_k(args.k)
+    anonymization = analysis.anonymize(args.method, args.k)
+    metrics, result = anonymization.metrics, anonymization.result
+    report = {"method": args.method, "seed": args.seed, "quasi_identifiers": args.qi, "target": args.target,
+              "task": analysis.task, "dropped": list(args.drop or []), "measured_on": anonymization.measured_on,
+              **metrics.to_dict(), "seconds": round(result.seconds, 4)}
+    files = [(args.out, anonymization.data)]
     if args.report is not None:
         files.append((args.report, json.dumps(report, indent=2)))
     _write_atomically(files)
@@ -206,8 +220,6 @@ def run_anonymize(args) -> int:
 
 
 def run_evaluate(args) -> int:
-    from .experiment import Experiment, ExperimentConfig
-
     table_format(args.data)
     if args.out.suffix.lower() != ".json":
         raise DataError(f"--out {args.out}: use a .json file name")
@@ -221,22 +233,27 @@ def run_evaluate(args) -> int:
     check_seed(args.seed)
     if args.references < 1 or args.repeats < 1:
         raise DataError("--references and --repeats must be at least 1")
-    model = load_model(args.model, args.allow_pickle) if args.model is not None else None
+    model = _model(args)
     table = read_table(args.data)
     test = read_table(args.test) if args.test is not None else None
-    config = ExperimentConfig(args.target, args.qi, args.sensitive, args.seed, n_reference=args.references,
-                              n_repeats=args.repeats)
-    experiment = Experiment(table, config, test=test, model=model, ks=args.k)
-    print(f"prepared in {experiment.seconds['total']:.1f} s: split, model, reference models (seed {args.seed})",
+    settings = AttackSettings(n_reference=args.references, n_repeats=args.repeats)
+    analysis = Analysis(table, _roles(args, table), seed=args.seed, model=model, test=test, name=args.data.name,
+                        model_name=args.model.name if args.model else None, attack_settings=settings)
+    sim = analysis.simulation
+    for k in args.k:
+        check_k(k, len(sim.split.members))
+    print(f"prepared in {sum(sim.seconds.values()):.1f} s: split and model (seed {args.seed}, task {analysis.task})",
           file=sys.stderr)
 
     def progress(done, total, label):
         print(f"[{done}/{total}] {label} done", file=sys.stderr)
 
-    runs = experiment.sweep(args.k, args.method, progress)
-    _write_atomically([(args.out, json.dumps(experiment.report(runs, with_roc=args.roc), indent=1))])
-    original = experiment.original_evaluation
-    print(f"wrote {args.out}: original accuracy {original.accuracy:.4f}, "
+    runs = sim.sweep(args.k, args.method, progress)
+    report = sim.report(runs, with_roc=args.roc)
+    report["settings"]["rows_without_target"] = analysis.n_without_target
+    _write_atomically([(args.out, json.dumps(report, indent=1))])
+    headline = "r2" if analysis.task == "regression" else "accuracy"
+    print(f"wrote {args.out}: original {headline} {sim.original_utility[headline]:.4f}, "
           f"{len(runs)} runs ({','.join(args.method)} at k={','.join(map(str, args.k))})")
     return 0
 

@@ -10,7 +10,6 @@ import csv
 import gzip
 import io
 import warnings
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -121,21 +120,6 @@ def column_kind(series: pd.Series) -> str:
 
 def column_kinds(df: pd.DataFrame) -> dict[str, str]:
     return {col: column_kind(df[col]) for col in df.columns}
-
-
-@dataclass(frozen=True)
-class Roles:
-    """Which columns play which part: the target, the quasi-identifiers, the sensitive attribute."""
-
-    quasi_identifiers: list[str]
-    target: str | None = None
-    sensitive: str | None = None
-    require_target: bool = field(default=False, compare=False)
-
-    def validate(self, df: pd.DataFrame) -> Roles:
-        """Raise DataError if the roles do not fit `df`; returns self for chaining."""
-        validate_roles(df, self.quasi_identifiers, self.target, self.sensitive, self.require_target)
-        return self
 
 
 def validate_roles(

@@ -58,7 +58,9 @@ def table():
 
 
 def test_roles_validate(table):
-    assert Roles(["age", "zip"], target="y", sensitive="zip").validate(table).target == "y"
+    roles = Roles("y", ["age", "zip"], sensitive="zip").validate(table)
+    assert roles.target == "y" and roles.quasi_identifiers == ("age", "zip")
+    assert hash(roles) == hash(Roles("y", ("age", "zip"), "zip"))  # hashable: it keys caches
 
 
 @pytest.mark.parametrize("qis, target, sensitive, require, message", [

@@ -11,7 +11,9 @@ from anonymizer import AccuracyGuidedAnonymizer, DataError, MondrianAnonymizer, 
 from anonymizer.attacks import _shadow_features, true_label_proba
 from anonymizer.cli import main
 from anonymizer.data import read_table
-from anonymizer.experiment import Experiment, ExperimentConfig
+from anonymizer.analysis import Analysis
+from anonymizer.attack_suite import AttackSettings
+from anonymizer.roles import Roles
 from anonymizer.models import _trusted_type, train_default_model
 
 
@@ -90,7 +92,7 @@ def test_cli_rejects_bad_seeds_folders_and_overwriting_the_model(tmp_path, capsy
 
 def test_sensitive_equal_to_target_is_refused_for_attribute_inference(adult_train):
     with pytest.raises(DataError, match="is the target"):
-        Experiment(adult_train.iloc[:500], ExperimentConfig("income", ["age"], sensitive="income"))
+        Analysis(adult_train.iloc[:500], Roles("income", ("age",), sensitive="income"))
 
 
 def test_ordered_categorical_t_closeness_uses_the_ordered_emd():
@@ -119,7 +121,7 @@ def test_mondrian_does_not_depend_on_the_order_of_the_qis():
 
 def test_qis_dropped_with_every_model_input_a_qi_is_the_majority_class(adult_train):
     data = adult_train[["age", "sex", "income"]].iloc[:1500]
-    exp = Experiment(data, ExperimentConfig("income", ["age", "sex"], n_reference=1, n_repeats=1))
+    exp = Analysis(data, Roles("income", ("age", "sex")), attack_settings=AttackSettings(1, 1)).simulation
     dropped = exp.qi_dropped()
-    majority = (exp.holdout["income"] == exp.members["income"].mode()[0]).mean()
+    majority = (exp.split.holdout["income"] == exp.split.members["income"].mode()[0]).mean()
     assert dropped["accuracy"] == pytest.approx(majority) and "majority class" in dropped["retrained_as"]

@@ -1,14 +1,21 @@
-"""The evaluation pipeline: split, retrain, evaluate, attack, sweep; and `evaluate` on the CLI."""
+"""The simulation behind the Utility and Attacks pages: split, retrain, evaluate, attack, sweep; `evaluate` CLI."""
 
 import json
 
 import numpy as np
 import pytest
 
-from anonymizer import ADULT_QIS, DataError
+from anonymizer import ADULT_QIS, DataError, Roles
+from anonymizer.analysis import Analysis
+from anonymizer.attack_suite import AttackSettings
 from anonymizer.cli import main
-from anonymizer.experiment import Experiment, ExperimentConfig, split_rows
 from anonymizer.models import train_default_model
+from anonymizer.split import split_rows
+
+
+def simulate(data, target, qis, sensitive=None, references=3, repeats=2, seed=0, **kwargs):
+    roles = Roles(target, tuple(qis), sensitive)
+    return Analysis(data, roles, seed=seed, attack_settings=AttackSettings(references, repeats), **kwargs).simulation
 
 MEMBERSHIP_KEYS = {"auc", "advantage", "tpr_at_1pct_fpr", "tpr_at_0_1pct_fpr"}
 ATTRIBUTE_KEYS = {"baseline_members", "attack_members", "baseline_nonmembers", "attack_nonmembers", "majority_rate"}
@@ -21,8 +28,7 @@ def small(adult_train):
 
 @pytest.fixture(scope="module")
 def experiment(small):
-    config = ExperimentConfig("income", ADULT_QIS, sensitive="marital-status", n_reference=3, n_repeats=2)
-    return Experiment(small, config)
+    return simulate(small, "income", ADULT_QIS, "marital-status")
 
 
 def test_split_is_seeded_disjoint_and_complete():
@@ -35,7 +41,8 @@ def test_split_is_seeded_disjoint_and_complete():
 
 
 def test_original_evaluation(experiment):
-    assert (len(experiment.members), len(experiment.nonmembers), len(experiment.pool)) == (1600, 800, 1600)
+    split = experiment.split
+    assert (len(split.members), len(split.nonmembers), len(split.pool)) == (1600, 800, 1600)
     ev = experiment.original_evaluation
     assert 0.75 < ev.accuracy < 0.95 and 0.5 < ev.roc_auc <= 1
     assert set(ev.membership) == {"threshold", "shadow", "lira"}
@@ -46,10 +53,10 @@ def test_original_evaluation(experiment):
 
 
 def test_run_and_sweep_reuse_what_does_not_depend_on_k(experiment):
-    bank, calls = experiment.bank, []
+    bank, calls = experiment.suite.bank, []
     runs = experiment.sweep([20, 200], ["ag", "mondrian"], progress=lambda *a: calls.append(a))
     assert calls == [(1, 4, "ag k=20"), (2, 4, "ag k=200"), (3, 4, "mondrian k=20"), (4, 4, "mondrian k=200")]
-    assert experiment.bank is bank
+    assert experiment.suite.bank is bank
     for run in runs:
         assert run.k_achieved >= run.k and 0 < run.gcp <= 1
         assert 0.6 < run.evaluation.accuracy < 0.95
@@ -65,31 +72,30 @@ def test_run_and_sweep_reuse_what_does_not_depend_on_k(experiment):
 
 
 def test_same_seed_same_report(small):
-    config = ExperimentConfig("income", ["age", "sex"], n_reference=2, n_repeats=1, seed=11)
-    a = Experiment(small, config).original_evaluation.to_dict()
-    b = Experiment(small, config).original_evaluation.to_dict()
+    a = simulate(small, "income", ["age", "sex"], references=2, repeats=1, seed=11).original_evaluation.to_dict()
+    b = simulate(small, "income", ["age", "sex"], references=2, repeats=1, seed=11).original_evaluation.to_dict()
     a.pop("seconds"), b.pop("seconds")
     assert a == b
 
 
 def test_user_model_takes_the_data_as_members_and_needs_a_test_table(small, adult_train):
     model = train_default_model(small.drop(columns="income"), small["income"])
-    config = ExperimentConfig("income", ["age", "sex"], n_reference=2, n_repeats=1)
     with pytest.raises(DataError, match="a test table is needed"):
-        Experiment(small, config, model=model)
+        simulate(small, "income", ["age", "sex"], model=model)
     test = adult_train.iloc[4000:6000]
-    exp = Experiment(small, config, test=test, model=model)
-    assert len(exp.members) == 4000 and len(exp.nonmembers) == 1000 and len(exp.pool) == 1000
+    exp = simulate(small, "income", ["age", "sex"], test=test, model=model)
+    split = exp.split
+    assert len(split.members) == 4000 and len(split.nonmembers) == 1000 and len(split.pool) == 1000
     assert exp.original is model
 
 
-def test_experiment_input_errors(small):
+def test_simulation_input_errors(small):
     with pytest.raises(DataError, match="target column 'nope'"):
-        Experiment(small, ExperimentConfig("nope", ["age"]))
+        simulate(small, "nope", ["age"])
     with pytest.raises(DataError, match="lacks column"):
-        Experiment(small, ExperimentConfig("income", ["age"]), test=small.drop(columns="sex"))
+        simulate(small, "income", ["age"], test=small.drop(columns="sex"))
     with pytest.raises(DataError, match="larger than the table"):
-        Experiment(small, ExperimentConfig("income", ["age"]), ks=[10, 2000])  # 1,600 members
+        simulate(small, "income", ["age"]).run("ag", 2000)  # 1,600 members
 
 
 def test_cli_evaluate_writes_the_documented_json(small, tmp_path, capsys):
@@ -135,7 +141,7 @@ def test_cli_evaluate_errors(small, tmp_path, capsys, extra, message):
 
 
 def test_runs_are_kept_and_turned_into_chart_points(experiment):
-    from anonymizer.experiment import accuracy_points, attack_points
+    from anonymizer.simulation import accuracy_points, attack_points
 
     with_attacks = experiment.run("ag", 20)
     assert experiment.run("ag", 20) is with_attacks
@@ -145,7 +151,8 @@ def test_runs_are_kept_and_turned_into_chart_points(experiment):
     assert experiment.usable_ks([5, 1600, 1601, 0]) == [5, 1600]
     acc = accuracy_points([with_attacks, plain])
     assert acc.to_dict("list") == {"method": ["ag", "mondrian"], "k": [20, 40],
-                                   "accuracy": [with_attacks.evaluation.accuracy, plain.evaluation.accuracy]}
+                                   "accuracy": [with_attacks.evaluation.accuracy, plain.evaluation.accuracy],
+                                   "n": [800, 800]}
     att = attack_points([with_attacks, plain])
     assert sorted(att["attack"]) == ["lira", "shadow", "threshold"] and set(att["method"]) == {"ag"}
     assert experiment.original_utility["accuracy"] == experiment.original_evaluation.accuracy

@@ -1,0 +1,242 @@
+"""One analysis: a table, its roles, a seed and a model; the single path every number takes.
+
+The CLI, every dashboard page and the HTML report ask an `Analysis` for what they show, so none of them
+re-implements a step and numbers placed side by side come from the same computation:
+
+- `anonymize(method, k)`: the whole table anonymized (what is exported), guided by `guide` (the user's
+  model, or LightGBM trained on the table), with its privacy metrics measured on the output;
+- `simulation`: the cost/benefit simulation on one seeded split (members anonymized, model retrained,
+  attacked), built lazily because it trains models.
+
+Each result says which rows it was measured on. Results are memoized within the analysis, bounded by the
+bytes they hold, so an analysis kept per browser session gives memory back when the session ends.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .anonymize import anonymize_table
+from .attack_suite import DEFAULT_ATTACKS, AttackSettings
+from .classes import AnonymizationResult
+from .data import DataError, check_k, check_seed
+from .memo import BoundedMemo
+from .metrics import DEFAULT_RISK_THRESHOLD, PrivacyMetrics, privacy_metrics
+from .models import DEFAULT_SEED, check_model, model_features, train_default_model
+from .roles import Roles
+from .simulation import Simulation
+from .split import make_split
+
+METHODS = {"ag": "Accuracy-guided", "mondrian": "Mondrian"}
+
+
+def detect_task(target: pd.Series) -> str:
+    """'regression' for floats with fractions or integers with many values (GUIDE section 10), else
+    'classification'."""
+    values = target.dropna()
+    if values.empty or not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return "classification"
+    as_float = values.to_numpy(dtype=float)
+    if not np.all(np.mod(as_float, 1) == 0):
+        return "regression"
+    distinct = values.nunique()
+    return "regression" if distinct > 20 and distinct > 0.05 * len(values) else "classification"
+
+
+@dataclass(frozen=True)
+class Guide:
+    """The model whose predictions guide the accuracy-guided method, and those predictions (every row)."""
+
+    model: object = field(repr=False)
+    source: str
+    predictions: np.ndarray = field(repr=False)
+    seconds: float
+
+
+class Anonymization:
+    """The whole table anonymized at (method, k): the output, its metrics, where they were measured."""
+
+    def __init__(self, analysis: Analysis, method: str, k: int, result: AnonymizationResult,
+                 metrics: PrivacyMetrics):
+        self.method, self.k, self.result, self.metrics = method, k, result, metrics
+        self.seed = analysis.seed
+        self.roles = analysis.roles
+        self._original = analysis.table
+        self.measured_on = f"the whole table as released ({len(result.data):,} rows)"
+
+    @property
+    def data(self) -> pd.DataFrame:
+        return self.result.data
+
+    @property
+    def label(self) -> str:
+        return f"{METHODS[self.method]} at k = {self.k}"
+
+    @cached_property
+    def class_sizes(self) -> np.ndarray:
+        return np.bincount(self.result.class_ids)
+
+    def memory_bytes(self) -> int:
+        data = self.result.data
+        return int(data.memory_usage(deep=False).sum()) + self.result.class_ids.nbytes + \
+            int(self.result.classes.memory_usage(deep=False).sum())
+
+
+class Analysis:
+    """table: the table as read (dropped columns are removed here); roles: a `Roles`; seed: every random
+    choice; model: a fitted model to use instead of training LightGBM; test: held-out records.
+
+    Rows whose target is missing stay in the anonymized output but are left out of training and scoring
+    (`n_without_target` says how many).
+    """
+
+    def __init__(self, table: pd.DataFrame, roles: Roles, *, seed: int = DEFAULT_SEED, model=None,
+                 test: pd.DataFrame | None = None, name: str = "table", model_name: str | None = None,
+                 attack_settings: AttackSettings = DEFAULT_ATTACKS, tree_features: str = "qi",
+                 risk_threshold: float = DEFAULT_RISK_THRESHOLD, max_bytes: int = 384 * 2**20):
+        check_seed(seed)
+        if not isinstance(roles, Roles):
+            raise DataError("roles must be an anonymizer.Roles")
+        roles.validate(table)
+        self.roles, self.seed, self.name = roles, int(seed), name
+        self.table = table.drop(columns=list(roles.dropped)) if roles.dropped else table
+        self.tree_features, self.risk_threshold = tree_features, risk_threshold
+        self.attack_settings = attack_settings
+        target = roles.target
+        self.task = roles.task or (detect_task(self.table[target]) if target is not None else None)
+        self.features = [c for c in self.table.columns if c != target]
+        if target is not None:
+            has_target = self.table[target].notna().to_numpy()
+            self.n_without_target = int((~has_target).sum())
+            self.labelled = self.table[has_target] if self.n_without_target else self.table
+            if self.labelled[target].nunique() < 2:
+                raise DataError(f"the target '{target}' has a single value; a model needs at least two to learn")
+        else:
+            self.n_without_target, self.labelled = 0, self.table
+        self.test = self._check_test(test)
+        self.model_name = model_name
+        self.user_model = None
+        if model is not None:
+            if target is None:
+                raise DataError("a model needs a target column: name the column the model predicts")
+            X = self.labelled[self.features]
+            self.user_model = check_model(model, X, self.labelled[target])
+        self._lock = threading.Lock()
+        self._guide: Guide | None = None
+        self._simulation: Simulation | None = None
+        self._anonymizations = BoundedMemo(max_bytes)
+
+    def _check_test(self, test: pd.DataFrame | None) -> pd.DataFrame | None:
+        if test is None:
+            return None
+        missing = [c for c in self.table.columns if c not in test.columns]
+        if missing:
+            raise DataError(f"the test table lacks column(s) of the data table: {missing[:10]}")
+        test = test[list(self.table.columns)]
+        if self.roles.target is not None:
+            test = test[test[self.roles.target].notna()]
+            if len(test) == 0:
+                raise DataError(f"the test table has no row with a value in the target '{self.roles.target}'")
+        return test
+
+    # -- what the analysis is about --------------------------------------------------------------
+
+    @property
+    def kept_columns(self) -> list[str]:
+        """Columns released unchanged (every column but the QIs; dropped ones are gone already)."""
+        return [c for c in self.table.columns if c not in self.roles.quasi_identifiers]
+
+    def describe(self) -> dict:
+        return {"dataset": self.name, "rows": len(self.table), "columns": self.table.shape[1],
+                "target": self.roles.target, "task": self.task, "quasi_identifiers": list(self.roles.quasi_identifiers),
+                "sensitive": self.roles.sensitive, "dropped": list(self.roles.dropped),
+                "rows_without_target": self.n_without_target, "seed": self.seed,
+                "model": self.model_name or self.guide_source}
+
+    @property
+    def guide_source(self) -> str:
+        if self.user_model is not None:
+            return f"user model ({self.model_name or type(self.user_model).__name__})"
+        return "LightGBM (default parameters) trained on the rows with a target"
+
+    # -- the anonymization that is exported -----------------------------------------------------
+
+    @property
+    def guide(self) -> Guide:
+        """The guiding model and its predictions for every row (trained once, on first use)."""
+        with self._lock:
+            if self._guide is None:
+                self._guide = self._build_guide()
+            return self._guide
+
+    def _build_guide(self) -> Guide:
+        if self.roles.target is None:
+            raise DataError("the accuracy-guided method needs a target column (the model's predictions guide it); "
+                            "name the target, or use Mondrian")
+        t = time.perf_counter()
+        X = self.table[self.features]
+        if self.user_model is not None:
+            model = self.user_model
+        else:
+            model = train_default_model(self.labelled[self.features], self.labelled[self.roles.target], self.seed)
+        predictions = np.asarray(model.predict(X[model_features(model, X)]))
+        return Guide(model, self.guide_source, predictions, time.perf_counter() - t)
+
+    def check_k(self, k: int) -> None:
+        check_k(k, len(self.table))
+
+    def anonymize(self, method: str, k: int) -> Anonymization:
+        """The whole table anonymized at (method, k), with its metrics; memoized."""
+        if method not in METHODS:
+            raise DataError(f"unknown method '{method}'; use 'ag' or 'mondrian'")
+        self.check_k(k)
+        return self._anonymizations.get((method, int(k)), lambda: self._anonymize(method, int(k)))
+
+    def has_anonymization(self, method: str, k: int) -> bool:
+        return (method, int(k)) in self._anonymizations
+
+    def _anonymize(self, method: str, k: int) -> Anonymization:
+        guide = self.guide.predictions if method == "ag" else None
+        qis = list(self.roles.quasi_identifiers)
+        result = anonymize_table(self.table, qis, k, method, self.roles.target, guide, self.seed, self.tree_features)
+        metrics = privacy_metrics(result.data, qis, k=k, original=self.table, sensitive=self.roles.sensitive,
+                                  risk_threshold=self.risk_threshold)
+        return Anonymization(self, method, k, result, metrics)
+
+    # -- the simulation of cost and benefit ------------------------------------------------------
+
+    @property
+    def simulation_built(self) -> bool:
+        return self._simulation is not None
+
+    @property
+    def simulation(self) -> Simulation:
+        """The split, the original model and the attacker (built once, on first use)."""
+        with self._lock:
+            if self._simulation is None:
+                self._simulation = self._build_simulation()
+            return self._simulation
+
+    def _build_simulation(self) -> Simulation:
+        target = self.roles.target
+        if target is None:
+            raise DataError("the simulation needs a target column: name the column the model predicts")
+        split = make_split(self.labelled, self.seed, self.test, model_given=self.user_model is not None)
+        t = time.perf_counter()
+        members = split.members
+        if self.user_model is not None:
+            original, source = self.user_model, self.guide_source
+        else:
+            original = train_default_model(members[self.features], members[target], self.seed)
+            source = "LightGBM (default parameters) trained on the members"
+        features = model_features(original, members[self.features])
+        sim = Simulation(split, original, features, self.roles, self.task, self.seed, source, self.attack_settings,
+                         self.tree_features)
+        sim.seconds["original_model"] = time.perf_counter() - t
+        return sim

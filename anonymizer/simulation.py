@@ -1,0 +1,247 @@
+"""The simulation behind "what does anonymization cost and buy": one split, one original model, runs on top.
+
+A run anonymizes the members with a method at a k, retrains the model on them, and scores it on the
+hold-out and against the attacker. Everything that does not depend on k (the split, the original model,
+the attacker) is built once, so a sweep costs one anonymization, one retraining and one attack pass a point.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from .anonymize import anonymizer_for
+from .attack_suite import DEFAULT_ATTACKS, AttackSettings, AttackSuite
+from .classes import AnonymizationResult
+from .data import DataError, check_k
+from .memo import BoundedMemo
+from .models import LightGBMFileModel, default_model, retrain, train_default_model
+from .split import Split
+from .utility import constant_scores, utility_scores
+
+MEMBERSHIP_ATTACKS = ("threshold", "shadow", "lira")
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class Evaluation:
+    """What one model costs and leaks: held-out utility, membership and attribute inference."""
+
+    utility: dict
+    membership: dict[str, dict]
+    attribute: dict | None
+    scores: dict[str, tuple[np.ndarray, np.ndarray]] = field(repr=False)  # attack -> (members, non-members)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def __getattr__(self, name):  # evaluation.accuracy, evaluation.r2, ... read the utility figures
+        utility = self.__dict__.get("utility") or {}
+        if name in utility:
+            return utility[name]
+        raise AttributeError(name)
+
+    def to_dict(self, with_roc: bool = False) -> dict:
+        membership = {name: {k: v for k, v in m.items() if with_roc or k != "roc"}
+                      for name, m in self.membership.items()}
+        out = {**self.utility, "membership": membership}
+        if self.attribute is not None:
+            out["attribute"] = self.attribute
+        out["seconds"] = {k: round(v, 3) for k, v in self.seconds.items()}
+        return out
+
+
+@dataclass
+class Run:
+    """One point of a sweep: a method at a k, its anonymization of the members, retrained model, evaluation."""
+
+    method: str
+    k: int
+    anonymization: AnonymizationResult
+    k_achieved: int
+    gcp: float
+    model: object = field(repr=False)
+    recipe: str
+    evaluation: Evaluation
+    seconds: dict[str, float]
+
+    def to_dict(self, with_roc: bool = False) -> dict:
+        ev = self.evaluation.to_dict(with_roc)
+        seconds = {**{k: round(v, 3) for k, v in self.seconds.items()}, **ev.pop("seconds")}
+        return {"method": self.method, "k": self.k, "k_achieved": self.k_achieved,
+                "n_classes": self.anonymization.n_classes, "gcp": self.gcp, **ev, "retrained_as": self.recipe,
+                "seconds": seconds}
+
+    def memory_bytes(self) -> int:
+        return int(self.anonymization.data.memory_usage(deep=False).sum()) + self.anonymization.class_ids.nbytes
+
+
+class Simulation:
+    """Runs of anonymization methods at k values on one split, against one original model.
+
+    original: the fitted original model (trained on the members, or the user's model).
+    task: 'classification' or 'regression'.
+    """
+
+    def __init__(self, split: Split, original, features: list[str], roles, task: str, seed: int,
+                 model_source: str, attack_settings: AttackSettings = DEFAULT_ATTACKS,
+                 tree_features: str = "qi", max_bytes: int = 512 * 2**20):
+        self.split, self.original, self.features, self.roles = split, original, features, roles
+        self.task, self.seed, self.model_source, self.tree_features = task, seed, model_source, tree_features
+        self.attack_settings = attack_settings
+        self.columns = [c for c in split.members.columns if c != roles.target]
+        self.suite = AttackSuite(split, features, roles.target, roles.sensitive, self._factory, attack_settings, seed)
+        self.seconds: dict[str, float] = {}
+        self._runs = BoundedMemo(max_bytes)
+        self._lock = threading.Lock()
+        self._original_utility = self._original_evaluation = self._qi_dropped = None
+
+    # -- the original model --------------------------------------------------------------------
+
+    def _factory(self, seed: int):
+        """An unfitted model of the original's kind, seeded (the attacker's reference models)."""
+        if isinstance(self.original, LightGBMFileModel):
+            return self.original.retrain_estimator().set_params(lightgbm__random_state=seed)
+        try:
+            est = clone(self.original)
+        except Exception:
+            return default_model(seed)
+        params = est.get_params()
+        return est.set_params(**{k: seed for k in params if k == "random_state" or k.endswith("__random_state")})
+
+    def utility(self, model) -> dict:
+        h = self.split.holdout
+        return utility_scores(model, h[self.features], h[self.roles.target], self.task,
+                              y_train=self.split.members[self.roles.target])
+
+    @property
+    def original_utility(self) -> dict:
+        if self._original_utility is None:
+            self._original_utility = self.utility(self.original)
+        return self._original_utility
+
+    @property
+    def attacks_ready(self) -> bool:
+        return self.suite.ready
+
+    def prepare_attacks(self, progress: Callable[[str], None] | None = None) -> None:
+        self.suite.prepare(progress)
+
+    def evaluate(self, model, attacks: bool = True) -> Evaluation:
+        """Held-out utility and (unless attacks=False) every attack against `model`."""
+        t = time.perf_counter()
+        utility = self.utility(model)
+        seconds = {"utility": time.perf_counter() - t}
+        if not attacks:
+            return Evaluation(utility, {}, None, {}, seconds)
+        membership, attribute, scores, attack_seconds = self.suite.attack(model)
+        return Evaluation(utility, membership, attribute, scores, {**seconds, **attack_seconds})
+
+    @property
+    def original_evaluation(self) -> Evaluation:
+        with self._lock:
+            if self._original_evaluation is None:
+                t = time.perf_counter()
+                self._original_evaluation = self.evaluate(self.original)
+                self.seconds["original_evaluation"] = time.perf_counter() - t
+            return self._original_evaluation
+
+    # -- baselines and runs --------------------------------------------------------------------
+
+    def qi_dropped(self) -> dict:
+        """Utility of the model retrained without the QI columns (the price of not generalizing)."""
+        if self._qi_dropped is None:
+            roles, members, holdout = self.roles, self.split.members, self.split.holdout
+            y, truth = members[roles.target], holdout[roles.target]
+            features = [f for f in self.features if f not in roles.quasi_identifiers]
+            if not features:
+                value = y.mean() if self.task == "regression" else y.mode().iloc[0]
+                scores = constant_scores(value, truth, self.task, y)
+                recipe = ("the members' mean" if self.task == "regression" else "the majority class") + \
+                    " (every model input is a quasi-identifier)"
+            else:
+                X = members[features]
+                try:
+                    model, recipe = retrain(self.original, X, y, self.seed)
+                except DataError:
+                    model = train_default_model(X, y, self.seed)
+                    recipe = "default LightGBM (the original model needs the QI columns)"
+                scores = utility_scores(model, holdout[features], truth, self.task, y_train=y)
+            self._qi_dropped = {**scores, "retrained_as": recipe}
+        return self._qi_dropped
+
+    def usable_ks(self, ks: list[int]) -> list[int]:
+        return [k for k in ks if 1 <= k <= len(self.split.members)]
+
+    def has_run(self, method: str, k: int, attacks: bool = True) -> bool:
+        return (method, k, True) in self._runs or (not attacks and (method, k, False) in self._runs)
+
+    def run(self, method: str, k: int, attacks: bool = True) -> Run:
+        """Anonymize the members at (method, k), retrain, evaluate; memoized (a run with attacks answers both)."""
+        done = self._runs.peek((method, k, True))
+        if done is not None:
+            return done
+        if not attacks:
+            return self._runs.get((method, k, False), lambda: self._run(method, k, False))
+        return self._runs.get((method, k, True), lambda: self._run(method, k, True))
+
+    def _run(self, method: str, k: int, attacks: bool) -> Run:
+        members, target = self.split.members, self.roles.target
+        check_k(k, len(members))
+        seconds = {}
+        X, y = members[self.columns], members[target]
+        t = time.perf_counter()
+        anonymizer = anonymizer_for(method, k, list(self.roles.quasi_identifiers), self.seed, self.tree_features)
+        guide = self.original.predict(X[self.features]) if method == "ag" else None
+        result = anonymizer.fit(X, guide).result_
+        seconds["anonymize"] = result.seconds
+        metrics = result.metrics(original=X)
+        seconds["anonymize_and_metrics"] = time.perf_counter() - t
+        t = time.perf_counter()
+        model, recipe = retrain(self.original, result.data[self.features], y, self.seed)
+        seconds["retrain"] = time.perf_counter() - t
+        t = time.perf_counter()
+        evaluation = self.evaluate(model, attacks)
+        seconds["evaluate"] = time.perf_counter() - t
+        return Run(method, k, result, metrics.k_achieved, metrics.gcp, model, recipe, evaluation, seconds)
+
+    def sweep(self, ks: list[int], methods: list[str], progress: Progress | None = None,
+              attacks: bool = True) -> list[Run]:
+        """Runs for every method and k; `progress(done, total, label)` after each."""
+        for k in ks:
+            check_k(k, len(self.split.members))
+        total, runs = len(ks) * len(methods), []
+        for method in methods:
+            for k in ks:
+                runs.append(self.run(method, k, attacks))
+                if progress is not None:
+                    progress(len(runs), total, f"{method} k={k}")
+        return runs
+
+    def settings(self) -> dict:
+        return {"target": self.roles.target, "task": self.task, "quasi_identifiers": list(self.roles.quasi_identifiers),
+                "sensitive": self.roles.sensitive, "dropped": list(self.roles.dropped), "seed": self.seed,
+                "n_reference_models": self.attack_settings.n_reference, "repeats": self.attack_settings.n_repeats,
+                "model": self.model_source, **self.split.sizes(), "measured_on": self.split.describe()}
+
+    def report(self, runs: list[Run], with_roc: bool = False) -> dict:
+        """One JSON-ready object: settings, the original model, QIs dropped, and every run."""
+        return {"settings": self.settings(), "original": self.original_evaluation.to_dict(with_roc),
+                "qi_dropped": self.qi_dropped(), "runs": [run.to_dict(with_roc) for run in runs],
+                "seconds": {k: round(v, 3) for k, v in {**self.seconds, **self.suite.seconds}.items()}}
+
+
+def accuracy_points(runs: list[Run], key: str = "accuracy") -> pd.DataFrame:
+    """One row per run: method, k and the utility figure `key` (what the sweep chart plots)."""
+    return pd.DataFrame([{"method": r.method, "k": r.k, key: r.evaluation.utility[key],
+                          "n": r.evaluation.utility.get("n")} for r in runs])
+
+
+def attack_points(runs: list[Run]) -> pd.DataFrame:
+    """One row per run and membership attack: method, k, attack, auc (the AUC-against-k chart)."""
+    return pd.DataFrame([{"method": r.method, "k": r.k, "attack": name, "auc": m["auc"]}
+                         for r in runs for name, m in r.evaluation.membership.items()])
