@@ -125,6 +125,12 @@ def looks_like_dates(col: pd.Series) -> bool:
     return float(parsed.notna().mean()) >= 0.9
 
 
+def _show(value) -> str:
+    """A cell value for a message: 'text' quoted, numbers plain (3, not np.int64(3))."""
+    value = value.item() if isinstance(value, np.generic) else value
+    return repr(value) if isinstance(value, str) else str(value)
+
+
 def _is_phone(value: str) -> bool:
     if not _PHONE.match(value) or _DATE.match(value) or _ZIP_PLUS4.match(value):
         return False
@@ -228,7 +234,8 @@ def detect_task(series: pd.Series) -> tuple[str, str]:
         raise DataError(f"target column '{name}' has no values")
     distinct = int(values.nunique())
     if distinct < 2:
-        raise DataError(f"target column '{name}' has a single value ({values.iloc[0]!r}); a model needs two or more")
+        raise DataError(f"target column '{name}' has a single value ({_show(values.iloc[0])}); "
+                        "a model needs two or more")
     if ptypes.is_bool_dtype(values.dtype):
         return CLASSIFICATION, "true/false values"
     if ptypes.is_datetime64_any_dtype(values.dtype):
@@ -282,11 +289,12 @@ def identifier_reason(name, col: pd.Series) -> str | None:
             return "the name says address and most values differ"
     if words & _ALL_QI_WORDS:
         return None  # a postcode or an age is generalized, not dropped, however many values it has
-    enough_rows = n >= MIN_ROWS_FOR_UNIQUENESS
-    if enough_rows and ptypes.is_integer_dtype(col.dtype) and distinct >= NEAR_UNIQUE * n:
-        ordered = np.sort(values.to_numpy())
-        if distinct == n and ordered[-1] - ordered[0] == n - 1:
-            return f"a row number: the whole numbers {ordered[0]:,} to {ordered[-1]:,}, one per row"
+    if words & (_SENSITIVE_WORDS | _OUTCOME_WORDS | _TARGET_WORDS) and not words & _ID_WORDS:
+        return None  # an income in dollars may be near-unique, yet it is an attribute, not a code
+    whole, enough_rows = ptypes.is_integer_dtype(col.dtype), n >= MIN_ROWS_FOR_UNIQUENESS
+    if whole and (enough_rows or words & _ID_WORDS) and distinct == n and values.max() - values.min() == n - 1:
+        return f"a row number: the whole numbers {values.min():,} to {values.max():,}, one per row"
+    if whole and enough_rows and distinct >= NEAR_UNIQUE * n:
         return f"{distinct:,} distinct whole numbers in {n:,} rows: a near-unique code"
     if words & _ID_WORDS and distinct >= 0.5 * n and n >= 2 and not ptypes.is_float_dtype(col.dtype):
         return f"the name says id or number and {distinct:,} of {n:,} values differ"
@@ -364,7 +372,8 @@ def suggest(df: pd.DataFrame) -> Suggestion:
     usable = [n for n in names if n not in taken and summary[n].distinct >= 2]
     for name in names:
         if name not in taken and summary[name].distinct < 2:
-            values = "no values" if summary[name].distinct == 0 else f"one value ({frame[name].dropna().iloc[0]!r})"
+            present = frame[name].dropna()
+            values = f"one value ({_show(present.iloc[0])})" if len(present) else "no values"
             if qi_reason(name, frame[name]) or _target_rank(name):
                 messages.append(f"'{name}' has {values}: it cannot tell anyone apart, so it plays no role")
 
@@ -383,7 +392,10 @@ def suggest(df: pd.DataFrame) -> Suggestion:
         if others:
             messages.append(f"target: chose '{target}'; also named like an outcome: {others}; "
                             "change it if the model predicts another column")
-        task, task_reason = detect_task(frame[target])
+        try:
+            task, task_reason = detect_task(frame[target])
+        except DataError as exc:  # e.g. infinite numbers: still a suggestion, with what stands in the way
+            messages.append(f"{exc}; the task cannot be detected")
         missing = summary[target].missing
         if missing:
             messages.append(f"target '{target}' has {missing:,} missing value(s): those rows are left out of "
