@@ -71,9 +71,10 @@ _STATISTIC_WORDS = {"rate", "ratio", "pct", "percent", "perc", "share", "count",
 
 _TARGET_WORDS = {"target", "label", "labels", "outcome", "outcomes", "class", "y", "response", "result",
                  "results", "status", "depvar"}
-_OUTCOME_WORDS = {"deny", "denied", "default", "churn", "churned", "survived", "survival", "died", "death",
-                  "dead", "fraud", "spam", "approved", "approval", "admit", "admitted", "diagnosis", "income",
-                  "salary", "wage", "earnings", "callback"}
+_EVENT_WORDS = {"deny", "denied", "default", "churn", "churned", "survived", "survival", "died", "death", "dead",
+                "fraud", "spam", "approved", "approval", "admit", "admitted", "diagnosis", "callback"}
+_AMOUNT_WORDS = {"income", "salary", "wage", "earnings"}  # often the outcome, sometimes a feature
+_OUTCOME_WORDS = _TARGET_WORDS | _EVENT_WORDS | _AMOUNT_WORDS
 
 _SENSITIVE_WORDS = {"health", "diagnosis", "diagnoses", "disease", "diseases", "illness", "medical", "disability",
                     "hiv", "cancer", "diabetes", "depression", "mental", "pregnancy", "pregnant", "religion",
@@ -289,7 +290,7 @@ def identifier_reason(name, col: pd.Series) -> str | None:
             return "the name says address and most values differ"
     if words & _ALL_QI_WORDS:
         return None  # a postcode or an age is generalized, not dropped, however many values it has
-    if words & (_SENSITIVE_WORDS | _OUTCOME_WORDS | _TARGET_WORDS) and not words & _ID_WORDS:
+    if words & (_SENSITIVE_WORDS | _OUTCOME_WORDS) and not words & _ID_WORDS:
         return None  # an income in dollars may be near-unique, yet it is an attribute, not a code
     whole, enough_rows = ptypes.is_integer_dtype(col.dtype), n >= MIN_ROWS_FOR_UNIQUENESS
     if whole and (enough_rows or words & _ID_WORDS) and distinct == n and values.max() - values.min() == n - 1:
@@ -331,15 +332,16 @@ def qi_reason(name, col: pd.Series) -> str | None:
 
 
 def _target_rank(name) -> tuple[int, int] | None:
-    """(word strength, whole name) for target-like names, higher is stronger; None if not one."""
-    words = name_words(name)
-    if set(words) & _TARGET_WORDS:
-        strength = 2
-    elif set(words) & _OUTCOME_WORDS:
-        strength = 1
-    else:
-        return None
-    return strength, int(len(words) == 1)
+    """(word strength, whole name) for target-like names, higher is stronger; None if not one.
+
+    'target'/'label'/'outcome' say it outright; events (deny, death) are outcomes more often than
+    amounts (income, wage), which are also common features; a one-word name beats a compound one
+    ('result' over 'patient_class').
+    """
+    words = set(name_words(name))
+    strengths = [strength for strength, vocabulary in enumerate((_AMOUNT_WORDS, _EVENT_WORDS, _TARGET_WORDS), 1)
+                 if words & vocabulary]
+    return (max(strengths), int(len(words) == 1)) if strengths else None
 
 
 def _same_information(a: pd.Series, b: pd.Series) -> bool:
@@ -362,6 +364,9 @@ def suggest(df: pd.DataFrame) -> Suggestion:
     summary = dict(columns)
     names = [str(c) for c in df.columns]
     frame = df.set_axis(names, axis=1)
+
+    def same(a: str, b: str) -> bool:  # equal distinct counts first: most pairs stop there, cheaply
+        return summary[a].distinct == summary[b].distinct and _same_information(frame[a], frame[b])
 
     identifiers = []
     for name in names:
@@ -386,7 +391,7 @@ def suggest(df: pd.DataFrame) -> Suggestion:
               and not looks_like_dates(frame[name])]
     if ranked:
         target = max(ranked)[2]
-        words = ", ".join(sorted(set(name_words(target)) & (_TARGET_WORDS | _OUTCOME_WORDS)))
+        words = ", ".join(sorted(set(name_words(target)) & _OUTCOME_WORDS))
         target_reason = f"the name says it is an outcome ({words})"
         others = ", ".join(repr(name) for _, _, name in sorted(ranked) if name != target)
         if others:
@@ -401,7 +406,7 @@ def suggest(df: pd.DataFrame) -> Suggestion:
             messages.append(f"target '{target}' has {missing:,} missing value(s): those rows are left out of "
                             "training and evaluation")
         for name in usable:
-            if name != target and _same_information(frame[name], frame[target]):
+            if name != target and same(name, target):
                 messages.append(f"'{name}' holds the same information as the target '{target}' (one-to-one): "
                                 "drop it, or the model reads the answer from it")
     else:
@@ -409,7 +414,7 @@ def suggest(df: pd.DataFrame) -> Suggestion:
                         "choose the column the model predicts")
 
     qi_reasons = [(name, reason) for name, reason in qi_candidates.items() if name != target]
-    qi_reasons = _without_duplicates(qi_reasons, frame, messages)
+    qi_reasons = _without_duplicates(qi_reasons, same, summary, messages)
     if not qi_reasons:
         messages.append("no quasi-identifier found by name (age, sex, race, marital status, dates, postcode, "
                         "place, occupation, education, ...): choose the columns an attacker could know")
@@ -429,15 +434,16 @@ def suggest(df: pd.DataFrame) -> Suggestion:
                       tuple(qi_reasons), tuple(identifiers), sensitive, sensitive_reason, tuple(messages), columns)
 
 
-def _without_duplicates(qi_reasons: list[tuple[str, str]], frame: pd.DataFrame, messages: list[str]):
+def _without_duplicates(qi_reasons: list[tuple[str, str]], same, summary: dict[str, ColumnSummary],
+                        messages: list[str]) -> list[tuple[str, str]]:
     """Keep one of two QIs that hold the same information: the numeric one (it generalizes to ranges)."""
     kept: list[tuple[str, str]] = []
     for name, reason in qi_reasons:
-        twin = next((k for k, _ in kept if _same_information(frame[k], frame[name])), None)
+        twin = next((k for k, _ in kept if same(k, name)), None)
         if twin is None:
             kept.append((name, reason))
             continue
-        if column_kind(frame[name]) == "numeric" and column_kind(frame[twin]) != "numeric":
+        if summary[name].kind == "numeric" and summary[twin].kind != "numeric":
             kept = [(name, reason) if k == twin else (k, r) for k, r in kept]
             twin, name = name, twin
         messages.append(f"'{name}' and '{twin}' hold the same information (one-to-one): kept '{twin}' as the "

@@ -184,6 +184,13 @@ def test_covid_testing_multiclass_result_and_fake_names():
            "model predicts another column" in s.messages
 
 
+def test_nhefs_an_event_outranks_an_amount():
+    s = suggest(r_table("causaldata", "nhefs"))
+    assert (s.target, s.task, s.sensitive) == ("death", CLASSIFICATION, "income")
+    assert s.identifier_columns == ["rownames", "seqn", "id"]
+    assert s.quasi_identifiers == ("sex", "age", "race", "marital", "education", "birthplace")
+
+
 # --- hand-made edge cases ---------------------------------------------------------------------
 
 def test_shapes_of_identifiers():
