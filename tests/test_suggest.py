@@ -61,6 +61,24 @@ def test_words_that_contain_a_qi_word_are_not_qis(name):
     assert qi_reason(name, pd.Series([1, 2, 3, 4])) is None
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=6))
+def test_age_inside_a_longer_word_is_never_age(prefix):
+    name = prefix + "age"
+    reason = qi_reason(name, pd.Series([1, 2, 3]))
+    assert reason is None or name in {"language", "marriage"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.dates(min_value=pd.Timestamp("1900-01-01").date(), max_value=pd.Timestamp("2030-12-31").date()),
+                min_size=20, max_size=60, unique=True),
+       st.sampled_from(["birth_date", "phone", "id", "x", "visit_day"]))
+def test_dates_are_never_phones_or_ids(dates, name):
+    column = pd.Series([d.isoformat() for d in dates], dtype="str")
+    assert identifier_reason(name, column) is None
+    assert qi_reason(name, column) in {"the name says a birth date", "values are dates"}
+
+
 # --- the task -----------------------------------------------------------------------------------
 
 def test_detect_task_hand_cases():
