@@ -2,6 +2,7 @@
 
     python -m anonymizer anonymize --data FILE --qi COL,COL --k N --out FILE [options]
     python -m anonymizer evaluate --data FILE --target COL --qi COL,COL --k 10,50 --out FILE.json [options]
+    python -m anonymizer suggest --data FILE
 
 Bad input ends with exit status 2 and one line on stderr starting `error:` that says what is
 wrong; no traceback, no output file left behind, and the input file is never overwritten.
@@ -93,6 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
     _model_options(e)
     _role_options(e)
     e.set_defaults(func=run_evaluate)
+
+    s = sub.add_parser("suggest", help="suggest roles for a table: target, task, QIs, identifiers, sensitive",
+                       description="Read a table and print one JSON object with the suggested target and task, "
+                                   "quasi-identifiers, direct identifiers to drop (with reasons), a sensitive "
+                                   "attribute, and every column as read.")
+    s.add_argument("--data", required=True, type=Path, help="the table (.csv or .parquet)")
+    s.set_defaults(func=run_suggest)
     return parser
 
 
@@ -255,6 +263,13 @@ def run_evaluate(args) -> int:
     headline = "r2" if analysis.task == "regression" else "accuracy"
     print(f"wrote {args.out}: original {headline} {sim.original_utility[headline]:.4f}, "
           f"{len(runs)} runs ({','.join(args.method)} at k={','.join(map(str, args.k))})")
+    return 0
+
+
+def run_suggest(args) -> int:
+    from .suggest import suggest
+
+    print(json.dumps(suggest(read_table(args.data)).to_dict(), indent=1))
     return 0
 
 
