@@ -1,15 +1,18 @@
 """Dashboard entry point: navigation, session defaults and the sidebar shared by every page.
 
 Run with `python -m streamlit run app.py`. Pages live in pages/; they hold widgets, layout and
-charts only, and every computation is a cached call into the `anonymizer` package.
+charts only, and every number comes from the session's `anonymizer.analysis.Analysis`.
 """
+
+from pathlib import Path
 
 import streamlit as st
 
-from pages import common
+from pages import state, widgets
 
-st.set_page_config(page_title="Anonymizer", page_icon=":material/shield:", layout="wide")
-common.init_state()
+# a local icon: an emoji or material icon as page icon makes the browser fetch it from another host
+st.set_page_config(page_title="Anonymizer", page_icon=str(Path(__file__).parent / "assets" / "shield.png"), layout="wide")
+state.init_state()
 navigation = st.navigation([
     st.Page("pages/data.py", title="Data & model", icon=":material/table:", default=True),
     st.Page("pages/anonymize.py", title="Anonymize", icon=":material/blur_on:"),
@@ -17,5 +20,5 @@ navigation = st.navigation([
     st.Page("pages/attacks.py", title="Attacks", icon=":material/gpp_maybe:"),
     st.Page("pages/export.py", title="Export", icon=":material/download:"),
 ])
-common.sidebar()
+widgets.sidebar()
 navigation.run()

@@ -32,21 +32,10 @@ from .models import DEFAULT_SEED, check_model, model_features, train_default_mod
 from .roles import Roles
 from .simulation import Simulation
 from .split import make_split
+from .suggest import detect_task
 
 METHODS = {"ag": "Accuracy-guided", "mondrian": "Mondrian"}
-
-
-def detect_task(target: pd.Series) -> str:
-    """'regression' for floats with fractions or integers with many values (GUIDE section 10), else
-    'classification'."""
-    values = target.dropna()
-    if values.empty or not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
-        return "classification"
-    as_float = values.to_numpy(dtype=float)
-    if not np.all(np.mod(as_float, 1) == 0):
-        return "regression"
-    distinct = values.nunique()
-    return "regression" if distinct > 20 and distinct > 0.05 * len(values) else "classification"
+PREFETCH_MAX_ROWS = 200_000
 
 
 @dataclass(frozen=True)
@@ -82,6 +71,13 @@ class Anonymization:
     def class_sizes(self) -> np.ndarray:
         return np.bincount(self.result.class_ids)
 
+    @cached_property
+    def class_summary(self) -> pd.DataFrame:
+        """One row per class, as people read it (built once per anonymization)."""
+        from .display import class_summary
+
+        return class_summary(self.result)
+
     def memory_bytes(self) -> int:
         data = self.result.data
         return int(data.memory_usage(deep=False).sum()) + self.result.class_ids.nbytes + \
@@ -109,7 +105,8 @@ class Analysis:
         self.tree_features, self.risk_threshold = tree_features, risk_threshold
         self.attack_settings = attack_settings
         target = roles.target
-        self.task = roles.task or (detect_task(self.table[target]) if target is not None else None)
+        self.task, self.task_reason = (roles.task, "chosen by the analyst") if roles.task else \
+            detect_task(self.table[target]) if target is not None else (None, "")
         self.features = [c for c in self.table.columns if c != target]
         if target is not None:
             has_target = self.table[target].notna().to_numpy()
@@ -131,6 +128,8 @@ class Analysis:
         self._guide: Guide | None = None
         self._simulation: Simulation | None = None
         self._anonymizations = BoundedMemo(max_bytes)
+        self._prefetch_request: tuple | None = None
+        self._prefetch_thread: threading.Thread | None = None
 
     def _check_test(self, test: pd.DataFrame | None) -> pd.DataFrame | None:
         if test is None:
@@ -208,6 +207,39 @@ class Analysis:
         metrics = privacy_metrics(result.data, qis, k=k, original=self.table, sensitive=self.roles.sensitive,
                                   risk_threshold=self.risk_threshold)
         return Anonymization(self, method, k, result, metrics)
+
+    def prefetch(self, method: str, ks: list[int]) -> None:
+        """Anonymize at `ks` in the background so the next slider step is a memo hit.
+
+        One thread per analysis at most, started on demand and ending when it has nothing left to do; a newer
+        request replaces an older one, so fast slider moves never queue work. Skipped for big tables, where
+        each k costs seconds.
+        """
+        if len(self.table) > PREFETCH_MAX_ROWS:
+            return
+        wanted = [int(k) for k in ks if 1 <= k <= len(self.table) and not self.has_anonymization(method, k)]
+        with self._lock:
+            self._prefetch_request = (method, wanted)
+            if self._prefetch_thread is not None and self._prefetch_thread.is_alive():
+                return
+            self._prefetch_thread = threading.Thread(target=self._prefetch_loop, name="prefetch-k", daemon=True)
+            self._prefetch_thread.start()
+
+    def _prefetch_loop(self) -> None:
+        while True:
+            with self._lock:
+                request, self._prefetch_request = self._prefetch_request, None
+                if request is None:
+                    self._prefetch_thread = None
+                    return
+            method, ks = request
+            for k in ks:
+                if self._prefetch_request is not None:  # superseded
+                    break
+                try:
+                    self.anonymize(method, k)
+                except Exception:  # the page shows the error when the k is asked for
+                    break
 
     # -- the simulation of cost and benefit ------------------------------------------------------
 

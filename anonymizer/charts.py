@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from .text import html_text
+
 ATTACK_NAMES = {"threshold": "Confidence threshold", "shadow": "Shadow models", "lira": "LiRA (offline)"}
 METHOD_NAMES = {"ag": "Accuracy-guided", "mondrian": "Mondrian"}
 ORIGINAL, ANONYMIZED = "#5B6C7D", "#2E6F9E"
@@ -61,27 +63,40 @@ def reading_class_sizes(sizes: np.ndarray, k: int) -> str:
 
 # --- utility -----------------------------------------------------------------------------------
 
-def accuracy_sweep(points: pd.DataFrame, original: float, qi_dropped: float) -> go.Figure:
-    """points: columns method, k, accuracy."""
-    fig = _fig("Accuracy of the retrained model as k grows")
+UTILITY_LABELS = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "r2": "R²"}
+
+
+def _utility_text(value: float, key: str) -> str:
+    return f"{value:.3f}" if key == "r2" else f"{value:.1%}"
+
+
+def accuracy_sweep(points: pd.DataFrame, original: float, qi_dropped: float, key: str = "accuracy") -> go.Figure:
+    """points: columns method, k and the utility figure `key` (accuracy, balanced_accuracy or r2)."""
+    label = UTILITY_LABELS.get(key, key)
+    fig = _fig(f"{label[0].upper() + label[1:]} of the retrained model as k grows")
+    hover = "%{y:.3f}" if key == "r2" else "%{y:.2%}"
     for method, group in points.sort_values("k").groupby("method", sort=False):
-        fig.add_scatter(x=group["k"], y=group["accuracy"], mode="lines+markers",
+        fig.add_scatter(x=group["k"], y=group[key], mode="lines+markers",
                         name=METHOD_NAMES.get(method, method), line_color=METHOD_COLORS.get(method),
-                        hovertemplate="k = %{x}<br>accuracy %{y:.2%}<extra></extra>")
+                        hovertemplate=f"k = %{{x}}<br>{label} {hover}<extra></extra>")
     fig.add_hline(y=original, line_dash="dot", line_color=ORIGINAL,
-                  annotation_text=f"original {original:.1%}", annotation_position="top left")
+                  annotation_text=f"original {_utility_text(original, key)}", annotation_position="top left")
     fig.add_hline(y=qi_dropped, line_dash="dash", line_color="#B03A2E",
-                  annotation_text=f"QIs dropped {qi_dropped:.1%}", annotation_position="bottom left")
-    fig.update_layout(xaxis_title="k (minimum records per class, log scale)", yaxis_title="accuracy on held-out data")
+                  annotation_text=f"QIs dropped {_utility_text(qi_dropped, key)}", annotation_position="bottom left")
+    fig.update_layout(xaxis_title="k (minimum records per class, log scale)", yaxis_title=f"{label} on held-out data")
     _k_axis(fig, points["k"])
-    fig.update_yaxes(tickformat=".1%")
+    if key != "r2":
+        fig.update_yaxes(tickformat=".1%")
     return fig
 
 
-def reading_sweep(points: pd.DataFrame, original: float, qi_dropped: float) -> str:
-    worst = points.loc[points["accuracy"].idxmin()]
-    return (f"The original model scores {original:.1%}; dropping the QIs costs {100 * (original - qi_dropped):.1f} "
-            f"points. The largest loss here is {100 * (original - worst['accuracy']):.1f} points "
+def reading_sweep(points: pd.DataFrame, original: float, qi_dropped: float, key: str = "accuracy") -> str:
+    worst = points.loc[points[key].idxmin()]
+    scale, unit = (1, "") if key == "r2" else (100, " points")
+    label = UTILITY_LABELS.get(key, key)
+    return (f"The original model's {label} is {_utility_text(original, key)}; dropping the QIs costs "
+            f"{scale * (original - qi_dropped):.{3 if key == 'r2' else 1}f}{unit}. The largest loss here is "
+            f"{scale * (original - worst[key]):.{3 if key == 'r2' else 1}f}{unit} "
             f"({METHOD_NAMES.get(worst['method'], worst['method'])} at k = {int(worst['k'])}).")
 
 
@@ -208,7 +223,7 @@ def reading_auc_vs_k(points: pd.DataFrame, original: dict) -> str:
 
 def attribute_bars(original: dict, anonymized: dict, sensitive: str, label: str) -> go.Figure:
     metric = "balanced accuracy" if original["metric"] == "balanced_accuracy" else "accuracy"
-    fig = _fig(f"Guessing '{sensitive}': with the model vs without it ({metric})")
+    fig = _fig(f"Guessing '{html_text(sensitive)}': with the model vs without it ({metric})")
     groups = ["members", "non-members"]
     keys = ["members", "nonmembers"]
     fig.add_bar(x=groups, y=[original["baseline_" + k] for k in keys], name="without the model (baseline)",

@@ -248,6 +248,16 @@ def load_model(path: str | Path, allow_pickle: bool = False):
     return _load_skops(path) if kind == "skops" else _load_lightgbm(path)
 
 
+def load_model_bytes(content: bytes, name: str, allow_pickle: bool = False):
+    """`load_model` for an upload: the bytes go to a private temporary folder under their base name."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / (Path(name).name or "model")
+        path.write_bytes(content)
+        return load_model(path, allow_pickle=allow_pickle)
+
+
 def _feature_names(model) -> list[str] | None:
     names = getattr(model, "feature_names_in_", None)
     if names is None and hasattr(model, "feature_name"):

@@ -207,6 +207,12 @@ class Suggestion:
                 for name, summary in self.columns]
         return pd.DataFrame(rows, columns=["column", "kind", "dtype", "distinct", "missing", "suggestion", "why"])
 
+    def roles(self):
+        """The suggested roles as a `Roles` (identifiers dropped; the task left to detection)."""
+        from .roles import Roles
+
+        return Roles(self.target, self.quasi_identifiers, self.sensitive, tuple(self.identifier_columns))
+
     def to_dict(self) -> dict:
         """The JSON the CLI prints: roles, their reasons, the messages, and every column as read."""
         return {

@@ -5,37 +5,67 @@ from dataclasses import replace
 import streamlit as st
 
 from anonymizer import DataError
-from anonymizer.roles import identifier_columns, suggest_roles, suggested_qis, suggested_target
-from pages import common
+from anonymizer.roles import Roles
+from anonymizer.suggest import Suggestion, suggest
+from anonymizer.text import markdown_escape as esc
+from pages import state, widgets
+
+ROLE_OF_WIDGET = {"target": "target", "qis": "quasi_identifiers", "sensitive": "sensitive", "drop_columns": "dropped"}
+
+
+@st.cache_data(max_entries=16, show_spinner="Looking at the columns...",
+               hash_funcs={state.Dataset: lambda d: d.digest})
+def suggestion_for(dataset: state.Dataset) -> Suggestion:
+    return suggest(dataset.data)
+
+
+def on_role_change(widget: str) -> None:
+    """A role widget changed: move the columns it names into that role (out of any other), with a note."""
+    roles: Roles = st.session_state["roles"]
+    value = st.session_state[widget]
+    role = ROLE_OF_WIDGET[widget]
+    notes = []
+    if role in ("target", "sensitive"):
+        if value is None:
+            roles = replace(roles, **{role: None})
+        else:
+            roles, note = roles.assign(value, role)
+            notes.append(note)
+    else:
+        before = set(getattr(roles, role))
+        for column in [c for c in value if c not in before]:
+            roles, note = roles.assign(column, role)
+            notes.append(note)
+        roles = replace(roles, **{role: tuple(c for c in getattr(roles, role) if c in value)})
+    st.session_state["roles"] = roles
+    st.session_state["role_notes"] = [n for n in notes if n]
+    state.show_roles(roles)
+
+
+def on_task_change() -> None:
+    choice = st.session_state["task_choice"]
+    st.session_state["roles"] = replace(st.session_state["roles"], task=None if choice == "detect" else choice)
+
 
 st.title("Data & model")
-dataset, roles = common.current()
+dataset, roles = state.current()
 
-with st.expander("Use your own data", expanded=dataset.name != common.DEMO_NAME):
-    st.caption("CSV or Parquet, up to 200 MB. Nothing you upload is modified or stored outside this session.")
+with st.expander("Use your own data", expanded=dataset.name != state.DEMO_NAME):
+    st.caption("CSV (comma, semicolon, tab or | separated) or Parquet, up to 200 MB. Nothing you upload is "
+               "modified or stored outside this session.")
     upload = st.file_uploader("Table (the model's training data)", type=["csv", "parquet"], key="upload_table")
     if upload is not None and st.session_state.get("loaded_table") != upload.file_id:
+        st.session_state["loaded_table"] = upload.file_id
+        st.session_state.pop("table_error", None)
         try:
-            frame, dig = common.read_upload(upload)
-            summary = suggest_roles(frame)
-            dropped = identifier_columns(summary)
-            target = suggested_target(frame, exclude=dropped)
-            if target is None:
-                raise DataError(f"{upload.name}: no column looks like a target (2 to 20 distinct values); "
-                                "a classification target is needed")
-            qis = [q for q in suggested_qis(summary) if q != target] or \
-                [c for c in frame.columns if c not in dropped and c != target][:1]
-            new_roles = common.RoleChoice(target, tuple(qis), None, tuple(dropped))
-            new = common.Dataset(upload.name, frame, dig)
-            common.check_roles(new, new_roles)
-            common.use_dataset(new, new_roles)
-            st.session_state["loaded_table"] = upload.file_id
+            frame, dig = state.read_upload(upload)
+            new = state.Dataset(upload.name, frame, dig)
+            state.use_dataset(new, suggestion_for(new).roles())
             st.rerun()
         except DataError as exc:
-            st.session_state["loaded_table"] = upload.file_id
             st.session_state["table_error"] = str(exc)
     if st.session_state.get("table_error") and upload is not None:
-        st.error(f"{st.session_state['table_error']} The previous dataset stays in use.")
+        st.error(esc(st.session_state["table_error"] + " The previous dataset stays in use."))
     elif upload is None:
         st.session_state.pop("table_error", None)
 
@@ -44,14 +74,13 @@ with st.expander("Use your own data", expanded=dataset.name != common.DEMO_NAME)
     if test_upload is not None and st.session_state.get("loaded_test") != (test_upload.file_id, dataset.digest):
         st.session_state["loaded_test"] = (test_upload.file_id, dataset.digest)
         try:
-            test, dig = common.read_upload(test_upload)
-            missing = [c for c in dataset.data.columns if c not in test.columns]
-            if missing:
-                raise DataError(f"{test_upload.name} lacks column(s) of the table: {missing[:8]}")
-            common.use_dataset(replace(dataset, test=test, test_name=test_upload.name, test_digest=dig), roles)
+            test, dig = state.read_upload(test_upload)
+            new = replace(dataset, test=test, test_name=test_upload.name, test_digest=dig)
+            state.check(new, roles)
+            state.use_dataset(new, roles)
             st.rerun()
         except DataError as exc:
-            st.error(f"{exc} The previous test table stays in use.")
+            st.error(esc(f"{exc} The previous test table stays in use."))
 
     st.checkbox("Allow pickle/joblib models", key="allow_pickle",
                 help="Loading a pickle runs any code inside the file. Tick this only for files you made yourself.")
@@ -62,55 +91,64 @@ with st.expander("Use your own data", expanded=dataset.name != common.DEMO_NAME)
     if model_upload is not None and st.session_state.get("loaded_model") != (model_upload.file_id, dataset.digest):
         st.session_state["loaded_model"] = (model_upload.file_id, dataset.digest)
         try:
-            model, dig = common.read_model_upload(model_upload, st.session_state["allow_pickle"])
+            model, dig = state.read_model_upload(model_upload, st.session_state["allow_pickle"])
             new = replace(dataset, model=model, model_name=model_upload.name, model_digest=dig)
-            common.check_roles(new, roles)
-            common.use_dataset(new, roles)
+            state.check(new, roles)
+            state.use_dataset(new, roles)
             st.rerun()
         except DataError as exc:
-            st.error(f"{exc} The previous model stays in use.")
+            st.error(esc(f"{exc} The previous model stays in use."))
     if dataset.model is not None and dataset.test is None:
         st.warning("With a trained model, the table is taken to be its training data: upload a test table too, "
                    "so the Utility and Attacks pages have records the model never saw.")
-    if dataset.name != common.DEMO_NAME and st.button("Back to the demo"):
-        common.use_dataset(common.demo_dataset(), common.RoleChoice(common.ADULT_TARGET, tuple(common.ADULT_QIS),
-                                                               common.DEMO_SENSITIVE))
+    if dataset.name != state.DEMO_NAME and st.button("Back to the demo"):
+        state.use_dataset(state.demo_dataset(), state.DEMO_ROLES)
         st.rerun()
 
-st.subheader(f"{dataset.name}: {len(dataset.data):,} rows, {dataset.data.shape[1]} columns")
-summary = common.column_summary(dataset.digest, dataset.data)
-flagged = identifier_columns(summary)
-if flagged:
-    st.warning("Likely direct identifiers: " + ", ".join(f"`{c}`" for c in flagged) + ". They single people out "
-               "on their own and should be dropped, not generalized.")
+st.subheader(esc(f"{dataset.name}: {len(dataset.data):,} rows, {dataset.data.shape[1]} columns"))
+suggestion = suggestion_for(dataset)
+for message in suggestion.messages:
+    st.caption(esc(message))
+if suggestion.identifiers:
+    st.warning(esc("Likely direct identifiers: " + ", ".join(f"{c} ({why})" for c, why in suggestion.identifiers)
+                   + ". They single people out on their own and should be dropped, not generalized."))
 
 columns = list(dataset.data.columns)
 st.markdown("#### Column roles")
+st.caption("Choosing a column for one role takes it out of the others.")
 c1, c2 = st.columns([1, 2])
-c1.selectbox("Target (what the model predicts)", columns, key="target")
-c2.multiselect("Quasi-identifiers (could identify a person when combined)",
-               columns, key="qis",
-               help="Suggested: " + (", ".join(suggested_qis(summary)) or "none"))
+c1.selectbox("Target (what the model predicts)", [None] + columns, key="target",
+             format_func=lambda c: "(choose)" if c is None else str(c), on_change=on_role_change, args=("target",))
+c2.multiselect("Quasi-identifiers (could identify a person when combined)", columns, key="qis",
+               on_change=on_role_change, args=("qis",),
+               help="Suggested: " + (", ".join(map(str, suggestion.quasi_identifiers)) or "none found"))
 c3, c4 = st.columns([1, 2])
 c3.selectbox("Sensitive attribute (optional)", [None] + columns, key="sensitive",
-             format_func=lambda c: "(none)" if c is None else c,
+             format_func=lambda c: "(none)" if c is None else str(c), on_change=on_role_change, args=("sensitive",),
              help="Adds l-diversity and t-closeness, and the attribute-inference attack.")
-c4.multiselect("Columns to drop before anything else", columns, key="drop_columns",
-               help="Direct identifiers are pre-selected.")
-candidate = common.RoleChoice(st.session_state["target"], tuple(st.session_state["qis"]), st.session_state["sensitive"],
-                         tuple(st.session_state["drop_columns"]))
-if candidate != roles:
-    try:
-        if set(candidate.dropped) & ({candidate.target, candidate.sensitive} | set(candidate.quasi_identifiers)):
-            raise DataError("a dropped column cannot also be the target, a QI or the sensitive attribute")
-        common.check_roles(dataset, candidate)
-        st.session_state["roles"] = roles = candidate
-        st.rerun()
-    except DataError as exc:
-        st.error(f"{exc}. The last valid roles stay in use (see the sidebar).")
+c4.multiselect("Columns to drop before anything else", columns, key="drop_columns", on_change=on_role_change,
+               args=("drop_columns",), help="Direct identifiers are pre-selected.")
+for note in st.session_state.pop("role_notes", []):
+    st.info(esc(note))
+
+roles = st.session_state["roles"]
+try:
+    analysis = state.analysis()
+except DataError as exc:
+    analysis = None
+    st.error(esc(f"{exc}."))
+t1, t2 = st.columns([1, 2])
+t1.radio("Task", ["detect", "classification", "regression"], key="task_choice", horizontal=True,
+         format_func=lambda t: "detect" if t == "detect" else t, on_change=on_task_change)
+if analysis is not None and analysis.task:
+    t2.markdown(esc(f"Task: {analysis.task} ({analysis.task_reason})."))
+    if analysis.n_without_target:
+        t2.caption(esc(f"{analysis.n_without_target:,} row(s) have no value in the target '{roles.target}': they "
+                       "stay in the anonymized table but are left out of training and scoring."))
 
 st.markdown("#### Columns")
-st.dataframe(summary, hide_index=True, width="stretch",
-             column_config={"missing %": st.column_config.NumberColumn(format="%.1f%%")})
+st.dataframe(suggestion.column_table(), hide_index=True, width="stretch")
 st.markdown("#### Preview (first 50 rows)")
-st.dataframe(dataset.data.head(50), hide_index=True, width="stretch")
+st.dataframe(dataset.data.head(50).iloc[:, :500], hide_index=True, width="stretch")
+if dataset.data.shape[1] > 500:
+    st.caption(f"The first 500 of {dataset.data.shape[1]:,} columns are shown.")

@@ -7,36 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from anonymizer import ADULT_QIS, AccuracyGuidedAnonymizer, charts, load_adult, privacy_metrics
+from anonymizer import ADULT_QIS, AccuracyGuidedAnonymizer, charts, privacy_metrics
 from anonymizer.display import changed_cells, class_summary, describe_range, describe_set
 from anonymizer.export import csv_bytes, model_file, parquet_bytes, spreadsheet_safe
 from anonymizer.models import check_model, load_model, train_default_model
 from anonymizer.report import build_report
-from anonymizer.roles import IDENTIFIER, QUASI, identifier_columns, suggest_roles, suggested_qis, suggested_target
-
-
-def test_role_suggestions_flag_identifiers_and_qis():
-    n = 50
-    df = pd.DataFrame({
-        "patient_id": np.arange(n), "full name": [f"Person {i}" for i in range(n)],
-        "email": [f"p{i}@example.org" for i in range(n)], "phone": [f"+44 20 7946 {i:04d}" for i in range(n)],
-        "age": np.arange(n) % 40 + 20, "zip": [str(10000 + i % 5) for i in range(n)],
-        "blood_pressure": np.linspace(90, 140, n), "diagnosis": ["a", "b"] * 25,
-    })
-    summary = suggest_roles(df).set_index("column")
-    assert set(identifier_columns(summary.reset_index())) == {"patient_id", "full name", "email", "phone"}
-    assert summary.loc["age", "suggestion"] == QUASI and summary.loc["zip", "suggestion"] == QUASI
-    assert summary.loc["blood_pressure", "suggestion"] == ""  # continuous floats are not ids
-    assert summary.loc["email", "why"] == "values look like e-mail addresses"
-    assert suggested_qis(summary.reset_index()) == ["age", "zip"]
-    assert suggested_target(df, exclude=identifier_columns(summary.reset_index())) == "diagnosis"
-    assert IDENTIFIER in summary["suggestion"].tolist()
-
-
-def test_adult_suggestions():
-    summary = suggest_roles(load_adult())
-    assert identifier_columns(summary) == []
-    assert set(suggested_qis(summary)) >= {"age", "sex", "race", "marital-status", "native-country"}
 
 
 def test_display_strings():

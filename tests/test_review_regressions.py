@@ -8,13 +8,13 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from anonymizer import AccuracyGuidedAnonymizer, DataError, MondrianAnonymizer, privacy_metrics
+from anonymizer.analysis import Analysis
+from anonymizer.attack_suite import AttackSettings
 from anonymizer.attacks import _shadow_features, true_label_proba
 from anonymizer.cli import main
 from anonymizer.data import read_table
-from anonymizer.analysis import Analysis
-from anonymizer.attack_suite import AttackSettings
-from anonymizer.roles import Roles
 from anonymizer.models import _trusted_type, train_default_model
+from anonymizer.roles import Roles
 
 
 @pytest.mark.parametrize("name, trusted", [

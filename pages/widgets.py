@@ -1,0 +1,90 @@
+"""Widgets and messages every page uses: the sidebar, the k and method controls, one-line errors.
+
+User strings (file and column names) only reach the screen through `markdown_escape`, or as data in
+tables, so nothing a user uploads is ever rendered as Markdown or HTML.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from anonymizer import DataError
+from anonymizer.analysis import METHODS, Analysis
+from anonymizer.text import markdown_escape as esc
+from pages import state
+
+
+def error(exc: Exception, suffix: str = "") -> None:
+    """A failure of the engine as one plain line, never a traceback."""
+    text = str(exc) if isinstance(exc, DataError) else f"Unexpected {type(exc).__name__}: {exc}"
+    st.error(esc(text + suffix))
+
+
+def open_analysis() -> Analysis:
+    """The session's Analysis, or a one-line error and the end of the page."""
+    try:
+        return state.analysis()
+    except Exception as exc:
+        error(exc, " Fix the roles on the Data & model page.")
+        st.stop()
+
+
+def sidebar() -> None:
+    dataset, roles = state.current()
+    side = st.sidebar
+    side.markdown("### Current analysis")
+    side.markdown(f"**Dataset:** {esc(dataset.name)}  \n{len(dataset.data):,} rows × {dataset.data.shape[1]} columns")
+    if dataset.test is not None:
+        side.caption(f"Test table: {esc(dataset.test_name)} ({len(dataset.test):,} rows)")
+    side.caption("Model: " + esc(dataset.model_name or "LightGBM trained here (default parameters)"))
+    side.markdown(f"**Target:** {esc(roles.target)}")
+    side.markdown("**Quasi-identifiers:** " + esc(", ".join(map(str, roles.quasi_identifiers))))
+    side.markdown("**Sensitive:** " + (esc(roles.sensitive) if roles.sensitive else "none"))
+    if roles.dropped:
+        side.markdown("**Dropped:** " + esc(", ".join(map(str, roles.dropped))))
+    side.caption(f"Seed {st.session_state['seed']}: every random choice derives from it.")
+
+
+def k_controls(n_rows: int) -> int:
+    """A k slider and a number input that stay in step; returns k. Works for any table of 1+ rows."""
+    top = max(1, min(1000, n_rows // 2))
+    k = max(1, min(int(st.session_state["k"]), n_rows))
+    st.session_state["k"] = k
+    # only push k into a widget when it differs, so a press in flight is never overwritten
+    if st.session_state.get("k_number") != k:
+        st.session_state["k_number"] = k
+
+    def from_slider():
+        st.session_state["k"] = st.session_state["k_slider"]
+
+    def from_number():
+        st.session_state["k"] = st.session_state["k_number"]
+
+    left, right = st.columns([4, 1])
+    if top >= 3:
+        if st.session_state.get("k_slider") != min(max(k, 2), top):
+            st.session_state["k_slider"] = min(max(k, 2), top)
+        left.slider("k: every record shares its quasi-identifiers with at least k − 1 others", 2, top,
+                    key="k_slider", on_change=from_slider)
+    else:
+        left.caption(f"The table has {n_rows} rows: k can be at most {n_rows}.")
+    right.number_input("k (any value)", min_value=1, max_value=max(1, n_rows), step=1, key="k_number",
+                       on_change=from_number)
+    return int(st.session_state["k"])
+
+
+def method_control() -> str:
+    st.radio("Method", list(METHODS), format_func=METHODS.get, horizontal=True, key="method",
+             help="Accuracy-guided: a decision tree trained on the model's own predictions decides which records "
+                  "become indistinguishable. Mondrian: classic k-anonymity that splits ranges at their median.")
+    return st.session_state["method"]
+
+
+def progress_bar(what: str):
+    """A progress callback `(done, total, label)` drawing a bar, and a function that removes it."""
+    bar = st.progress(0.0, text=f"Starting the {what}...")
+
+    def progress(done, total, label):
+        bar.progress(done / total, text=f"{label} ({done}/{total})")
+
+    return progress, bar.empty
