@@ -228,10 +228,12 @@ def _number_text(v) -> str:
     return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
 
 
-def _date_text(v) -> str:
-    """A date as ISO text; the time only when it is not midnight."""
-    ts = pd.Timestamp(v)
-    return ts.date().isoformat() if ts == ts.normalize() else ts.isoformat()
+def _date_formatter(column: pd.Series):
+    """ISO text for the dates of a column: the day alone when every value is at midnight, else day and time."""
+    present = pd.to_datetime(column.dropna())
+    if (present == present.dt.normalize()).all():
+        return lambda v: pd.Timestamp(v).date().isoformat()
+    return lambda v: pd.Timestamp(v).isoformat()
 
 
 def _range_text(lo, hi, as_text) -> str | None:
@@ -271,7 +273,8 @@ def generalized_cells(result: AnonymizationResult, original: pd.DataFrame, q: st
     col = original[q]
     if ptypes.is_datetime64_any_dtype(col.dtype):
         lo, hi = _class_bounds(result, q)
-        per_class = [_range_text(a, b, _date_text) for a, b in zip(lo, hi)]
+        as_text = _date_formatter(col)
+        per_class = [_range_text(a, b, as_text) for a, b in zip(lo, hi)]
     elif column_kind(col) == NUMERIC and f"{q}{MIN}" in result.classes.columns:
         lo, hi = _class_bounds(result, q)
         per_class = [_range_text(a, b, _number_text) for a, b in zip(lo, hi)]
