@@ -126,19 +126,31 @@ class LeakReport:
         return not self.leaks and not self.near_unique_columns
 
     def findings(self) -> list[dict]:
-        """Every finding with a plain message and its fixes as data, for one-click buttons."""
+        """One finding per flagged kept column, with a plain message and its fixes as data (first: recommended).
+
+        A near-unique column trivially determines every QI (each of its groups is one row), so it is
+        one finding that says it singles people out, not one leak per QI.
+        """
         out = []
+        by_column: dict[str, list[Leak]] = {}
         for leak in self.leaks:
-            out.append({"kind": "leak", "column": leak.column, "reveals": leak.reveals, "share": leak.share,
-                        "message": f"'{leak.column}' is released unchanged and determines the original "
-                                   f"'{leak.reveals}' for {100 * leak.share:.1f}% of rows",
-                        "fixes": list(leak.fixes)})
-        for col in self.near_unique_columns:
-            ratio = self.distinct_ratios[col]
-            out.append({"kind": "near_unique", "column": col, "share": ratio,
-                        "message": f"'{col}' is released unchanged and has a distinct value for "
-                                   f"{100 * ratio:.1f}% of rows: it singles people out on its own",
-                        "fixes": [{"action": DROP, "column": col}, {"action": MAKE_QI, "column": col}]})
+            by_column.setdefault(leak.column, []).append(leak)
+        for col in [*by_column, *(c for c in self.near_unique_columns if c not in by_column)]:
+            leaks = by_column.get(col, [])
+            finding = {"column": col, "reveals": [leak.reveals for leak in leaks],
+                       "share": max((leak.share for leak in leaks), default=None),
+                       "distinct_ratio": self.distinct_ratios[col]}
+            if col in self.near_unique_columns:
+                finding.update(kind="near_unique", fixes=[{"action": DROP, "column": col},
+                                                          {"action": MAKE_QI, "column": col}],
+                               message=f"'{col}' is released unchanged and has a distinct value for "
+                                       f"{100 * self.distinct_ratios[col]:.1f}% of rows: it singles people out "
+                                       "on its own")
+            else:
+                revealed = " and ".join(f"'{leak.reveals}' ({100 * leak.share:.1f}% of rows)" for leak in leaks)
+                finding.update(kind="leak", fixes=list(leaks[0].fixes),
+                               message=f"'{col}' is released unchanged and determines the original {revealed}")
+            out.append(finding)
         return out
 
     def to_dict(self) -> dict:
