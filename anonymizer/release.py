@@ -292,8 +292,11 @@ def generalized_cells(result: AnonymizationResult, original: pd.DataFrame, q: st
         per_class = [_range_text(a, b, _number_text) for a, b in zip(lo, hi)]
     else:
         per_class = [_set_text(values) for values in result.classes[f"{q}{VALUES}"]]
-    texts = np.asarray(per_class, dtype=object)[result.classes.index.get_indexer(result.class_ids)]
-    return pd.Series(pd.array(texts, dtype="str"), index=original.index, name=q)
+    position = result.classes.index.get_indexer(result.class_ids)
+    if (position < 0).any():
+        raise DataError("the anonymization's class ids do not match its class table")
+    texts = pd.array(per_class, dtype="str").take(position)
+    return pd.Series(texts, index=original.index, name=q)
 
 
 def generalized_table(result: AnonymizationResult, original: pd.DataFrame) -> pd.DataFrame:
@@ -310,7 +313,7 @@ def generalized_table(result: AnonymizationResult, original: pd.DataFrame) -> pd
         raise DataError(f"quasi-identifier column(s) {missing} are not in the original table")
     out = result.data.copy()
     for q in result.quasi_identifiers:
-        out[q] = generalized_cells(result, original, q).to_numpy()
+        out[q] = generalized_cells(result, original, q).array
     return out
 
 
