@@ -3,7 +3,7 @@
 k-anonymity is a promise about the quasi-identifiers only; the columns kept unchanged beside them can
 undo it (a kept `education` restores a generalized `education-num`) or single people out on their own.
 Definitions: GUIDE section 11. Everything is vectorized over rows (integer codes, hashing), never a
-Python loop over records, so a 500,000-row table is checked in about a second.
+Python loop over records: a 500,000-row table is checked in under two seconds (bench/release.py).
 """
 
 from __future__ import annotations
