@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from .display import plural
 from .text import html_text
 
 ATTACK_NAMES = {"threshold": "Confidence threshold", "shadow": "Shadow models", "lira": "LiRA (offline)"}
@@ -244,3 +245,50 @@ def reading_attribute(original: dict, anonymized: dict, sensitive: str) -> str:
     return (f"For members, guessing '{sensitive}' without the model scores {original['baseline_members']:.1%}; "
             f"{verdict}; with the anonymized model the attack scores {100 * adv_after:+.1f} points against that "
             "baseline.")
+
+
+# --- what the recoding did ---------------------------------------------------------------------
+
+CALLED_OUT = "#B03A2E"
+
+
+def recoding_bars(summary: pd.DataFrame, column: str) -> go.Figure:
+    """Rows per category of one QI before and after the recoding (summary: release.recoding_summary).
+
+    Categories that vanish or shrink by more than half are drawn red and labelled with their change.
+    """
+    rows = summary[summary["column"] == column]
+    if rows.empty:
+        raise ValueError(f"no recoding summary for column '{column}'")
+    fig = _fig(f"'{column}' before and after the recoding")
+    labels = rows["category"].tolist()
+    fig.add_bar(y=labels, x=rows["before"], orientation="h", name="original", marker_color=ORIGINAL,
+                hovertemplate="%{y}: %{x:,} records before<extra></extra>")
+    notes = ["vanished" if v else (f"−{100 * (1 - a / b):.0f}%" if s else "")
+             for v, s, a, b in zip(rows["vanished"], rows["shrank"], rows["after"], rows["before"])]
+    fig.add_bar(y=labels, x=rows["after"], orientation="h", name="anonymized (red: vanished or more than halved)",
+                marker_color=[CALLED_OUT if c else ANONYMIZED for c in rows["called_out"]],
+                text=notes, textposition="outside", cliponaxis=False,
+                hovertemplate="%{y}: %{x:,} records after<extra></extra>")
+    fig.update_layout(barmode="group", xaxis_title="records", bargap=0.25,
+                      height=max(320, 140 + 34 * len(labels)))
+    fig.update_yaxes(autorange="reversed", type="category")
+    return fig
+
+
+def reading_recoding(summary: pd.DataFrame, column: str | None = None) -> str:
+    """One sentence on what the recoding did to one QI (or to all of them)."""
+    rows = summary if column is None else summary[summary["column"] == column]
+    subject = f"'{column}'" if column is not None else "the quasi-identifiers"
+    out = rows[rows["called_out"]]
+    if out.empty:
+        return f"The recoding kept every category of {subject} at more than half its records."
+    lost = (out["before"] - out["after"]).to_numpy()
+    worst = out.iloc[np.argsort(-lost, kind="stable")[:3]]
+    named = ", ".join(f"{r.category if column else f'{r.column} {r.category}'} {r.before:,} → {r.after:,}"
+                      for r in worst.itertuples())
+    vanished, shrank = int(out["vanished"].sum()), int(out["shrank"].sum())
+    parts = [f"{plural(vanished, 'category', 'categories')} vanished"] if vanished else []
+    parts += [f"{plural(shrank, 'category', 'categories')} shrank to less than half"] if shrank else []
+    return (f"The recoding rewrote {subject}: {' and '.join(parts)} of {len(rows):,} "
+            f"(largest losses: {named}).")

@@ -55,3 +55,73 @@ def changed_cells(original: pd.DataFrame, anonymized: pd.DataFrame) -> pd.DataFr
     same = (original == anonymized) | (original.isna() & anonymized.isna())
     return ~same.fillna(False).astype(bool)
 
+
+
+# --- counts, k, and two frames formatted alike ---------------------------------------------------
+
+def plural(n: int, word: str, plural_word: str | None = None) -> str:
+    """'1 record', '2 records', '12,345 records' ('1 class', '3 classes' with plural_word='classes')."""
+    return f"{n:,} {word if n == 1 else (plural_word or word + 's')}"
+
+
+def describe_k(k: int) -> str:
+    """k as people should read it: k = 1 means some record is alone in its class, i.e. no protection."""
+    return f"{k:,} (no protection)" if k <= 1 else f"{k:,}"
+
+
+MAX_DECIMALS = 6
+
+
+def _decimals(values: np.ndarray) -> int:
+    """The fewest decimals (up to MAX_DECIMALS) that show every value exactly."""
+    for d in range(MAX_DECIMALS + 1):
+        if np.allclose(np.round(values, d), values, rtol=0, atol=10.0 ** -(MAX_DECIMALS + 2)):
+            return d
+    return MAX_DECIMALS
+
+
+def _text_column(series: pd.Series, decimals: int | None, dates: bool) -> pd.Series:
+    """One column as text by a shared rule; missing stays missing."""
+    missing = series.isna().to_numpy()
+    if decimals is not None:
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        texts = [f"{v:.{decimals}f}" for v in values]  # no thousands separator: years, codes
+    elif dates:
+        stamps = pd.to_datetime(series)
+        midnight = bool((stamps.dropna() == stamps.dropna().dt.normalize()).all())
+        texts = [None if pd.isna(v) else (v.date().isoformat() if midnight else v.isoformat()) for v in stamps]
+    else:
+        texts = [str(v) for v in series.to_numpy(dtype=object)]
+    out = np.asarray(texts, dtype=object)
+    out[missing] = None
+    return pd.Series(pd.array(out, dtype="str"), index=series.index, name=series.name)
+
+
+def _is_number(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
+
+
+def format_alike(original: pd.DataFrame, anonymized: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both frames as text, each column by one rule for both, so a cell that did not change reads the same.
+
+    A number column shown as 40 in one frame and 40.0 in the other looks changed; here a column that
+    holds numbers in both frames gets the decimals its values need in either (40 and 40, or 2.50 and
+    2.25, no thousands separator), dates are ISO dates in both, everything else is its text.
+    Missing stays missing.
+    """
+    out_o, out_a = {}, {}
+    for col in dict.fromkeys([*original.columns, *anonymized.columns]):
+        present = [f[col] for f in (original, anonymized) if col in f.columns]
+        decimals, dates = None, False
+        if all(_is_number(s) for s in present):
+            values = np.concatenate([s.to_numpy(dtype=float, na_value=np.nan) for s in present])
+            values = values[np.isfinite(values)]
+            decimals = _decimals(values) if len(values) else 0
+        elif all(pd.api.types.is_datetime64_any_dtype(s.dtype) for s in present):
+            dates = True
+        if col in original.columns:
+            out_o[col] = _text_column(original[col], decimals, dates)
+        if col in anonymized.columns:
+            out_a[col] = _text_column(anonymized[col], decimals, dates)
+    return (pd.DataFrame(out_o, index=original.index)[list(original.columns)],
+            pd.DataFrame(out_a, index=anonymized.index)[list(anonymized.columns)])
