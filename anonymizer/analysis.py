@@ -57,6 +57,7 @@ class Anonymization:
         self.seed = analysis.seed
         self.roles = analysis.roles
         self._original = analysis.table
+        self._kept = analysis.kept_columns
         self.measured_on = f"the whole table as released ({len(result.data):,} rows)"
 
     @property
@@ -77,6 +78,27 @@ class Anonymization:
         from .display import class_summary
 
         return class_summary(self.result)
+
+    @cached_property
+    def leaks(self):
+        """What the released table reveals through the columns it keeps (`release.LeakReport`)."""
+        from .release import leak_check
+
+        return leak_check(self._original, self.result.data, list(self.roles.quasi_identifiers), self._kept)
+
+    @cached_property
+    def recoding(self) -> pd.DataFrame:
+        """Per QI, the distribution before and after, with vanished or halved categories called out."""
+        from .release import recoding_summary
+
+        return recoding_summary(self._original, self.result.data, list(self.roles.quasi_identifiers))
+
+    def output(self, form: str = "representative") -> pd.DataFrame:
+        """The table to release: QI cells as one real value per class ('representative', for retraining) or
+        as the class's range / set ('generalized', for people); every other cell as it was."""
+        from .release import output_table
+
+        return output_table(self.result, self._original, form)
 
     def memory_bytes(self) -> int:
         data = self.result.data

@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import attacks as atk
 from .split import Split
+from .stats import auc_against_chance
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,12 @@ class AttackSuite:
                "lira": self.lira.score(model, X_e, y_e)}
         m = len(self.split.members)
         scores = {name: (s[:m], s[m:]) for name, s in raw.items()}
-        membership = {name: atk.repeated_membership_metrics(mem, non, self.settings.n_repeats, self.seed)
-                      for name, (mem, non) in scores.items()}
+        membership = {}
+        for name, (mem, non) in scores.items():
+            membership[name] = atk.repeated_membership_metrics(mem, non, self.settings.n_repeats, self.seed)
+            # against chance on every evaluated record (Mann-Whitney U): is the AUC distinguishable from 0.5?
+            test = auc_against_chance(mem, non, alternative="greater")
+            membership[name]["p_value_vs_chance"] = test.p_value
         seconds["membership"] = time.perf_counter() - t
         attribute = None
         if self.attribute_setup is not None:

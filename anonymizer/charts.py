@@ -71,14 +71,22 @@ def _utility_text(value: float, key: str) -> str:
     return f"{value:.3f}" if key == "r2" else f"{value:.1%}"
 
 
-def accuracy_sweep(points: pd.DataFrame, original: float, qi_dropped: float, key: str = "accuracy") -> go.Figure:
-    """points: columns method, k and the utility figure `key` (accuracy, balanced_accuracy or r2)."""
+def accuracy_sweep(points: pd.DataFrame, original: float, qi_dropped: float, key: str = "accuracy",
+                   original_ci: tuple[float, float] | None = None) -> go.Figure:
+    """points: columns method, k, the utility figure `key` and its 95% interval `lo`, `hi` (drawn as bands)."""
     label = UTILITY_LABELS.get(key, key)
-    fig = _fig(f"{label[0].upper() + label[1:]} of the retrained model as k grows")
+    fig = _fig(f"{label[0].upper() + label[1:]} of the retrained model as k grows (bands: 95% intervals)")
     hover = "%{y:.3f}" if key == "r2" else "%{y:.2%}"
+    if original_ci is not None:
+        fig.add_hrect(y0=original_ci[0], y1=original_ci[1], fillcolor=ORIGINAL, opacity=0.12, line_width=0)
     for method, group in points.sort_values("k").groupby("method", sort=False):
+        color = METHOD_COLORS.get(method, ANONYMIZED)
+        if {"lo", "hi"} <= set(group.columns) and group["lo"].notna().all():
+            fig.add_scatter(x=np.r_[group["k"], group["k"][::-1]], y=np.r_[group["hi"], group["lo"][::-1]],
+                            fill="toself", fillcolor=color, opacity=0.15, line_width=0, hoverinfo="skip",
+                            showlegend=False)
         fig.add_scatter(x=group["k"], y=group[key], mode="lines+markers",
-                        name=METHOD_NAMES.get(method, method), line_color=METHOD_COLORS.get(method),
+                        name=METHOD_NAMES.get(method, method), line_color=color,
                         hovertemplate=f"k = %{{x}}<br>{label} {hover}<extra></extra>")
     fig.add_hline(y=original, line_dash="dot", line_color=ORIGINAL,
                   annotation_text=f"original {_utility_text(original, key)}", annotation_position="top left")
@@ -91,14 +99,26 @@ def accuracy_sweep(points: pd.DataFrame, original: float, qi_dropped: float, key
     return fig
 
 
-def reading_sweep(points: pd.DataFrame, original: float, qi_dropped: float, key: str = "accuracy") -> str:
+def _difference(value: float, reference: float, key: str) -> str:
+    return f"{value - reference:+.3f}" if key == "r2" else f"{100 * (value - reference):+.1f} points"
+
+
+def reading_sweep(points: pd.DataFrame, original: float, qi_dropped: float, key: str = "accuracy",
+                  original_ci: tuple[float, float] | None = None) -> str:
+    """What the sweep shows, saying "within noise" where a loss lies inside the 95% intervals."""
+    from .stats import within_noise
+
     worst = points.loc[points[key].idxmin()]
-    scale, unit = (1, "") if key == "r2" else (100, " points")
     label = UTILITY_LABELS.get(key, key)
-    return (f"The original model's {label} is {_utility_text(original, key)}; dropping the QIs costs "
-            f"{scale * (original - qi_dropped):.{3 if key == 'r2' else 1}f}{unit}. The largest loss here is "
-            f"{scale * (original - worst[key]):.{3 if key == 'r2' else 1}f}{unit} "
-            f"({METHOD_NAMES.get(worst['method'], worst['method'])} at k = {int(worst['k'])}).")
+    where = f"{METHOD_NAMES.get(worst['method'], worst['method'])} at k = {int(worst['k'])}"
+    text = (f"The original model's {label} is {_utility_text(original, key)}; dropping the QIs changes it by "
+            f"{_difference(qi_dropped, original, key)}. The lowest point is {_utility_text(worst[key], key)} ({where}, "
+            f"{_difference(worst[key], original, key)})")
+    if original_ci is not None and not np.isnan(worst.get("lo", np.nan)):
+        noise = within_noise(original, float(worst[key]), original_ci, (float(worst["lo"]), float(worst["hi"])))
+        text += ": within noise of the original (95% intervals overlap)" if noise else \
+            ": a loss beyond the noise of the 95% intervals"
+    return text + "."
 
 
 # --- membership inference ----------------------------------------------------------------------
@@ -124,7 +144,31 @@ def membership_bars(original: dict, anonymized: dict, label: str) -> go.Figure:
     fig.update_yaxes(range=[0, None], row=1, col=2)
     fig.update_yaxes(range=[0, None], row=1, col=3)
     fig.update_annotations(font_size=12)
+    # chance: AUC 0.5, advantage 0, TPR = FPR = 1% for a guessing attacker
+    for col, y in ((1, 0.5), (2, 0.0), (3, 0.01)):
+        fig.add_hline(y=y, line_dash="dot", line_color="#999", row=1, col=col)
+    fig.add_annotation(text="dotted lines: guessing", xref="paper", yref="paper", x=1, y=1.12, showarrow=False,
+                       font=dict(size=11, color="#7B8794"), xanchor="right")
     return fig
+
+
+def more_attackable(original: dict, anonymized: dict) -> list[str]:
+    """Attacks whose AUC on the anonymized model exceeds the original's by more than the noise of the
+    repeated draws (twice the larger spread, at least 0.01)."""
+    out = []
+    for attack in original:
+        if attack not in anonymized:
+            continue
+        noise = max(0.01, 2 * max(original[attack].get("auc_std", 0), anonymized[attack].get("auc_std", 0)))
+        if anonymized[attack]["auc"] > original[attack]["auc"] + noise:
+            out.append(attack)
+    return out
+
+
+def _p_text(p: float | None) -> str:
+    if p is None:
+        return ""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def strongest_attack(membership: dict) -> str:
@@ -141,8 +185,15 @@ def reading_membership(original: dict, anonymized: dict, label: str) -> str:
     else:
         change = f"stays at {after:.3f} with the {label}: no measurable change"
     tpr = original[best]["tpr_at_1pct_fpr"]
+    p_before, p_after = original[best].get("p_value_vs_chance"), anonymized[best].get("p_value_vs_chance")
+    chance = ""
+    if p_before is not None and p_after is not None:
+        chance = (f" Against chance (Mann-Whitney U): {_p_text(p_before)} before, {_p_text(p_after)} after"
+                  + ("; after anonymization the attack is not distinguishable from guessing." if p_after >= 0.05
+                     else "."))
     return (f"The strongest attack, {ATTACK_NAMES[best]}, tells members from non-members with AUC {before:.3f} on "
-            f"the original model (0.5 is guessing) and {change}; at 1% false alarms it finds {pct(tpr)} of members.")
+            f"the original model (0.5 is guessing) and {change}; at 1% false alarms it finds {pct(tpr)} of members "
+            f"(guessing finds 1%).{chance}")
 
 
 def roc_curves(original: dict, anonymized: dict, attack: str, label: str) -> go.Figure:
@@ -260,8 +311,8 @@ def recoding_bars(summary: pd.DataFrame, column: str) -> go.Figure:
     rows = summary[summary["column"] == column]
     if rows.empty:
         raise ValueError(f"no recoding summary for column '{column}'")
-    fig = _fig(f"'{column}' before and after the recoding")
-    labels = rows["category"].tolist()
+    fig = _fig(f"'{html_text(column)}' before and after the recoding")
+    labels = [html_text(c) for c in rows["category"]]
     fig.add_bar(y=labels, x=rows["before"], orientation="h", name="original", marker_color=ORIGINAL,
                 hovertemplate="%{y}: %{x:,} records before<extra></extra>")
     notes = ["vanished" if v else (f"−{100 * (1 - a / b):.0f}%" if s else "")

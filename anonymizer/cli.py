@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of every random choice (default 0)")
     p.add_argument("--tree-features", choices=["all", "qi"], default="qi",
                    help="ag: the guiding tree sees only the QIs (default; more accurate on Adult) or all columns")
+    p.add_argument("--output-form", choices=["representative", "generalized"], default="representative",
+                   help="QI cells as one real value per class (representative, default: for retraining) or as the "
+                        "class's [lo, hi] range / {a, b} set (generalized: for release to people)")
     p.add_argument("--risk-threshold", type=float, default=DEFAULT_RISK_THRESHOLD,
                    help="report the share of rows whose re-identification risk 1/|class| exceeds "
                         f"this (default {DEFAULT_RISK_THRESHOLD})")
@@ -216,14 +219,17 @@ def run_anonymize(args) -> int:
     metrics, result = anonymization.metrics, anonymization.result
     report = {"method": args.method, "seed": args.seed, "quasi_identifiers": args.qi, "target": args.target,
               "task": analysis.task, "dropped": list(args.drop or []), "measured_on": anonymization.measured_on,
-              **metrics.to_dict(), "seconds": round(result.seconds, 4)}
-    files = [(args.out, anonymization.data)]
+              **metrics.to_dict(), **anonymization.leaks.to_dict(), "output_form": args.output_form,
+              "seconds": round(result.seconds, 4)}
+    files = [(args.out, anonymization.output(args.output_form))]
     if args.report is not None:
         files.append((args.report, json.dumps(report, indent=2)))
     _write_atomically(files)
     print(f"wrote {args.out}: {metrics.n_rows} rows in {metrics.n_classes} classes, "
           f"k achieved {metrics.k_achieved}, GCP {metrics.gcp:.3f}, {result.seconds:.2f} s "
           f"({args.method}, seed {args.seed})")
+    for finding in anonymization.leaks.findings():
+        print(f"warning: {finding['message']}; make it a QI (--qi) or drop it (--drop)", file=sys.stderr)
     return 0
 
 

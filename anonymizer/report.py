@@ -68,9 +68,14 @@ def _measured(text: str) -> str:
 
 
 def _utility_text(task: str, scores: dict) -> str:
+    """The headline figure with its 95% interval, and the other figure."""
     if task == "regression":
-        return f"R² {scores['r2']:.3f}, MAE {scores['mae']:,.4g}"
-    return f"accuracy {scores['accuracy']:.2%}, balanced accuracy {scores['balanced_accuracy']:.2%}"
+        ci = scores.get("r2_ci")
+        interval = f" (95% interval {ci[0]:.3f} – {ci[1]:.3f})" if ci else ""
+        return f"R² {scores['r2']:.3f}{interval}, MAE {scores['mae']:,.4g}"
+    a, b = scores["accuracy_ci"], scores["balanced_accuracy_ci"]
+    return (f"accuracy {scores['accuracy']:.2%} (95% interval {a[0]:.2%} – {a[1]:.2%}), balanced accuracy "
+            f"{scores['balanced_accuracy']:.2%} ({b[0]:.2%} – {b[1]:.2%})")
 
 
 def build_report(analysis: Analysis, method: str, k: int) -> str:
@@ -97,16 +102,33 @@ def build_report(analysis: Analysis, method: str, k: int) -> str:
                     if analysis.task == "regression" else
                     f"always predicting the most frequent class gives {base['majority_rate']:.2%}")
         summary.append(f"<li>Utility in the simulation: the original model reaches {_utility_text(analysis.task, base)}"
-                       f"; retrained on the anonymized members, {_utility_text(analysis.task, run.evaluation.utility)}; "
-                       f"{_esc(baseline)}.</li>")
+                       "; retrained on the anonymized members, "
+                       f"{_utility_text(analysis.task, run.evaluation.utility)}; {_esc(baseline)}.</li>")
     if original is not None:
         best = charts.strongest_attack(original.membership)
         before, after = original.membership[best]["auc"], run.evaluation.membership[best]["auc"]
         summary.append(f"<li>The strongest membership attack ({_esc(charts.ATTACK_NAMES[best])}) scores AUC "
                        f"{before:.3f} against the original model and {after:.3f} against the anonymized one "
-                       "(0.5 is guessing).</li>")
-    caveats = ["The privacy figures hold for the released table only if the columns released unchanged do not "
-               "reveal the generalized quasi-identifiers."]
+                       "(0.5 is guessing). " + _esc(charts.reading_membership(original.membership,
+                                                                              run.evaluation.membership,
+                                                                              f"{METHODS[method]} k={k} model"))
+                       + "</li>")
+        worse = charts.more_attackable(original.membership, run.evaluation.membership)
+        if worse:
+            summary.append("<li><b>The anonymized model is more attackable</b> than the original by "
+                           + _esc(", ".join(charts.ATTACK_NAMES[a] for a in worse)) + ".</li>")
+    leaks = anon.leaks
+    if leaks.clean:
+        summary.append("<li>Leak check: no column released unchanged reveals a generalized quasi-identifier or "
+                       f"singles people out; {leaks.unique_share_all_columns:.1%} of records are unique over all "
+                       "released columns.</li>")
+    else:
+        summary.append("<li><b>Leak check failed:</b> " + "; ".join(_esc(f["message"]) for f in leaks.findings())
+                       + ". The k above does not hold for the released table until these columns are made "
+                       "quasi-identifiers or dropped.</li>")
+    caveats = ["k counts the quasi-identifiers only: an attacker who also knows a column released unchanged can "
+               f"narrow a class further (over all released columns {leaks.unique_share_all_columns:.1%} of records "
+               "are unique)."]
     if sim is not None:
         caveats.append("Utility and attack figures come from a simulation on one seeded split of the table, not "
                        "from the released table itself.")
@@ -132,25 +154,47 @@ def build_report(analysis: Analysis, method: str, k: int) -> str:
         privacy.update({f"distinct l-diversity ({m.sensitive})": m.l_distinct,
                         "entropy l-diversity": f"{m.l_entropy:.2f}", "t-closeness": f"{m.t_closeness:.3f}"})
     parts += ["<h2>Privacy of the released table</h2>", _measured(anon.measured_on), _rows(privacy),
-              _figure(charts.class_size_histogram(anon.class_sizes, k), charts.reading_class_sizes(anon.class_sizes, k)),
+              _figure(charts.class_size_histogram(anon.class_sizes, k),
+                      charts.reading_class_sizes(anon.class_sizes, k)),
               "<h2>Columns released unchanged</h2>",
-              f"<p>{_esc(', '.join(map(str, kept)) or 'none')}</p>"]
+              f"<p>{_esc(', '.join(map(str, kept)) or 'none')}</p>",
+              "<h2>Leak check</h2>", _measured("the original table (which kept column determines which QI) and the "
+                                               "released table (k over the QIs plus each kept column)")]
+    k_rows = pd.DataFrame([{"kept column": c, "k over the QIs plus this column": v}
+                           for c, v in leaks.k_with_column.items()])
+    findings = "".join(f"<li>{_esc(f['message'])}</li>" for f in leaks.findings()) or \
+        "<li>No kept column reveals a generalized quasi-identifier or singles people out.</li>"
+    parts += [f"<ul>{findings}</ul>", _frame(k_rows) if len(k_rows) else "",
+              "<h2>What the recoding did</h2>", _measured(anon.measured_on)]
+    recoding = anon.recoding
+    for q in roles.quasi_identifiers:
+        parts.append(_figure(charts.recoding_bars(recoding, q), charts.reading_recoding(recoding, q)))
+    parts += ["<p class='small'>Output form: the exported table holds, in each quasi-identifier cell, one real value "
+              "per class (representative) or the class's range / set (generalized), as chosen at export.</p>"]
 
     if sim is not None:
         key = "r2" if analysis.task == "regression" else "accuracy"
-        columns = ["r2", "mae", "rmse"] if key == "r2" else ["accuracy", "balanced_accuracy", "roc_auc"]
+        columns = ["r2", "r2_ci", "mae", "rmse"] if key == "r2" else \
+            ["accuracy", "accuracy_ci", "balanced_accuracy", "balanced_accuracy_ci", "roc_auc", "majority_rate"]
         rows = [{"model": "original", **{c: sim.original_utility.get(c) for c in columns}}]
         for m_ in METHODS:
             r = sim.run(m_, k, attacks=False) if m_ != method else run
             rows.append({"model": f"{METHODS[m_]} k={k}", **{c: r.evaluation.utility.get(c) for c in columns}})
         rows.append({"model": "QIs dropped", **{c: sim.qi_dropped().get(c) for c in columns}})
+        frame = pd.DataFrame(rows)
+        for c in [c for c in columns if c.endswith("_ci")]:
+            frame[c] = [f"{v[0]:.4f} – {v[1]:.4f}" if v else "–" for v in frame[c]]
         parts += ["<h2>Utility</h2>", _measured(sim.split.describe() + "; the members are anonymized with the same "
-                                                "method and k, and the model retrained on them"), _frame(pd.DataFrame(rows))]
+                                                "method and k, and the model retrained on them"), _frame(frame),
+                  "<p class='small'>Intervals are 95%: Wilson for accuracy, a normal approximation over class "
+                  "recalls for balanced accuracy, a seeded bootstrap over the hold-out rows for R².</p>"]
     if original is not None:
         anonymized = run.evaluation
         label = f"{METHODS[method]} k={k} model"
         rows = pd.DataFrame([{"attack": charts.ATTACK_NAMES[a], "AUC before": original.membership[a]["auc"],
                               "AUC after": anonymized.membership[a]["auc"],
+                              "p vs chance before": original.membership[a].get("p_value_vs_chance"),
+                              "p vs chance after": anonymized.membership[a].get("p_value_vs_chance"),
                               "TPR at 1% FPR before": original.membership[a]["tpr_at_1pct_fpr"],
                               "TPR at 1% FPR after": anonymized.membership[a]["tpr_at_1pct_fpr"]}
                              for a in original.membership])

@@ -116,7 +116,7 @@ class Simulation:
     def utility(self, model) -> dict:
         h = self.split.holdout
         return utility_scores(model, h[self.features], h[self.roles.target], self.task,
-                              y_train=self.split.members[self.roles.target])
+                              y_train=self.split.members[self.roles.target], seed=self.seed)
 
     @property
     def original_utility(self) -> dict:
@@ -236,9 +236,13 @@ class Simulation:
 
 
 def accuracy_points(runs: list[Run], key: str = "accuracy") -> pd.DataFrame:
-    """One row per run: method, k and the utility figure `key` (what the sweep chart plots)."""
-    return pd.DataFrame([{"method": r.method, "k": r.k, key: r.evaluation.utility[key],
-                          "n": r.evaluation.utility.get("n")} for r in runs])
+    """One row per run: method, k, the utility figure `key` and its 95% interval (what the sweep chart plots)."""
+    rows = []
+    for r in runs:
+        u = r.evaluation.utility
+        lo, hi = u.get(f"{key}_ci") or (np.nan, np.nan)
+        rows.append({"method": r.method, "k": r.k, key: u[key], "lo": lo, "hi": hi, "n": u.get("n")})
+    return pd.DataFrame(rows)
 
 
 def attack_points(runs: list[Run]) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.metrics import balanced_accuracy_score, mean_absolute_error, r2_score, roc_auc_score
 
 from .models import class_index
+from .stats import r2_interval, wilson_interval
 
 CLASSIFICATION, REGRESSION = "classification", "regression"
 HEADLINE = {CLASSIFICATION: "accuracy", REGRESSION: "r2"}
@@ -43,26 +44,50 @@ def classification_scores(y_true, pred, proba: np.ndarray | None, classes, y_tra
             out["roc_auc"] = float(np.mean(aucs))
     counts = pd.Series(y_true).value_counts(normalize=True)
     out["majority_rate"] = float(counts.iloc[0]) if len(counts) else None
+    out["majority_balanced_accuracy"] = 1 / len(counts) if len(counts) else None  # always one class: 1/K recall
     out["n"] = int(len(y_true))
+    out["accuracy_ci"] = list(wilson_interval(out["accuracy"], len(y_true)))
+    out["balanced_accuracy_ci"] = list(balanced_accuracy_interval(idx, class_index(classes, pred)))
+    # the headline: balanced accuracy where the majority class dominates (accuracy would flatter a model that
+    # mostly predicts it), else accuracy
+    imbalanced = len(counts) > 1 and counts.iloc[0] > 1.5 / len(counts)
+    out["headline"] = "balanced_accuracy" if imbalanced else "accuracy"
     return out
 
 
-def regression_scores(y_true, pred, y_train) -> dict:
-    """R², MAE, RMSE, and the same for the baseline that predicts the members' mean."""
+def balanced_accuracy_interval(truth_idx: np.ndarray, pred_idx: np.ndarray, z: float = 1.96) -> tuple[float, float]:
+    """95% interval of balanced accuracy: the mean of per-class recalls, each a binomial proportion on its
+    class's rows, so its variance is (1/K²) Σ r_c (1 - r_c) / n_c (normal approximation, clipped to [0, 1])."""
+    classes = np.unique(truth_idx)
+    recalls, variances = [], []
+    for c in classes:
+        rows = truth_idx == c
+        r = float(np.mean(pred_idx[rows] == c))
+        recalls.append(r)
+        variances.append(r * (1 - r) / rows.sum())
+    mean = float(np.mean(recalls)) if recalls else 0.0
+    half = z * float(np.sqrt(np.sum(variances))) / max(len(classes), 1)
+    return max(0.0, mean - half), min(1.0, mean + half)
+
+
+def regression_scores(y_true, pred, y_train, seed: int = 0) -> dict:
+    """R², MAE, RMSE (R² with a seeded bootstrap 95% interval over the rows), and the same for the baseline
+    that predicts the members' mean."""
     y_true, pred = np.asarray(y_true, dtype=float), np.asarray(pred, dtype=float)
     mean = float(np.mean(np.asarray(y_train, dtype=float)))
     base = np.full(len(y_true), mean)
     return {"r2": float(r2_score(y_true, pred)), "mae": float(mean_absolute_error(y_true, pred)),
             "rmse": float(np.sqrt(np.mean((y_true - pred) ** 2))),
             "baseline_mean": mean, "baseline_r2": float(r2_score(y_true, base)),
-            "baseline_mae": float(mean_absolute_error(y_true, base)), "n": int(len(y_true))}
+            "baseline_mae": float(mean_absolute_error(y_true, base)), "n": int(len(y_true)),
+            "r2_ci": list(r2_interval(y_true, pred, seed=seed)) if len(y_true) >= 3 else None, "headline": "r2"}
 
 
-def utility_scores(model, X: pd.DataFrame, y, task: str, y_train=None) -> dict:
+def utility_scores(model, X: pd.DataFrame, y, task: str, y_train=None, seed: int = 0) -> dict:
     """The figures of `model` on (X, y); `y_train` gives the regression baseline's mean."""
     pred, proba = predictions(model, X, task)
     if task == REGRESSION:
-        return regression_scores(y, pred, y if y_train is None else y_train)
+        return regression_scores(y, pred, y if y_train is None else y_train, seed)
     return classification_scores(y, pred, proba, model.classes_)
 
 

@@ -3,10 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from anonymizer.charts import class_size_histogram, reading_class_sizes
-from anonymizer.display import changed_cells
+from anonymizer.charts import class_size_histogram, reading_class_sizes, reading_recoding, recoding_bars
+from anonymizer.display import changed_cells, describe_k, format_alike, plural
 from anonymizer.text import markdown_escape as esc
-from pages import widgets
+from pages import state, widgets
 
 MAX_SHOWN_COLUMNS = 40  # records side by side: QIs first, then other columns up to this many
 
@@ -28,8 +28,8 @@ def controls_and_results():
     analysis.prefetch(method, [k - 1, k + 1])
     m = anon.metrics
     cards = st.columns(5)
-    cards[0].metric("k achieved", f"{m.k_achieved:,}" if m.k_achieved > 1 else "1 (no protection)",
-                    help="Size of the smallest class, checked on the output itself.")
+    cards[0].metric("k achieved", describe_k(m.k_achieved),
+                    help="Size of the smallest class over the quasi-identifiers, checked on the output itself.")
     cards[1].metric("Classes", f"{m.n_classes:,}", help="Groups of records that share all quasi-identifiers.")
     cards[2].metric("Information loss (GCP)", f"{m.gcp:.1%}",
                     help="0% = nothing generalized, 100% = every QI generalized to its whole range.")
@@ -51,6 +51,8 @@ def controls_and_results():
     st.caption(esc(f"{anon.label}, seed {anon.seed}; measured on {anon.measured_on}; anonymization took "
                    f"{anon.result.seconds:.2f} s."))
 
+    release_check(anon)
+
     st.plotly_chart(class_size_histogram(anon.class_sizes, k), width="stretch")
     st.caption(esc(reading_class_sizes(anon.class_sizes, k)))
 
@@ -65,7 +67,7 @@ def controls_and_results():
     if rows:
         class_id = int(summary.iloc[rows[0]]["class"])
         mask = anon.result.class_ids == class_id
-        st.markdown(f"**Class {class_id}: {int(mask.sum()):,} records** (first 100 shown)")
+        st.markdown(f"**Class {class_id}: {plural(int(mask.sum()), 'record')}** (first 100 shown)")
     else:
         mask = np.zeros(len(analysis.table), dtype=bool)
         mask[:100] = True
@@ -75,6 +77,7 @@ def controls_and_results():
     original = analysis.table.loc[mask, shown].head(100)
     anonymized = anon.data.loc[mask, shown].head(100)
     changed = changed_cells(original, anonymized)
+    original, anonymized = format_alike(original, anonymized)  # unchanged cells read the same in both
     left, right = st.columns(2)
     left.caption("Original")
     left.dataframe(original, width="stretch", height=350)
@@ -84,6 +87,46 @@ def controls_and_results():
     if analysis.table.shape[1] > MAX_SHOWN_COLUMNS:
         st.caption(f"The quasi-identifiers and the first other columns are shown ({MAX_SHOWN_COLUMNS} of "
                    f"{analysis.table.shape[1]:,}).")
+
+    st.subheader("What the recoding did to each quasi-identifier")
+    recoding = anon.recoding
+    column = st.selectbox("Quasi-identifier", list(roles.quasi_identifiers), key="recoding_column",
+                          format_func=str)
+    st.plotly_chart(recoding_bars(recoding, column), width="stretch")
+    st.caption(esc(reading_recoding(recoding, column)))
+    called = recoding[recoding["called_out"]]
+    if len(called):
+        st.caption(esc(f"Across all QIs, {plural(len(called), 'category', 'categories')} vanish or lose more than "
+                       "half their records: the anonymized table no longer shows them as they were."))
+
+
+def fix_roles(action: str, column: str) -> None:
+    """A one-click fix from the leak check: make a kept column a QI, or drop it."""
+    roles = st.session_state["roles"]
+    roles, _ = roles.assign(column, "quasi_identifiers" if action == "make_qi" else "dropped")
+    st.session_state["roles"] = roles
+    state.show_roles(roles)
+
+
+def release_check(anon) -> None:
+    """Whether the k shown holds for the table as released, with each problem's fix at one click."""
+    report = anon.leaks
+    k_all = min([report.k_quasi_identifiers, *report.k_with_column.values()])
+    st.markdown("##### What the released table reveals")
+    if report.clean:
+        st.success(esc(f"No column released unchanged reveals a generalized quasi-identifier or singles people out "
+                       f"(checked {plural(len(report.kept_columns), 'kept column')})."))
+    for i, finding in enumerate(report.findings()):
+        st.warning(esc(finding["message"] + "."))
+        buttons = st.columns(4)
+        for j, fix in enumerate(finding["fixes"]):
+            label = ("Make it a quasi-identifier" if fix["action"] == "make_qi" else "Drop it") + \
+                f": {fix['column']}"
+            buttons[j].button(label, key=f"fix_{i}_{j}", on_click=fix_roles, args=(fix["action"], fix["column"]),
+                              type="primary" if j == 0 else "secondary")
+    st.caption(esc(f"k achieved counts the quasi-identifiers only. Adding any one kept column, the smallest group is "
+                   f"{describe_k(k_all)}; {report.unique_share_all_columns:.1%} of records are unique over all "
+                   "released columns. Make a kept column a quasi-identifier if an attacker may know it."))
 
 
 controls_and_results()

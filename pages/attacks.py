@@ -46,6 +46,11 @@ anonymized = run.evaluation
 label = f"{METHODS[method]} k={k} model"
 
 st.subheader("Membership inference")
+worse = charts.more_attackable(original.membership, anonymized.membership)
+if worse:
+    st.warning("The anonymized model is more attackable than the original by "
+               + ", ".join(charts.ATTACK_NAMES[a] for a in worse) + " (AUC higher by more than the noise of the "
+               "repeated draws).")
 st.plotly_chart(charts.membership_bars(original.membership, anonymized.membership, label), width="stretch")
 st.caption(esc(charts.reading_membership(original.membership, anonymized.membership, label)))
 

@@ -8,7 +8,7 @@ from anonymizer import DataError
 from anonymizer.roles import Roles
 from anonymizer.suggest import Suggestion, suggest
 from anonymizer.text import markdown_escape as esc
-from pages import state, widgets
+from pages import state
 
 ROLE_OF_WIDGET = {"target": "target", "qis": "quasi_identifiers", "sensitive": "sensitive", "drop_columns": "dropped"}
 

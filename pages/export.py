@@ -4,12 +4,20 @@ import re
 
 import streamlit as st
 
-from anonymizer.analysis import METHODS
 from anonymizer.export import csv_bytes, model_file, parquet_bytes
 from anonymizer.models import retrain
 from anonymizer.report import build_report
 from anonymizer.text import markdown_escape as esc
 from pages import widgets
+
+FORMS = {"representative": "Representative (one real value per class)",
+         "generalized": "Generalized (the class's range or set)"}
+FORM_HELP = {
+    "representative": "Each QI cell holds one real value shared by its whole class (numbers: the value closest to the "
+                      "class median; categories: the most frequent one). The paper's output: retrain a model on it.",
+    "generalized": "Each QI cell holds what its class covers: numbers and dates as [lo, hi] (or the value when lo = "
+                   "hi), categories as {a, b, c}. For people to read; QI columns become text.",
+}
 
 st.title("Export")
 analysis = widgets.open_analysis()
@@ -24,12 +32,25 @@ stem = re.sub(r"[^A-Za-z0-9_-]+", "_", analysis.name.rsplit(".", 1)[0]).strip("_
 st.caption(esc(f"{anon.label} (k achieved {m.k_achieved}), seed {seed}, {m.n_rows:,} rows in {m.n_classes:,} "
                f"classes; measured on {anon.measured_on}."))
 
+report = anon.leaks
+if report.clean:
+    st.success("Leak check: no column released unchanged reveals a generalized quasi-identifier or singles people "
+               "out.")
+else:
+    for finding in report.findings():
+        st.warning(esc(finding["message"] + ". Fix it on the Anonymize page (one click) before you release."))
+st.caption(esc(f"{report.unique_share_all_columns:.1%} of records are unique over all released columns; k counts "
+               "the quasi-identifiers only."))
+
 st.subheader("Anonymized table")
+form = st.radio("Quasi-identifier cells", list(FORMS), format_func=FORMS.get, key="output_form", horizontal=True)
+st.caption(FORM_HELP[form])
+table = anon.output(form)
 c1, c2 = st.columns(2)
-c1.download_button("Download CSV", csv_bytes(anon.data), f"{stem}_k{k}_{method}.csv", "text/csv",
+c1.download_button("Download CSV", csv_bytes(table), f"{stem}_k{k}_{method}_{form}.csv", "text/csv",
                    help="Header and text cells starting with =, +, -, @, tab or CR get a leading apostrophe so "
                         "spreadsheets do not run them as formulas.")
-c2.download_button("Download Parquet", parquet_bytes(anon.data), f"{stem}_k{k}_{method}.parquet",
+c2.download_button("Download Parquet", parquet_bytes(table), f"{stem}_k{k}_{method}_{form}.parquet",
                    "application/octet-stream")
 
 st.subheader("Generalization rules")
