@@ -12,7 +12,7 @@ import re
 
 # every ASCII punctuation character may be backslash-escaped in CommonMark; Streamlit adds `:` directives
 # (":red[...]", ":material/x:") and `$` maths, which the same escape neutralizes
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=^%@/;?,])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^])")
 
 
 def markdown_escape(value) -> str:

@@ -132,6 +132,12 @@ for note in st.session_state.pop("role_notes", []):
     st.info(esc(note))
 
 roles = st.session_state["roles"]
+if roles.target is None:
+    st.warning("No target chosen: name the column the model predicts. The accuracy-guided method, the Utility and "
+               "the Attacks pages need it (Mondrian works without).")
+if not roles.quasi_identifiers:
+    st.warning("No quasi-identifiers chosen: none was found by name. Choose the columns an attacker could know "
+               "about a person (age, sex, postcode, dates...).")
 try:
     analysis = state.analysis()
 except DataError as exc:

@@ -1,6 +1,7 @@
 """AppTest of every page on the demo (GUIDE section 7)."""
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -8,6 +9,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def plain(text: str) -> str:
+    """Shown text without the backslashes that keep user strings from being read as Markdown."""
+    return re.sub(r"\\(.)", r"\1", text)
 
 
 def start():
@@ -70,18 +76,83 @@ def test_bad_upload_shows_an_error_and_keeps_the_demo():
     at = start()
     at.file_uploader(key="upload_table").upload("broken.csv", b"a,b\n1,2,3,4\n5\n", "text/csv").run()
     assert not at.exception, at.exception
-    assert any("could not be read as CSV" in e.value for e in at.error)
+    assert any("could not be read as CSV" in plain(e.value) for e in at.error)
     assert at.session_state["dataset"].name.startswith("UCI Adult")
     at.switch_page("pages/anonymize.py").run()
     assert not at.exception and int(at.metric[0].value) >= 10
 
 
-def test_invalid_roles_keep_the_last_valid_ones():
+def test_choosing_a_column_for_one_role_takes_it_out_of_the_others_in_any_order():
     at = start()
     at.multiselect(key="qis").set_value(["age", "income"]).run()
-    assert any("cannot also be a quasi-identifier" in e.value for e in at.error)
-    assert at.session_state["roles"].target == "income"
-    assert "income" not in at.session_state["roles"].quasi_identifiers
+    assert not at.exception, at.exception
+    roles = at.session_state["roles"]
+    assert roles.target is None and "income" in roles.quasi_identifiers
+    assert any("'income' was the target" in plain(i.value) for i in at.info)
+    at.selectbox(key="target").set_value("income").run()  # back: it leaves the QIs again
+    roles = at.session_state["roles"]
+    assert roles.target == "income" and "income" not in roles.quasi_identifiers
+    assert at.multiselect(key="qis").value == ["age"]
+    at.selectbox(key="sensitive").set_value("age").run()  # the other order: a QI becomes the sensitive one
+    roles = at.session_state["roles"]
+    assert roles.sensitive == "age" and roles.quasi_identifiers == ()
+    assert any("no quasi-identifiers" in plain(e.value) for e in at.error)
+
+
+def test_tiny_and_wide_tables_work_on_every_page():
+    tiny = pd.DataFrame({"age": [20, 30, 40, 50], "sex": ["F", "M", "F", "M"], "label": ["a", "b", "a", "b"]})
+    wide = pd.DataFrame({f"c{i}": [i % 3, (i + 1) % 3] * 20 for i in range(3000)})
+    wide["age"] = list(range(40))
+    wide["label"] = ["yes", "no"] * 20
+    for name, frame in (("tiny.csv", tiny), ("wide.csv", wide)):
+        at = start()
+        at.file_uploader(key="upload_table").upload(name, frame.to_csv(index=False).encode(), "text/csv").run()
+        assert not at.exception, at.exception
+        at.multiselect(key="qis").set_value(["age"]).run()
+        at.selectbox(key="target").set_value("label").run()
+        for page in ("pages/anonymize.py", "pages/export.py"):
+            at.switch_page(page).run()
+            assert not at.exception, (name, page, at.exception)
+        assert at.session_state["dataset"].name == name
+
+
+def test_user_strings_are_never_rendered_as_markdown():
+    evil_col = "x`![img](http://127.0.0.9:9/pwn.png)`"
+    evil_name = "![p](http://127.0.0.9:9/n.png)`name`.csv"
+    frame = pd.DataFrame({evil_col: [20 + i % 30 for i in range(60)], "label": ["a", "b", "c"] * 20,
+                          "age": [i % 40 for i in range(60)]})
+    at = start()
+    at.file_uploader(key="upload_table").upload(evil_name, frame.to_csv(index=False).encode(), "text/csv").run()
+    assert not at.exception, at.exception
+    at.multiselect(key="qis").set_value([evil_col, "age"]).run()
+    at.selectbox(key="target").set_value("label").run()
+    at.selectbox(key="sensitive").set_value(evil_col).run()  # an error message naming the column
+    for page in ("pages/data.py", "pages/anonymize.py", "pages/export.py"):
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        texts = [e.value for kind in ("markdown", "caption", "error", "warning", "info", "success", "subheader")
+                 for e in at.get(kind)] + [e.value for e in at.sidebar.markdown]
+        assert not any("](http" in t or "![" in t for t in texts), [t for t in texts if "http" in t]
+
+
+def test_a_leak_found_on_the_demo_is_fixed_with_one_click():
+    at = start()
+    at.multiselect(key="drop_columns").set_value([]).run()  # keep `education`, which mirrors education-num
+    at.switch_page("pages/anonymize.py").run()
+    assert not at.exception, at.exception
+    assert any("'education' is released unchanged and determines" in plain(w.value)
+               for w in at.warning)
+    fix = next(b for b in at.button if b.label.startswith("Make it a quasi-identifier"))
+    fix.click().run()
+    assert not at.exception, at.exception
+    assert "education" in at.session_state["roles"].quasi_identifiers
+    assert not any("determines" in w.value for w in at.warning)
+
+
+def test_demo_default_roles_do_not_leak():
+    at = start()
+    at.switch_page("pages/anonymize.py").run()
+    assert any("No column released unchanged reveals" in s.value for s in at.success)
 
 
 def test_attacks_page_runs_the_attacks_on_a_button():
@@ -114,7 +185,7 @@ def test_test_table_and_model_uploads_and_a_refused_pickle(adult_train):
     # a pickle under an allowed name (.txt) is recognized by its content and refused
     at.file_uploader(key="upload_model").upload("model.txt", pickle.dumps(model), "text/plain").run()
     assert not at.exception, at.exception
-    assert any("refused to load a pickle" in e.value for e in at.error)
+    assert any("refused to load a pickle" in plain(e.value) for e in at.error)
     assert at.session_state["dataset"].model is None
     text = model[-1].booster_.model_to_string().encode()
     at.file_uploader(key="upload_model").upload("model.txt", text, "text/plain").run()
@@ -122,4 +193,4 @@ def test_test_table_and_model_uploads_and_a_refused_pickle(adult_train):
     assert at.session_state["dataset"].model_name == "model.txt"
     at.switch_page("pages/utility.py").run()
     assert not at.exception, at.exception
-    assert at.metric[0].label == "Original model"
+    assert at.metric[0].label.startswith("Original model")

@@ -55,16 +55,25 @@ def test_exported_lightgbm_model_reads_back(tmp_path, adult_train):
     assert (again.predict(X) == model.predict(X)).all()
 
 
-def test_report_is_self_contained_html(adult_train):
-    X = adult_train.drop(columns="income").iloc[:3000]
-    result = AccuracyGuidedAnonymizer(25, ADULT_QIS).fit(X, adult_train["income"].iloc[:3000]).result_
-    metrics = privacy_metrics(result.data, ADULT_QIS, k=25, original=X, sensitive="relationship")
-    html = build_report({"dataset": "<b>demo</b>", "k": 25, "seed": 7, "method": "AG"}, result, metrics,
-                        utility={"original": 0.86, "AG k=25": 0.85})
+def test_report_is_self_contained_and_says_what_it_measured(adult_train):
+    from anonymizer.analysis import Analysis
+    from anonymizer.roles import Roles
+
+    data = adult_train.iloc[:3000].rename(columns={"sex": "<b>sex</b>"})
+    qis = tuple(q if q != "sex" else "<b>sex</b>" for q in ADULT_QIS)
+    analysis = Analysis(data, Roles("income", qis, "relationship", ("education",)), seed=7, name="<i>demo</i>.csv")
+    html = build_report(analysis, "ag", 25)
     assert html.startswith("<!DOCTYPE html>") and "seed 7" in html
-    assert "&lt;b&gt;demo&lt;/b&gt;" in html  # user text is escaped
+    assert "&lt;i&gt;demo&lt;/i&gt;.csv" in html and "<i>demo</i>" not in html  # user text is escaped
+    assert "<b>sex</b>" not in html and "&lt;b&gt;sex&lt;/b&gt;" in html
     assert "<script src=" not in html and "Plotly.newPlot" in html  # plotly.js inline, nothing fetched
-    assert "-1.00 pt" in html and "not run" in html
+    assert "<h2>Summary</h2>" in html and html.index("<h2>Summary</h2>") < html.index("<h2>Settings</h2>")
+    assert "Measured on the whole table as released (3,000 rows)" in html
+    assert "Measured on one seeded split (seed 7): 1,200 members" in html
+    assert "95% interval" in html and "most frequent class" in html
+    assert "was not run in this session" in html
+    assert "<h2>Leak check</h2>" in html and "<h2>Definitions</h2>" in html
+    assert "<th></th>" not in html  # no empty header rows
 
 
 def membership(auc, tpr=0.02):
@@ -80,13 +89,28 @@ def test_chart_readings_say_what_happened():
     assert "did not reduce" in charts.reading_membership(before, membership(0.75), "x")
     assert "too few non-members" in charts.reading_roc(before, after, "lira")
     points = pd.DataFrame({"method": ["ag", "ag", "mondrian"], "k": [10, 100, 10], "accuracy": [0.86, 0.85, 0.80]})
-    assert "6.0 points (Mondrian at k = 10)" in charts.reading_sweep(points, 0.86, 0.83)
+    assert "80.0% (Mondrian at k = 10, -6.0 points)" in charts.reading_sweep(points, 0.86, 0.83)
     sizes = np.array([10, 12, 15, 400])
     assert charts.reading_class_sizes(sizes, 10).startswith("4 classes; the smallest holds 10")
     for fig in (charts.class_size_histogram(sizes, 10), charts.accuracy_sweep(points, 0.86, 0.83),
                 charts.membership_bars(before, after, "x"), charts.roc_curves(before, after, "lira", "x")):
         spec = json.loads(fig.to_json())
         assert spec["data"] and spec["layout"]["title"]["text"]
+
+
+def test_sweep_reading_says_within_noise_for_a_swing_inside_the_intervals():
+    from anonymizer.stats import wilson_interval
+
+    # the case: a 600-row hold-out, 71.3% original, a point at 68.8%: a 2.5-point swing is noise
+    original, low = 0.713, 0.688
+    points = pd.DataFrame({"method": ["ag"], "k": [10], "accuracy": [low]})
+    points[["lo", "hi"]] = [wilson_interval(low, 600)]
+    text = charts.reading_sweep(points, original, 0.70, original_ci=wilson_interval(original, 600))
+    assert "within noise" in text
+    # the same swing on 60,000 rows is a real loss
+    points[["lo", "hi"]] = [wilson_interval(low, 60_000)]
+    text = charts.reading_sweep(points, original, 0.70, original_ci=wilson_interval(original, 60_000))
+    assert "beyond the noise" in text
 
 
 @pytest.mark.parametrize("sizes, log_bins", [(np.array([10, 11, 12, 13]), False), (np.array([10] * 50 + [5000]), True)])
