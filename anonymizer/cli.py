@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 from .anonymize import anonymize_table
@@ -43,6 +44,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _columns(text: str) -> list[str]:
+    """Column names, comma separated; or a JSON list for names with commas or edge spaces: '["a, b", "c"]'."""
+    if text.lstrip().startswith("["):
+        try:
+            cols = json.loads(text)
+        except json.JSONDecodeError:
+            cols = None
+        if not (isinstance(cols, list) and cols and all(isinstance(c, str) for c in cols)):
+            raise argparse.ArgumentTypeError(f"'{text}' is not a JSON list of column names")
+        return cols
     cols = [c.strip() for c in text.split(",")]
     if not all(cols):
         raise argparse.ArgumentTypeError(f"empty column name in '{text}'; separate names with commas")
@@ -57,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Generalize the quasi-identifiers of a table so that every "
                                    "combination of their values is shared by at least k rows.")
     p.add_argument("--data", required=True, type=Path, help="input table (.csv or .parquet)")
-    p.add_argument("--qi", required=True, type=_columns, help="quasi-identifiers, comma separated")
+    p.add_argument("--qi", required=True, type=_columns,
+                   help='quasi-identifiers, comma separated (or a JSON list: \'["hours, weekly", "age"]\')')
     p.add_argument("--k", required=True, type=int, help="minimum number of rows in every class")
     p.add_argument("--out", required=True, type=Path,
                    help="anonymized table; .csv or .parquet, by extension")
@@ -82,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "inference and attribute inference against the original model.")
     e.add_argument("--data", required=True, type=Path, help="the table (.csv or .parquet)")
     e.add_argument("--target", required=True, help="the column the model predicts")
-    e.add_argument("--qi", required=True, type=_columns, help="quasi-identifiers, comma separated")
+    e.add_argument("--qi", required=True, type=_columns,
+                   help='quasi-identifiers, comma separated (or a JSON list: \'["hours, weekly", "age"]\')')
     e.add_argument("--k", required=True, type=_ints, help="k values, comma separated, e.g. 10,50,100")
     e.add_argument("--out", required=True, type=Path, help="the results as one JSON object (.json)")
     e.add_argument("--method", type=_methods, default=["ag", "mondrian"],
@@ -306,9 +318,11 @@ def run_evaluate(args) -> int:
 
 
 def _quiet_libraries() -> None:
-    """Only our own lines on stderr: LightGBM's log lines and library warnings would come before `error:`."""
+    """Only our own lines on stderr: LightGBM's log lines and library warnings would come before `error:`.
+
+    LightGBM's logger is process-wide: once the CLI ran, this process no longer prints LightGBM's logs.
+    """
     import logging
-    import warnings
 
     import lightgbm
 
@@ -323,10 +337,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit status: 0 done, 1 a bug of ours, 2 bad input, 130 Ctrl-C."""
     debug = bool(os.environ.get("ANONYMIZER_DEBUG"))
     try:
-        if not debug:
-            _quiet_libraries()
-        args = build_parser().parse_args(argv)
-        return args.func(args)
+        with warnings.catch_warnings():
+            if not debug:
+                _quiet_libraries()
+            args = build_parser().parse_args(argv)
+            return args.func(args)
     except (_UsageError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -306,10 +306,10 @@ def match_features(features: list[str], columns) -> list:
                {str(c).replace(" ", "_"): c for c in columns}]
     matched, missing = [], []
     for feature in features:
-        found = next((lookup[feature] for lookup in lookups if feature in lookup), None)
-        if found is None:
+        found = [lookup[feature] for lookup in lookups if feature in lookup]
+        if not found:
             missing.append(column_name(feature))
-        matched.append(found)
+        matched.extend(found[:1])
     if missing:
         raise DataError(f"the model needs column(s) the table does not have: {missing[:10]}")
     return matched

@@ -258,15 +258,27 @@ def small_table_model_text(table_csv):
     return train_default_model(table.drop(columns="label"), table["label"])[-1].booster_.model_to_string()
 
 
-def test_cli_special_column_names_work(tmp_path):
+def test_cli_special_column_names_work(tmp_path, capsys):
     X, y = nasty_table(200)
-    data = X[["hours, weekly", 'say "hi"', "{braced}", "job: [kind]"]].assign(label=y)
+    data = X[["hours, weekly", 'say "hi"', " spaced  out ", "job: [kind]"]].assign(label=y)
     src, out = tmp_path / "in.parquet", tmp_path / "out.parquet"
     data.to_parquet(src)
-    code = main(["anonymize", "--data", str(src), "--qi", "{braced}", "--k", "10", "--out", str(out),
-                 "--target", "label"])
-    assert code == 0
-    assert list(pd.read_parquet(out).columns) == list(data.columns)
+    code = main(["anonymize", "--data", str(src), "--qi", '["hours, weekly", " spaced  out "]', "--k", "10",
+                 "--out", str(out), "--target", "label"])
+    assert code == 0, capsys.readouterr().err
+    result = pd.read_parquet(out)
+    assert list(result.columns) == list(data.columns)
+    assert result.groupby(["hours, weekly", " spaced  out "]).size().min() >= 10
+    kept = ['say "hi"', "job: [kind]", "label"]
+    pd.testing.assert_frame_equal(result[kept], data[kept])
+
+
+@pytest.mark.parametrize("qi", ['["age", 3]', "[]", '["age"'])
+def test_cli_qi_json_list_must_hold_names(table_csv, tmp_path, capsys, qi):
+    code = main(["anonymize", "--data", str(table_csv), "--qi", qi, "--k", "5", "--out", str(tmp_path / "o.csv"),
+                 "--method", "mondrian"])
+    assert code == 2
+    assert_one_error_line(capsys.readouterr().err, "is not a JSON list of column names")
 
 
 def test_report_pointing_at_a_folder_writes_and_overwrites_nothing(tmp_path, table_csv, capsys):
