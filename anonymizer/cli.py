@@ -4,8 +4,10 @@
     python -m anonymizer evaluate --data FILE --target COL --qi COL,COL --k 10,50 --out FILE.json [options]
     python -m anonymizer suggest --data FILE
 
-Bad input ends with exit status 2 and one line on stderr starting `error:` that says what is
-wrong; no traceback, no output file left behind, and the input file is never overwritten.
+Bad input (an output that cannot be written included) ends with exit status 2 and one line on
+stderr starting `error:` that says what is wrong: no traceback, no library log lines, every path
+checked before any work, nothing written and nothing overwritten. Ctrl-C at any time ends with
+exit status 130 and the one line `error: interrupted`.
 """
 
 from __future__ import annotations
@@ -13,19 +15,24 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 from .analysis import Analysis
 from .attack_suite import AttackSettings
 from .data import DataError, check_k, check_seed, read_table, table_format
+from .export import csv_bytes
 from .metrics import DEFAULT_RISK_THRESHOLD
 from .models import DEFAULT_SEED, load_model
 from .roles import Roles
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+INTERRUPTED = "error: interrupted"
 
 
 class _UsageError(Exception):
@@ -40,6 +47,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _columns(text: str) -> list[str]:
+    """Column names, comma separated; or a JSON list for names with commas or edge spaces: '["a, b", "c"]'."""
+    if text.lstrip().startswith("["):
+        try:
+            cols = json.loads(text)
+        except json.JSONDecodeError:
+            cols = None
+        if not (isinstance(cols, list) and cols and all(isinstance(c, str) for c in cols)):
+            raise argparse.ArgumentTypeError(f"'{text}' is not a JSON list of column names")
+        return cols
     cols = [c.strip() for c in text.split(",")]
     if not all(cols):
         raise argparse.ArgumentTypeError(f"empty column name in '{text}'; separate names with commas")
@@ -54,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Generalize the quasi-identifiers of a table so that every "
                                    "combination of their values is shared by at least k rows.")
     p.add_argument("--data", required=True, type=Path, help="input table (.csv or .parquet)")
-    p.add_argument("--qi", required=True, type=_columns, help="quasi-identifiers, comma separated")
+    p.add_argument("--qi", required=True, type=_columns,
+                   help='quasi-identifiers, comma separated (or a JSON list: \'["hours, weekly", "age"]\')')
     p.add_argument("--k", required=True, type=int, help="minimum number of rows in every class")
     p.add_argument("--out", required=True, type=Path,
                    help="anonymized table; .csv or .parquet, by extension")
@@ -83,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "inference and attribute inference against the original model.")
     e.add_argument("--data", required=True, type=Path, help="the table (.csv or .parquet)")
     e.add_argument("--target", required=True, help="the column the model predicts")
-    e.add_argument("--qi", required=True, type=_columns, help="quasi-identifiers, comma separated")
+    e.add_argument("--qi", required=True, type=_columns,
+                   help='quasi-identifiers, comma separated (or a JSON list: \'["hours, weekly", "age"]\')')
     e.add_argument("--k", required=True, type=_ints, help="k values, comma separated, e.g. 10,50,100")
     e.add_argument("--out", required=True, type=Path, help="the results as one JSON object (.json)")
     e.add_argument("--method", type=_methods, default=["ag", "mondrian"],
@@ -147,48 +165,112 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
+def _check_outputs(outputs: dict[str, Path], inputs: list[Path]) -> None:
+    """Before any work: inputs exist, and every output is a new name we can write in its folder.
+
+    `outputs` maps each option (like "--out") to its path. The folder is tried with a real
+    temporary file, so a read-only disk, a missing permission or a pseudo-filesystem shows now.
+    """
+    for path in inputs:
+        if not path.is_file():
+            raise DataError(f"{path}: no such file" + (" (it is a folder)" if path.is_dir() else ""))
+    seen: list[Path] = []
+    for flag, path in outputs.items():
+        if any(_same_file(p, path) for p in inputs):
+            raise DataError(f"{flag} {path} is an input file; choose another name, inputs are never overwritten")
+        if any(_same_file(p, path) for p in seen):
+            raise DataError(f"{flag} {path} is also another output; give each output its own name")
+        seen.append(path)
+        if path.is_dir():
+            raise DataError(f"{flag} {path} is a folder; give a file name")
+        if path.exists() and not path.is_file():
+            raise DataError(f"{flag} {path} is not a regular file; give a file name")
+        folder = path.resolve().parent
+        if not folder.is_dir():
+            raise DataError(f"{path}: the folder {folder} does not exist")
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+            os.close(fd)
+            os.remove(tmp)
+        except OSError as exc:
+            raise DataError(f"{flag} {path}: cannot write in {folder} ({exc.strerror or exc})") from None
+
+
 def _check_paths(args) -> None:
     table_format(args.data)
     table_format(args.out)
     check_seed(args.seed)
-    inputs = [p for p in (args.data, getattr(args, "model", None)) if p is not None]
-    if any(_same_file(p, args.out) for p in inputs):
-        raise DataError(f"--out {args.out} is an input file; choose another name, inputs are never overwritten")
-    if args.out.is_dir():
-        raise DataError(f"--out {args.out} is a folder; give a file name")
-    if args.report is not None:
-        if args.report.suffix.lower() != ".json":
-            raise DataError(f"--report {args.report}: use a .json file name")
-        if any(_same_file(args.report, p) for p in [*inputs, args.out]):
-            raise DataError("--report must differ from --data, --model and --out")
-    for path in filter(None, (args.out, args.report)):
-        if not path.resolve().parent.is_dir():
-            raise DataError(f"{path}: the folder {path.resolve().parent} does not exist")
+    if args.report is not None and args.report.suffix.lower() != ".json":
+        raise DataError(f"--report {args.report}: use a .json file name")
+    outputs = {"--out": args.out, **({"--report": args.report} if args.report is not None else {})}
+    _check_outputs(outputs, [p for p in (args.data, getattr(args, "model", None)) if p is not None])
 
 
-def _write_atomically(frames: list[tuple[Path, object]]) -> None:
-    """Write every file to a temporary name, then move all into place; on failure write none."""
-    temps = []
+def _write_content(tmp: str, path: Path, content) -> None:
+    if isinstance(content, str):
+        Path(tmp).write_text(content, encoding="utf-8")
+    elif table_format(path) == "csv":
+        Path(tmp).write_bytes(csv_bytes(content))
+    else:
+        content.to_parquet(tmp, index=False)
+
+
+def _write_atomically(files: list[tuple[Path, object]]) -> None:
+    """Write every file under a temporary name, then move all into place.
+
+    On any failure, or Ctrl-C, every path holds what it held before (old files are kept as hard
+    links, or copies, until all are in place) and no temporary file is left. A failure to write is
+    a DataError naming the file. CSV is for people, so it is defused (see export.spreadsheet_safe).
+    """
+    temps: list[tuple[str, Path]] = []
+    placed: list[tuple[Path, str | None]] = []
+    path = None
     try:
-        for path, content in frames:
+        for path, content in files:
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.resolve().parent)
             os.close(fd)
+            temps.append((tmp, path))
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual permissions
-            temps.append((tmp, path))
-            if isinstance(content, str):
-                Path(tmp).write_text(content, encoding="utf-8")
-            elif table_format(path) == "csv":
-                content.to_csv(tmp, index=False)
-            else:
-                content.to_parquet(tmp, index=False)
+            _write_content(tmp, path, content)
         for tmp, path in temps:
-            os.replace(tmp, path)
+            old = _keep_old(path)
+            try:
+                os.replace(tmp, path)
+            except BaseException:
+                if old is not None:
+                    os.remove(old)
+                raise
+            placed.append((path, old))
+    except BaseException as exc:
+        for done, old in reversed(placed):
+            if old is None:
+                os.remove(done)
+            else:
+                os.replace(old, done)
+        placed = []
+        if isinstance(exc, OSError):
+            raise DataError(f"could not write {path}: {exc.strerror or exc}") from None
+        raise
     finally:
-        for tmp, _ in temps:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+        for leftover in [tmp for tmp, _ in temps] + [old for _, old in placed if old is not None]:
+            if os.path.exists(leftover):
+                os.remove(leftover)
+
+
+def _keep_old(path: Path) -> str | None:
+    """A second name for the file at `path` (None if there is none), to put back if a later step fails."""
+    if not path.exists():
+        return None
+    fd, keep = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".old", dir=path.resolve().parent)
+    os.close(fd)
+    os.remove(keep)
+    try:
+        os.link(path, keep)
+    except OSError:
+        shutil.copy2(path, keep)
+    return keep
 
 
 def _roles(args, table) -> Roles:
@@ -237,13 +319,7 @@ def run_evaluate(args) -> int:
     table_format(args.data)
     if args.out.suffix.lower() != ".json":
         raise DataError(f"--out {args.out}: use a .json file name")
-    for path in filter(None, (args.data, args.test, args.model)):
-        if _same_file(path, args.out):
-            raise DataError(f"--out {args.out} is an input file; choose another name")
-    if not args.out.resolve().parent.is_dir():
-        raise DataError(f"{args.out}: the folder {args.out.resolve().parent} does not exist")
-    if args.out.is_dir():
-        raise DataError(f"--out {args.out} is a folder; give a file name")
+    _check_outputs({"--out": args.out}, [p for p in (args.data, args.test, args.model) if p is not None])
     check_seed(args.seed)
     if args.references < 1 or args.repeats < 1:
         raise DataError("--references and --repeats must be at least 1")
@@ -279,21 +355,40 @@ def run_suggest(args) -> int:
     return 0
 
 
+def _quiet_libraries() -> None:
+    """Only our own lines on stderr: LightGBM's log lines and library warnings would come before `error:`.
+
+    LightGBM's logger is process-wide: once the CLI ran, this process no longer prints LightGBM's logs.
+    """
+    import logging
+
+    import lightgbm
+
+    quiet = logging.getLogger("anonymizer.cli.lightgbm")
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
+    lightgbm.register_logger(quiet)
+    warnings.simplefilter("ignore")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    """Run one command; returns the exit status: 0 done, 1 a bug of ours, 2 bad input, 130 Ctrl-C."""
+    debug = bool(os.environ.get("ANONYMIZER_DEBUG"))
     try:
-        args = parser.parse_args(argv)
-        return args.func(args)
+        with warnings.catch_warnings():
+            if not debug:
+                _quiet_libraries()
+            args = build_parser().parse_args(argv)
+            return args.func(args)
     except (_UsageError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return EXIT_INTERNAL
+        print(INTERRUPTED, file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as exc:  # a bug of ours: still one line, with a way to see more
-        if os.environ.get("ANONYMIZER_DEBUG"):
+        if debug:
             raise
         print(f"error: unexpected {type(exc).__name__}: {exc} (set ANONYMIZER_DEBUG=1 for details)",
               file=sys.stderr)
         return EXIT_INTERNAL
-

@@ -10,11 +10,16 @@ from pandas.api import types as ptypes
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy whose text cells cannot be run as formulas by a spreadsheet (OWASP CSV injection).
+def defuse(value):
+    """`value` with a leading apostrophe if it is text a spreadsheet would run as a formula."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) else value
 
-    A text cell starting with =, +, -, @, tab or carriage return gets a leading apostrophe,
-    which spreadsheets show as text. Numbers, including negative ones, are left alone.
+
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose header and text cells cannot be run as formulas by a spreadsheet (OWASP CSV injection).
+
+    A column name or text cell starting with =, +, -, @, tab or carriage return gets a leading
+    apostrophe, which spreadsheets show as text. Numbers, including negative ones, are left alone.
     """
     out = df.copy()
     for col in out.columns:
@@ -24,10 +29,12 @@ def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
         risky = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
         if risky.any():
             out[col] = values.where(~risky, "'" + values.astype(str))
+    out.columns = [defuse(c) for c in out.columns]
     return out
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
+    """CSV for people: UTF-8, no index, header and cells defused by `spreadsheet_safe`."""
     return spreadsheet_safe(df).to_csv(index=False).encode("utf-8")
 
 

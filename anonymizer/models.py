@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import type_of_target
 
 from .data import CATEGORICAL, DataError, column_kind
+from .model_probe import ModelRefused, probe_lightgbm_text
 
 DEFAULT_SEED = 0
 
@@ -29,11 +31,35 @@ def _as_text(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), None).map(lambda v: v if v is None else str(v))
 
 
+def model_feature_name(column) -> str:
+    """The name LightGBM gets for a column: the user's name, percent-encoded as in URLs.
+
+    LightGBM refuses JSON punctuation in feature names and mangles spaces, '=' and newlines in its
+    text format. Letters, digits and `_ . - ~` pass unchanged, so plain names stay as they are; any
+    other character becomes %XX (UTF-8). The mapping depends on the name alone and is one-to-one,
+    so a saved model finds its columns again by name (`column_name` reverses it).
+    """
+    return quote(str(column), safe="") or "%"  # no encoded name is a bare '%': the empty name's
+
+
+def column_name(feature: str) -> str:
+    """The user's column name behind a model feature name made by `model_feature_name`."""
+    return "" if feature == "%" else unquote(feature)
+
+
 class CategoryEncoder(BaseEstimator, TransformerMixin):
-    """Text and boolean columns to pandas categories with the categories seen in fit."""
+    """Text and boolean columns to pandas categories with the categories seen in fit.
+
+    It takes and reports the user's column names; its output columns carry `model_feature_name`s,
+    which LightGBM accepts whatever the user's names hold.
+    """
 
     def fit(self, X: pd.DataFrame, y=None):
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        names = self.get_feature_names_out()
+        if len(set(names)) < len(names):
+            repeated = sorted({str(c) for c, n in zip(X.columns, names) if list(names).count(n) > 1})
+            raise DataError(f"column names repeat (as text): {repeated[:10]}; give every column its own name")
         self.categories_ = {}
         for col in X.columns:
             if column_kind(X[col]) == CATEGORICAL:
@@ -45,6 +71,9 @@ class CategoryEncoder(BaseEstimator, TransformerMixin):
                 self.categories_[col] = pd.Index(values, dtype=object)
         return self
 
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return np.asarray([model_feature_name(c) for c in self.feature_names_in_], dtype=object)
+
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         missing = [c for c in self.feature_names_in_ if c not in X.columns]
         if missing:
@@ -53,6 +82,7 @@ class CategoryEncoder(BaseEstimator, TransformerMixin):
         for col, cats in self.categories_.items():
             codes = cats.get_indexer(_as_text(X[col]))  # -1 for missing and for values unseen in fit
             X[col] = pd.Categorical.from_codes(codes, categories=cats)
+        X.columns = list(self.get_feature_names_out())
         return X
 
 
@@ -105,13 +135,16 @@ class LightGBMFileModel(BaseEstimator):
     """A LightGBM model read from LightGBM's own text format, predicting on raw tables.
 
     The file holds no class labels: class i is the i-th target value in sorted order, which is
-    how LightGBM's scikit-learn API encodes labels. Text columns the model treats as categorical
-    become pandas categories; LightGBM maps them onto the categories stored in the file.
+    how LightGBM's scikit-learn API encodes labels. `columns` are the table's columns behind the
+    file's features, in the file's order (see `match_features`); by default the features' own names.
+    Text columns the model treats as categorical become pandas categories; LightGBM maps them
+    onto the categories stored in the file.
     """
 
-    def __init__(self, booster=None, classes=None):
+    def __init__(self, booster=None, classes=None, columns=None):
         self.booster = booster
         self.classes = classes
+        self.columns = columns
 
     @property
     def classes_(self) -> np.ndarray:
@@ -119,7 +152,8 @@ class LightGBMFileModel(BaseEstimator):
 
     @property
     def feature_names_in_(self) -> np.ndarray:
-        return np.asarray(self.booster.feature_name(), dtype=object)
+        names = self.booster.feature_name() if self.columns is None else self.columns
+        return np.asarray(names, dtype=object)
 
     def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
         names = list(self.feature_names_in_)
@@ -127,6 +161,7 @@ class LightGBMFileModel(BaseEstimator):
         for i in self.booster.params.get("categorical_feature", []) or []:
             col = names[int(i)]
             X[col] = X[col].astype(object).astype("category")
+        X.columns = self.booster.feature_name()
         return X
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
@@ -193,13 +228,19 @@ def _load_skops(path: Path):
 
 
 def _load_lightgbm(path: Path):
+    """A Booster from text that first parsed and predicted in a child process (see model_probe)."""
     import lightgbm
 
     try:
-        return lightgbm.Booster(model_file=str(path))
-    except Exception as exc:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise DataError(f"{path.name}: could not be read as a LightGBM model: it is not UTF-8 text") from None
+    try:
+        probe_lightgbm_text(text)
+        return lightgbm.Booster(model_str=text)
+    except (ModelRefused, lightgbm.basic.LightGBMError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"{path.name}: not a readable LightGBM text model ({first})") from None
+        raise DataError(f"{path.name}: could not be read as a LightGBM model: {first}") from None
 
 
 def class_index(classes, y) -> np.ndarray:
@@ -265,6 +306,25 @@ def _feature_names(model) -> list[str] | None:
     return None if names is None else [str(n) for n in names]
 
 
+def match_features(features: list[str], columns) -> list:
+    """The table's column behind each model feature, in the model's order; DataError if one is missing.
+
+    A feature is the `model_feature_name` of a column (models this tool trained), or the column's
+    own name (models trained elsewhere), or that name with spaces turned into '_' as LightGBM does.
+    """
+    lookups = [{model_feature_name(c): c for c in columns}, {str(c): c for c in columns},
+               {str(c).replace(" ", "_"): c for c in columns}]
+    matched, missing = [], []
+    for feature in features:
+        found = [lookup[feature] for lookup in lookups if feature in lookup]
+        if not found:
+            missing.append(column_name(feature))
+        matched.extend(found[:1])
+    if missing:
+        raise DataError(f"the model needs column(s) the table does not have: {missing[:10]}")
+    return matched
+
+
 def check_model(model, X: pd.DataFrame, y: pd.Series | None = None):
     """Check a loaded model fits the table; returns a classifier usable on X (predict_proba, classes_).
 
@@ -281,7 +341,7 @@ def check_model(model, X: pd.DataFrame, y: pd.Series | None = None):
         if len(labels) != n_model:
             raise DataError(f"the model predicts {n_model} classes but the target has {len(labels)} "
                             f"values ({', '.join(map(str, labels[:10]))}); choose the target it was trained on")
-        model = LightGBMFileModel(model, labels)
+        model = LightGBMFileModel(model, labels, match_features(model.feature_name(), X.columns))
     if not (hasattr(model, "predict_proba") and hasattr(model, "classes_")):
         raise DataError(f"the model ({type(model).__name__}) is not a fitted classifier with "
                         "predict_proba; a classifier trained on this table is needed")

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from anonymizer import ADULT_QIS, AccuracyGuidedAnonymizer, charts, privacy_metrics
+from anonymizer import ADULT_QIS, AccuracyGuidedAnonymizer, charts
 from anonymizer.display import changed_cells, class_summary, describe_range, describe_set
 from anonymizer.export import csv_bytes, model_file, parquet_bytes, spreadsheet_safe
 from anonymizer.models import check_model, load_model, train_default_model

@@ -98,7 +98,8 @@ def test_skops_with_an_untrusted_function_is_refused_and_names_it(tmp_path):
 
 
 @pytest.mark.parametrize("content, message", [
-    (b"", "empty"), (b"\x00\x01garbage", "not a model format"), (b"tree\nnot really", "not a readable LightGBM"),
+    (b"", "empty"), (b"\x00\x01garbage", "not a model format"),
+    (b"tree\nnot really", "could not be read as a LightGBM model"),
 ])
 def test_unreadable_model_files(tmp_path, content, message):
     path = tmp_path / ("m.bin" if b"tree" not in content else "m.txt")
