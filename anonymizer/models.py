@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import type_of_target
 
-from .data import CATEGORICAL, DataError, column_kind
+from .data import CATEGORICAL, DATE, DataError, as_numbers, column_kind
 
 DEFAULT_SEED = 0
 
@@ -30,11 +30,12 @@ def _as_text(values: pd.Series) -> pd.Series:
 
 
 class CategoryEncoder(BaseEstimator, TransformerMixin):
-    """Text and boolean columns to pandas categories with the categories seen in fit."""
+    """Text and boolean columns to pandas categories with the categories seen in fit; dates to day numbers."""
 
     def fit(self, X: pd.DataFrame, y=None):
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.categories_ = {}
+        self.dates_ = [col for col in X.columns if column_kind(X[col]) == DATE]
         for col in X.columns:
             if column_kind(X[col]) == CATEGORICAL:
                 values = _as_text(X[col]).dropna().unique()
@@ -53,6 +54,8 @@ class CategoryEncoder(BaseEstimator, TransformerMixin):
         for col, cats in self.categories_.items():
             codes = cats.get_indexer(_as_text(X[col]))  # -1 for missing and for values unseen in fit
             X[col] = pd.Categorical.from_codes(codes, categories=cats)
+        for col in getattr(self, "dates_", []):  # encoders fitted before dates were a kind have none
+            X[col] = as_numbers(X[col])
         return X
 
 
