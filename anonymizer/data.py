@@ -259,13 +259,22 @@ def _iso_dates(values: pd.Series) -> pd.Series | None:
     return dates
 
 
+def _nested_kind(arrow_type) -> str:
+    import pyarrow as pa
+
+    for kind in ("map", "struct", "union"):  # maps are lists too, so they are asked first
+        if getattr(pa.types, f"is_{kind}")(arrow_type):
+            return kind
+    return "list"
+
+
 def _read_parquet(content: bytes, name: str) -> pd.DataFrame:
     """A Parquet table with flat columns; nested ones (list, struct, map) are refused by name."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = pq.read_schema(io.BytesIO(content))
-    nested = [f"'{f.name}' ({f.type})" for f in schema if pa.types.is_nested(f.type)]
+    nested = [f"'{f.name}' ({_nested_kind(f.type)})" for f in schema if pa.types.is_nested(f.type)]
     if nested:
         shown = ", ".join(nested[:3]) + (f" and {len(nested) - 3} more" if len(nested) > 3 else "")
         raise DataError(f"{name}: column(s) {shown} hold nested values (lists, structs or maps), which cannot "
