@@ -98,27 +98,76 @@ def read_table_bytes(content: bytes, fmt: str, name: str = "upload", encoding: s
 DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_CHARS = 1 << 16  # the delimiter is decided on the first 64 KiB
 _DATE_SAMPLE = 200  # values looked at to decide whether a column holds dates
-_DIGITS = re.compile(r"^\d+$")
 _DECIMAL_COMMA = re.compile(r"^[-+]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$")
 _CODE_WORDS = {"zip", "zipcode", "postcode", "postal", "plz", "fips", "code", "id", "ids", "nr", "no",
                "number", "ssn", "phone", "tel", "account", "iban", "isbn", "ean", "sku"}
-_TRUE, _FALSE = {"True", "TRUE", "true"}, {"False", "FALSE", "false"}
 
 
 def _read_csv(content: bytes, name: str, encoding: str | None, notes: list[str]):
+    """pandas' own typing (fast), then three fixes: codes that became numbers are read again as text,
+    decimal-comma numbers become numbers, ISO date text becomes dates."""
     text = decode_text(content, name, encoding)
-    delimiter = sniff_delimiter(text[:_SNIFF_CHARS], truncated=len(text) > _SNIFF_CHARS)
-    first_line = text.splitlines()[0] if text.strip() else ""
+    head = _head(text)
+    delimiter = sniff_delimiter(head, truncated=len(head) < len(text))
     # the header as written (pandas renames duplicates to 'a.1' and blanks to 'Unnamed: 1')
-    header = next(csv.reader([first_line], delimiter=delimiter), [])
+    header = next(csv.reader([head.splitlines()[0]], delimiter=delimiter), []) if head.strip() else []
+    options = {"sep": delimiter, "skipinitialspace": True, "index_col": False, "encoding": encoding or "utf-8-sig"}
     with warnings.catch_warnings():
         # a row longer than the header would silently lose cells: make it an error
         warnings.simplefilter("error", pd.errors.ParserWarning)
-        raw = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, skipinitialspace=True, index_col=False)
-    decimal_comma = delimiter != "," and any(_is_decimal_comma(raw[c].dropna()) for c in raw.columns)
-    columns = {col: csv_column(raw[col], decimal_comma, notes) for col in raw.columns}
-    return pd.DataFrame(columns, index=raw.index), header
+        df = pd.read_csv(io.BytesIO(content), **options)
+        zeros = _has_leading_zero_field(content if encoding is None else text.encode(), delimiter)
+        suspects = [j for j, col in enumerate(df.columns) if _may_be_code(df[col], col, zeros)]
+        if suspects:  # only these columns are read a second time, as the text they were written as
+            raw = pd.read_csv(io.BytesIO(content), usecols=suspects, dtype=str, **options)
+            for j in suspects:
+                col = df.columns[j]
+                if is_code_column(raw[col].dropna(), col):
+                    df[col] = raw[col]
+    text_columns = [c for c in df.columns if ptypes.is_string_dtype(df[c].dtype)]
+    decimal_comma = delimiter != "," and any(_is_decimal_comma(df[c].dropna()) for c in text_columns)
+    for col in text_columns:
+        df[col] = typed_text_column(df[col], decimal_comma, notes)
+    return df, header
+
+
+def _head(text: str, lines: int = 50) -> str:
+    """The first 64 KiB, or the first `lines` lines if they are longer (wide tables), for sniffing."""
+    end = 0
+    for _ in range(lines):
+        end = text.find("\n", end) + 1
+        if end == 0:
+            return text
+    return text[:max(end, _SNIFF_CHARS)]
+
+
+def _has_leading_zero_field(data: bytes, delimiter: str) -> bool:
+    """Whether some field may start with 0 and another digit ('02139'), so a column may have lost its zeros.
+
+    A vectorized scan of the bytes (a regular expression takes seconds on large files); it may also
+    fire on text that merely holds such a field, which only costs a second read of number columns.
+    """
+    arr = np.frombuffer(data, dtype=np.uint8)
+    zeros = np.flatnonzero(arr[1:-1] == ord("0")) + 1  # every 0 with a byte on both sides
+    boundary = np.zeros(256, dtype=bool)
+    boundary[list(f'{delimiter}\n\r" '.encode())] = True
+    after = arr[zeros + 1]
+    return bool(np.any(boundary[arr[zeros - 1]] & (after >= ord("0")) & (after <= ord("9"))))
+
+
+def _may_be_code(series: pd.Series, name, leading_zeros: bool) -> bool:
+    """A column pandas read as whole numbers that may be codes: the file has a leading-zero field, or
+    the name says code and every value has the same number of digits, at least 5."""
+    if ptypes.is_bool_dtype(series.dtype) or not ptypes.is_numeric_dtype(series.dtype):
+        return False
+    values = series.dropna().to_numpy(dtype=float)
+    if not len(values) or (values < 0).any() or (values != np.floor(values)).any():
+        return False
+    if leading_zeros:
+        return True
+    digits = np.floor(np.log10(np.maximum(values, 1))) + 1
+    return digits.min() == digits.max() >= 5 and bool(_name_words(name) & _CODE_WORDS)
 
 
 def decode_text(content: bytes, name: str, encoding: str | None = None) -> str:
@@ -207,49 +256,38 @@ def _name_words(name) -> set[str]:
 def is_code_column(values: pd.Series, name) -> bool:
     """Digit strings that are codes, not quantities: some written with a leading zero ('02139'),
     or all of one width of at least 5 digits in a column whose name says code (zip, id, fips, ...)."""
-    if not len(values) or not values.head(_DATE_SAMPLE).str.strip().str.match(_DIGITS).all():
+    if not len(values) or not values.head(_DATE_SAMPLE).str.strip().str.isdigit().all():
         return False  # most columns fail on a sample, before the whole column is scanned
     text = values.str.strip()
-    if not text.str.match(_DIGITS).all():
-        return False
     lengths = text.str.len()
+    if not text.str.isascii().all() or not text.str.isdigit().all():
+        return False
     if ((lengths > 1) & text.str.startswith("0")).any():
         return True
     return lengths.min() == lengths.max() >= 5 and bool(_name_words(name) & _CODE_WORDS)
 
 
-def csv_column(raw: pd.Series, decimal_comma: bool = False, notes: list[str] | None = None) -> pd.Series:
-    """One CSV column read as text, typed: codes stay text; else booleans, numbers, ISO dates, text."""
-    present = raw.dropna()
-    if present.empty:
-        return raw.astype(float)  # an empty column, as pandas reads it
-    if is_code_column(present, raw.name):
-        return raw
-    text = raw.str.strip()
-    present_text = text.dropna()
-    if present_text.isin(_TRUE | _FALSE).all():
-        return text.map(lambda v: v in _TRUE, na_action="ignore") if raw.isna().any() else text.isin(_TRUE)
-    if decimal_comma and _is_decimal_comma(present_text):
-        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    try:
-        return pd.to_numeric(text)
-    except (ValueError, TypeError):
-        pass
-    dates = _iso_dates(present_text)
-    if dates is not None:
-        failed = int(dates.isna().sum())
-        if failed and notes is not None:
-            notes.append(f"column '{raw.name}': {failed} value(s) that are not valid dates read as missing")
-        return dates.reindex(raw.index)
-    return raw
+def typed_text_column(values: pd.Series, decimal_comma: bool = False, notes: list[str] | None = None) -> pd.Series:
+    """A text column pandas could not type: decimal-comma numbers (if the file uses them), ISO dates, or text."""
+    present = values.dropna()
+    if decimal_comma and _is_decimal_comma(present):
+        plain = values.str.strip().str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        return pd.to_numeric(plain)
+    dates = _iso_dates(present)
+    if dates is None:
+        return values
+    failed = int(dates.isna().sum())
+    if failed and notes is not None:
+        notes.append(f"column '{values.name}': {failed} value(s) that are not valid dates read as missing")
+    return dates.reindex(values.index)
 
 
 def _iso_dates(values: pd.Series) -> pd.Series | None:
     """The values as dates if a sample looks ISO (2024-05-31, 2024-05-31T10:00) and at most a few
     values (2, or 0.1%) fail to parse; else None. Mixed UTC offsets become UTC."""
-    sample = values.head(_DATE_SAMPLE)
-    if sample.str.match(_ISO_DATE).mean() < 0.9:
+    if values.head(_DATE_SAMPLE).str.strip().str.match(_ISO_DATE).mean() < 0.9:
         return None
+    values = values.str.strip()
     try:
         dates = pd.to_datetime(values, format="ISO8601", errors="coerce")
     except ValueError:  # mixed UTC offsets
