@@ -21,8 +21,9 @@ from .classes import (
     class_table,
     group_into_classes,
     ordered_codes,
+    value_numbers,
 )
-from .data import NUMERIC, DataError, check_finite, check_k, check_seed, column_kind
+from .data import ORDERED_KINDS, DataError, as_numbers, check_finite, check_k, check_seed, column_kind
 
 TREE_FEATURES = ("all", "qi")
 
@@ -44,8 +45,8 @@ def _check_input(X, quasi_identifiers, k) -> list[str]:
 
 
 class TreeEncoder(BaseEstimator, TransformerMixin):
-    """Features as floats a decision tree can split: numbers as they are (NaN kept, the tree
-    handles it), categories as ordinal codes ordered by the guiding labels.
+    """Features as floats a decision tree can split: numbers as they are and dates as day numbers
+    (NaN kept, the tree handles it), categories as ordinal codes ordered by the guiding labels.
 
     Ordering categories by the mean of the label (binary: share of the majority prediction;
     regression: mean prediction) lets one threshold split any category set an optimal binary
@@ -71,9 +72,9 @@ class TreeEncoder(BaseEstimator, TransformerMixin):
         self.encodings_: dict[str, OrderedCodes] = {}
         out = np.empty((len(X), len(self.columns_)), dtype=np.float32)
         for j, col in enumerate(self.columns_):
-            if column_kind(X[col]) == NUMERIC:
+            if column_kind(X[col]) in ORDERED_KINDS:
                 self.ranks_[col] = None
-                out[:, j] = X[col].to_numpy(dtype=float, na_value=np.nan)
+                out[:, j] = as_numbers(X[col])
                 continue
             enc = self.encodings_[col] = ordered_codes(X[col])
             sums = np.bincount(enc.codes, weights=score, minlength=enc.n_codes)
@@ -89,7 +90,7 @@ class TreeEncoder(BaseEstimator, TransformerMixin):
         out = np.empty((len(X), len(self.columns_)), dtype=np.float32)
         for j, col in enumerate(self.columns_):
             if self.ranks_[col] is None:
-                out[:, j] = X[col].to_numpy(dtype=float, na_value=np.nan)
+                out[:, j] = as_numbers(X[col])
                 continue
             values, rank = self.ranks_[col]
             codes = values.get_indexer(X[col])  # -1 for missing and for unseen values
@@ -193,9 +194,9 @@ class MondrianAnonymizer(BaseEstimator):
         """Per QI, a position for every code so that position differences are normalized widths."""
         scales = []
         for enc in encs:
-            if enc.kind == NUMERIC and len(enc.values) > 1:
-                span = enc.values[-1] - enc.values[0]
-                pos = (enc.values - enc.values[0]) / span
+            if enc.kind in ORDERED_KINDS and len(enc.values) > 1:  # numbers, dates by day
+                numbers = value_numbers(enc)
+                pos = (numbers - numbers[0]) / (numbers[-1] - numbers[0])
                 scales.append(np.append(pos, 1.0 + 1e-6))  # missing sorts just above the top of the range
             else:
                 scales.append(np.arange(enc.n_codes) / max(enc.n_codes - 1, 1))

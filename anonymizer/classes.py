@@ -7,6 +7,7 @@ All of it is vectorized over rows: groups are integer arrays, never Python loops
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 from dataclasses import dataclass
@@ -14,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .data import CATEGORICAL, NUMERIC, column_kind
+from .data import DATE, NUMERIC, as_numbers, column_kind
 
-# The class table names the generalization of a QI `q` as "q:min"/"q:max" (numeric) or
+# The class table names the generalization of a QI `q` as "q:min"/"q:max" (numeric, date) or
 # "q:values" (categorical); the representative keeps the QI's own name.
 MIN, MAX, VALUES = ":min", ":max", ":values"
 
@@ -27,7 +28,7 @@ class OrderedCodes:
 
     kind: str
     codes: np.ndarray  # int64, 0..len(values); len(values) means missing
-    values: np.ndarray  # the distinct non-missing values, sorted
+    values: np.ndarray  # the distinct non-missing values, sorted (dates: a pandas Index of the column's type)
 
     @property
     def missing_code(self) -> int:
@@ -49,10 +50,26 @@ def ordered_codes(series: pd.Series) -> OrderedCodes:
             codes, uniques = pd.factorize(series, sort=True, use_na_sentinel=True)
         except TypeError:  # mixed types that do not sort: keep first-seen order
             codes, uniques = pd.factorize(series, sort=False, use_na_sentinel=True)
-        values = np.asarray(uniques, dtype=float if kind == NUMERIC else object)
+        values = uniques if kind == DATE else np.asarray(uniques, dtype=float if kind == NUMERIC else object)
         codes = codes.astype(np.int64)
     codes = np.where(codes < 0, len(values), codes)
     return OrderedCodes(kind, codes, values)
+
+
+def value_numbers(enc: OrderedCodes) -> np.ndarray:
+    """The sorted distinct values of a numeric or date column as floats (dates: day numbers)."""
+    if enc.kind == DATE:
+        return as_numbers(pd.Series(enc.values))
+    return np.asarray(enc.values, dtype=float)
+
+
+def _codes_or_nan(enc: OrderedCodes) -> np.ndarray:
+    """Codes as floats with missing as NaN, so the numeric median and min/max rules apply to them."""
+    return np.where(enc.codes == enc.missing_code, np.nan, enc.codes.astype(float))
+
+
+def _nan_to_missing(codes: np.ndarray, enc: OrderedCodes) -> np.ndarray:
+    return np.where(np.isnan(codes), enc.missing_code, codes).astype(np.int64)
 
 
 def numeric_representatives(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
@@ -92,14 +109,14 @@ def categorical_representatives(codes: np.ndarray, n_codes: int, groups: np.ndar
 
 def _rep_as_codes(rep: np.ndarray, enc: OrderedCodes) -> np.ndarray:
     """Representatives as integer codes so tuples of them can be compared row-wise."""
-    if enc.kind == CATEGORICAL:
+    if enc.kind != NUMERIC:
         return rep
     _, inverse = np.unique(rep, return_inverse=True, equal_nan=True)
     return inverse.ravel()
 
 
 def column_from_codes(codes: np.ndarray, enc: OrderedCodes, like: pd.Series) -> pd.Series:
-    """Rebuild a categorical column from codes with the dtype and index of `like`."""
+    """Rebuild a categorical or date column from codes with the dtype and index of `like`."""
     codes = np.where(codes == enc.missing_code, -1, codes)
     if isinstance(like.dtype, pd.CategoricalDtype):
         out = pd.Categorical.from_codes(codes, dtype=like.dtype)
@@ -146,6 +163,9 @@ def group_into_classes(X: pd.DataFrame, quasi_identifiers: list[str], groups: np
         if enc.kind == NUMERIC:
             vals = X[q].to_numpy(dtype=float, na_value=np.nan)
             reps[q] = numeric_representatives(vals, groups, n_groups)
+        elif enc.kind == DATE:  # codes follow the dates' order, so the median code is the median date
+            median_code = numeric_representatives(_codes_or_nan(enc), groups, n_groups)
+            reps[q] = _nan_to_missing(median_code, enc)
         else:
             reps[q] = categorical_representatives(enc.codes, enc.n_codes, groups, n_groups)
     tuples = np.column_stack([_rep_as_codes(reps[q], encodings[q]) for q in quasi_identifiers])
@@ -169,10 +189,20 @@ def apply_classes(X: pd.DataFrame, quasi_identifiers: list[str], grouping: Group
 
 
 def _value(v):
-    """A plain Python value for tables and JSON (NaN and missing become None)."""
-    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+    """A plain Python value for tables and JSON (NaN and missing become None, dates ISO text)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
         return None
+    if isinstance(v, (pd.Timestamp, datetime.date)):
+        return iso_date(v)
     return v.item() if isinstance(v, np.generic) else v
+
+
+def iso_date(v) -> str:
+    """'2024-05-31' for a date or a timestamp at midnight, else the full ISO timestamp."""
+    stamp = pd.Timestamp(v)
+    if stamp == stamp.normalize() and stamp.tz is None:
+        return stamp.strftime("%Y-%m-%d")
+    return stamp.isoformat()
 
 
 def class_table(X: pd.DataFrame, quasi_identifiers: list[str], grouping: Grouping,
@@ -193,6 +223,14 @@ def class_table(X: pd.DataFrame, quasi_identifiers: list[str], grouping: Groupin
                 lo, hi = np.fmin.reduceat(vals, starts), np.fmax.reduceat(vals, starts)
             table[f"{q}{MIN}"] = column_from_values(lo, table[q])
             table[f"{q}{MAX}"] = column_from_values(hi, table[q])
+        elif enc.kind == DATE:
+            like = pd.Series(index=range(n), dtype=X[q].dtype)
+            table[q] = column_from_codes(rep, enc, like)
+            codes = _codes_or_nan(enc)[order]
+            with np.errstate(invalid="ignore"):
+                lo, hi = np.fmin.reduceat(codes, starts), np.fmax.reduceat(codes, starts)
+            table[f"{q}{MIN}"] = column_from_codes(_nan_to_missing(lo, enc), enc, like)
+            table[f"{q}{MAX}"] = column_from_codes(_nan_to_missing(hi, enc), enc, like)
         else:
             labels = np.append(enc.values, None).astype(object)
             table[q] = labels[rep]

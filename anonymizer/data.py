@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 import warnings
 from importlib import resources
 from pathlib import Path
@@ -19,6 +20,8 @@ from pandas.api import types as ptypes
 
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
+DATE = "date"
+ORDERED_KINDS = (NUMERIC, DATE)  # kinds generalized as ranges [min, max]
 
 TABLE_SUFFIXES = (".csv", ".parquet")
 
@@ -49,49 +52,271 @@ def table_format(path: str | Path) -> str:
     return suffix[1:]
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
+def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
     """Read a CSV or Parquet file (chosen by extension) and check it is a usable table."""
     path = Path(path)
     fmt = table_format(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     with open(path, "rb") as fh:
-        return read_table_bytes(fh.read(), fmt, name=path.name)
+        return read_table_bytes(fh.read(), fmt, name=path.name, encoding=encoding)
 
 
-def read_table_bytes(content: bytes, fmt: str, name: str = "upload") -> pd.DataFrame:
-    """Read a table from bytes (an upload); `fmt` is 'csv' or 'parquet'."""
+def read_table_bytes(content: bytes, fmt: str, name: str = "upload", encoding: str | None = None) -> pd.DataFrame:
+    """Read a table from bytes (an upload); `fmt` is 'csv' or 'parquet'.
+
+    CSV: UTF-8 unless `encoding` says otherwise; the delimiter (, ; tab |) and a decimal comma are
+    detected; codes written with leading zeros stay text and ISO dates become dates (`csv_column`).
+    What reading changed (e.g. unparsable dates read as missing) is listed in `df.attrs["reading_notes"]`.
+    """
     if not content:
         raise DataError(f"{name}: the file is empty")
+    notes: list[str] = []
     try:
         if fmt == "csv":
-            header = _csv_header(content)
-            with warnings.catch_warnings():
-                # a row longer than the header would silently lose cells: make it an error
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                df = pd.read_csv(io.BytesIO(content), skipinitialspace=True, index_col=False)
+            df, header = _read_csv(content, name, encoding, notes)
         elif fmt == "parquet":
             header = None
-            df = pd.read_parquet(io.BytesIO(content))
+            df = _read_parquet(content, name)
         else:
             raise DataError(f"{name}: unsupported format '{fmt}'; use csv or parquet")
     except DataError:
         raise
-    except UnicodeDecodeError:
-        raise DataError(f"{name}: not a text CSV file (it is not UTF-8); save it as UTF-8 CSV") from None
     except Exception as exc:  # pandas/pyarrow raise many types for malformed files
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"{name}: could not be read as {fmt.upper()} ({first})") from None
     if fmt == "parquet" and not (isinstance(df.index, pd.RangeIndex) and df.index.name is None):
         df = df.reset_index()  # an index stored in the file is data: keep it as a column
     check_table(df, name, header)
+    df.attrs["reading_notes"] = notes
     return df
 
 
-def _csv_header(content: bytes) -> list[str]:
-    """The header row as written (pandas renames duplicates to 'a.1' and blanks to 'Unnamed: 1')."""
-    first_line = content[:1 << 20].decode("utf-8-sig", errors="strict").splitlines()[0] if content.strip() else ""
-    return next(csv.reader([first_line]), [])
+# --- CSV: encoding, delimiter, column types ---------------------------------------------------
+
+DELIMITERS = (",", ";", "\t", "|")
+_SNIFF_CHARS = 1 << 16  # the delimiter is decided on the first 64 KiB
+_DATE_SAMPLE = 200  # values looked at to decide whether a column holds dates
+_DECIMAL_COMMA = re.compile(r"^[-+]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$")
+_CODE_WORDS = {"zip", "zipcode", "postcode", "postal", "plz", "fips", "code", "id", "ids", "nr", "no",
+               "number", "ssn", "phone", "tel", "account", "iban", "isbn", "ean", "sku"}
+
+
+def _read_csv(content: bytes, name: str, encoding: str | None, notes: list[str]):
+    """pandas' own typing (fast), then three fixes: codes that became numbers are read again as text,
+    decimal-comma numbers become numbers, ISO date text becomes dates."""
+    text = decode_text(content, name, encoding)
+    head = _head(text)
+    delimiter = sniff_delimiter(head, truncated=len(head) < len(text))
+    # the header as written (pandas renames duplicates to 'a.1' and blanks to 'Unnamed: 1')
+    header = next(csv.reader([head.splitlines()[0]], delimiter=delimiter), []) if head.strip() else []
+    options = {"sep": delimiter, "skipinitialspace": True, "index_col": False, "encoding": encoding or "utf-8-sig"}
+    with warnings.catch_warnings():
+        # a row longer than the header would silently lose cells: make it an error
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        df = pd.read_csv(io.BytesIO(content), **options)
+        zeros = _has_leading_zero_field(content if encoding is None else text.encode(), delimiter)
+        suspects = [j for j, col in enumerate(df.columns) if _may_be_code(df[col], col, zeros)]
+        if suspects:  # only these columns are read a second time, as the text they were written as
+            raw = pd.read_csv(io.BytesIO(content), usecols=suspects, dtype=str, **options)
+            for j in suspects:
+                col = df.columns[j]
+                if is_code_column(raw[col].dropna(), col):
+                    df[col] = raw[col]
+    text_columns = [c for c in df.columns if ptypes.is_string_dtype(df[c].dtype)]
+    decimal_comma = delimiter != "," and any(_is_decimal_comma(df[c].dropna()) for c in text_columns)
+    for col in text_columns:
+        df[col] = typed_text_column(df[col], decimal_comma, notes)
+    return df, header
+
+
+def _head(text: str, lines: int = 50) -> str:
+    """The first 64 KiB, or the first `lines` lines if they are longer (wide tables), for sniffing."""
+    end = 0
+    for _ in range(lines):
+        end = text.find("\n", end) + 1
+        if end == 0:
+            return text
+    return text[:max(end, _SNIFF_CHARS)]
+
+
+def _has_leading_zero_field(data: bytes, delimiter: str) -> bool:
+    """Whether some field may start with 0 and another digit ('02139'), so a column may have lost its zeros.
+
+    A vectorized scan of the bytes (a regular expression takes seconds on large files); it may also
+    fire on text that merely holds such a field, which only costs a second read of number columns.
+    """
+    arr = np.frombuffer(data, dtype=np.uint8)
+    zeros = np.flatnonzero(arr[1:-1] == ord("0")) + 1  # every 0 with a byte on both sides
+    boundary = np.zeros(256, dtype=bool)
+    boundary[list(f'{delimiter}\n\r" '.encode())] = True
+    after = arr[zeros + 1]
+    return bool(np.any(boundary[arr[zeros - 1]] & (after >= ord("0")) & (after <= ord("9"))))
+
+
+def _may_be_code(series: pd.Series, name, leading_zeros: bool) -> bool:
+    """A column pandas read as whole numbers that may be codes: the file has a leading-zero field, or
+    the name says code and every value has the same number of digits, at least 5."""
+    if ptypes.is_bool_dtype(series.dtype) or not ptypes.is_numeric_dtype(series.dtype):
+        return False
+    values = series.dropna().to_numpy(dtype=float)
+    if not len(values) or (values < 0).any() or (values != np.floor(values)).any():
+        return False
+    if leading_zeros:
+        return True
+    digits = np.floor(np.log10(np.maximum(values, 1))) + 1
+    return digits.min() == digits.max() >= 5 and bool(_name_words(name) & _CODE_WORDS)
+
+
+def decode_text(content: bytes, name: str, encoding: str | None = None) -> str:
+    """The file as text: UTF-8 (a BOM is fine), or `encoding`; else a DataError naming the likely encoding.
+
+    We do not guess silently: every byte is valid Windows-1252 or Latin-1, so a wrong guess would
+    put altered names into the released file without anyone noticing.
+    """
+    if encoding is not None:
+        try:
+            return content.decode(encoding)
+        except LookupError:
+            raise DataError(f"{name}: unknown encoding '{encoding}'") from None
+        except UnicodeDecodeError as err:
+            raise DataError(f"{name}: not valid {encoding} (byte 0x{content[err.start]:02x} at position "
+                            f"{err.start}); save it as UTF-8 CSV") from None
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        label, codec = guess_encoding(content)
+        word = "" if codec.startswith("utf-16") else f", which reads it as '{_word_at(content, err.start, codec)}'"
+        raise DataError(f"{name}: not UTF-8 (byte 0x{content[err.start]:02x} at position {err.start}); it looks like "
+                        f"{label}{word}: save it as UTF-8 CSV, or read it with encoding='{codec}'") from None
+
+
+def _word_at(content: bytes, position: int, codec: str) -> str:
+    """The word around a byte, decoded with `codec`, so people can tell whether the guess is right."""
+    start, stop = max(0, position - 20), position + 20
+    text = content[start:stop].decode(codec, errors="replace")
+    offset = len(content[start:position].decode(codec, errors="replace"))
+    words = [m for m in re.finditer(r"[^\s,;|\"']+", text) if m.start() <= offset < m.end()]
+    word = (words[0].group() if words else text[offset:offset + 1])[:30]
+    return "".join(c if c.isprintable() else "?" for c in word)
+
+
+def guess_encoding(content: bytes) -> tuple[str, str]:
+    """(what people call it, Python codec) of a text file that is not UTF-8."""
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "UTF-16 (it starts with a UTF-16 byte-order mark)", "utf-16"
+    head = content[:4096]
+    if head.count(0) > len(head) // 4:
+        return "UTF-16 (every other byte is zero)", "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
+    try:
+        content.decode("cp1252")
+    except UnicodeDecodeError:
+        return "Latin-1 (ISO-8859-1)", "latin-1"
+    return "Windows-1252 / Latin-1", "cp1252"
+
+
+def sniff_delimiter(sample: str, truncated: bool = False) -> str:
+    """The delimiter among , ; tab | that splits the header into most columns that every row repeats.
+
+    A candidate must give the header at least two fields; the share of rows with the header's field
+    count decides, then that count, then the order above. A one-column file is read with ','.
+    """
+    best, best_score = ",", (-1.0, 0)
+    for delimiter in DELIMITERS:
+        try:
+            rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if r]
+        except csv.Error:
+            continue
+        if truncated and len(rows) > 1:
+            rows = rows[:-1]  # the last row may be cut short by the sample
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        share = float(np.mean([len(r) == width for r in rows[1:]])) if len(rows) > 1 else 1.0
+        if (share, width) > best_score:
+            best, best_score = delimiter, (share, width)
+    return best
+
+
+def _is_decimal_comma(values: pd.Series) -> bool:
+    """Numbers written as 1.234,5 or 0,25 (every value), with at least one decimal comma."""
+    if not len(values) or not values.head(_DATE_SAMPLE).str.strip().str.match(_DECIMAL_COMMA).all():
+        return False
+    text = values.str.strip()
+    return bool(text.str.contains(",", regex=False).any() and text.str.match(_DECIMAL_COMMA).all())
+
+
+def _name_words(name) -> set[str]:
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name))
+    return {w.lower() for w in re.split(r"[_\-.\s]+", spaced) if w}
+
+
+def is_code_column(values: pd.Series, name) -> bool:
+    """Digit strings that are codes, not quantities: some written with a leading zero ('02139'),
+    or all of one width of at least 5 digits in a column whose name says code (zip, id, fips, ...)."""
+    if not len(values) or not values.head(_DATE_SAMPLE).str.strip().str.isdigit().all():
+        return False  # most columns fail on a sample, before the whole column is scanned
+    text = values.str.strip()
+    lengths = text.str.len()
+    if not text.str.isascii().all() or not text.str.isdigit().all():
+        return False
+    if ((lengths > 1) & text.str.startswith("0")).any():
+        return True
+    return lengths.min() == lengths.max() >= 5 and bool(_name_words(name) & _CODE_WORDS)
+
+
+def typed_text_column(values: pd.Series, decimal_comma: bool = False, notes: list[str] | None = None) -> pd.Series:
+    """A text column pandas could not type: decimal-comma numbers (if the file uses them), ISO dates, or text."""
+    present = values.dropna()
+    if decimal_comma and _is_decimal_comma(present):
+        plain = values.str.strip().str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        return pd.to_numeric(plain)
+    dates = _iso_dates(present)
+    if dates is None:
+        return values
+    failed = int(dates.isna().sum())
+    if failed and notes is not None:
+        notes.append(f"column '{values.name}': {failed} value(s) that are not valid dates read as missing")
+    return dates.reindex(values.index)
+
+
+def _iso_dates(values: pd.Series) -> pd.Series | None:
+    """The values as dates if a sample looks ISO (2024-05-31, 2024-05-31T10:00) and at most a few
+    values (2, or 0.1%) fail to parse; else None. Mixed UTC offsets become UTC."""
+    if values.head(_DATE_SAMPLE).str.strip().str.match(_ISO_DATE).mean() < 0.9:
+        return None
+    values = values.str.strip()
+    try:
+        dates = pd.to_datetime(values, format="ISO8601", errors="coerce")
+    except ValueError:  # mixed UTC offsets
+        dates = pd.to_datetime(values, format="ISO8601", errors="coerce", utc=True)
+    if dates.isna().sum() > max(2, len(values) // 1000):
+        return None
+    return dates
+
+
+def _nested_kind(arrow_type) -> str:
+    import pyarrow as pa
+
+    for kind in ("map", "struct", "union"):  # maps are lists too, so they are asked first
+        if getattr(pa.types, f"is_{kind}")(arrow_type):
+            return kind
+    return "list"
+
+
+def _read_parquet(content: bytes, name: str) -> pd.DataFrame:
+    """A Parquet table with flat columns; nested ones (list, struct, map) are refused by name."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(io.BytesIO(content))
+    nested = [f"'{f.name}' ({_nested_kind(f.type)})" for f in schema if pa.types.is_nested(f.type)]
+    if nested:
+        shown = ", ".join(nested[:3]) + (f" and {len(nested) - 3} more" if len(nested) > 3 else "")
+        raise DataError(f"{name}: column(s) {shown} hold nested values (lists, structs or maps), which cannot "
+                        "be generalized; flatten them into plain columns or drop them")
+    return pd.read_parquet(io.BytesIO(content))
 
 
 def check_table(df: pd.DataFrame, name: str = "table", header: list[str] | None = None) -> None:
@@ -110,11 +335,17 @@ def check_table(df: pd.DataFrame, name: str = "table", header: list[str] | None 
 
 
 def column_kind(series: pd.Series) -> str:
-    """'numeric' for numbers (not booleans), else 'categorical' (str, object, category, bool...)."""
-    if ptypes.is_bool_dtype(series.dtype):
+    """'numeric' for numbers (not booleans), 'date' for dates and timestamps (datetime64, or
+    Python dates as Parquet date columns are read), else 'categorical' (str, object, category, bool...)."""
+    dtype = series.dtype
+    if ptypes.is_bool_dtype(dtype):
         return CATEGORICAL
-    if ptypes.is_numeric_dtype(series.dtype):
+    if ptypes.is_datetime64_any_dtype(dtype):
+        return DATE
+    if ptypes.is_numeric_dtype(dtype):
         return NUMERIC
+    if ptypes.is_object_dtype(dtype) and ptypes.infer_dtype(series, skipna=True) == "date":
+        return DATE
     return CATEGORICAL
 
 
@@ -122,6 +353,37 @@ def column_kinds(df: pd.DataFrame) -> dict[str, str]:
     return {col: column_kind(df[col]) for col in df.columns}
 
 
+<<<<<<< HEAD
+=======
+def as_numbers(series: pd.Series) -> np.ndarray:
+    """Floats that order and measure a numeric or date column: numbers as they are, dates as days
+    since 1970-01-01 (fractions for times; timezone-aware ones by their instant); missing is NaN."""
+    kind = column_kind(series)
+    if kind == NUMERIC:
+        return series.to_numpy(dtype=float, na_value=np.nan)
+    if kind != DATE:
+        raise DataError(f"column '{series.name}' holds neither numbers nor dates")
+    dates = series if ptypes.is_datetime64_any_dtype(series.dtype) else pd.to_datetime(series)
+    epoch = pd.Timestamp(0, tz="UTC") if getattr(dates.dtype, "tz", None) is not None else pd.Timestamp(0)
+    return ((dates - epoch) / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Which columns play which part: the target, the quasi-identifiers, the sensitive attribute."""
+
+    quasi_identifiers: list[str]
+    target: str | None = None
+    sensitive: str | None = None
+    require_target: bool = field(default=False, compare=False)
+
+    def validate(self, df: pd.DataFrame) -> Roles:
+        """Raise DataError if the roles do not fit `df`; returns self for chaining."""
+        validate_roles(df, self.quasi_identifiers, self.target, self.sensitive, self.require_target)
+        return self
+
+
+>>>>>>> types
 def validate_roles(
     df: pd.DataFrame,
     quasi_identifiers: list[str],

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .classes import ordered_codes
-from .data import NUMERIC, DataError, column_kind
+from .data import ORDERED_KINDS, DataError, as_numbers, column_kind
 
 DEFAULT_RISK_THRESHOLD = 0.1  # a record in a class of fewer than 10 is "at risk" by default
 _BLOCK = 20_000_000  # cells of a dense class x value count block
@@ -45,7 +45,8 @@ def sensitive_metrics(class_ids: np.ndarray, sensitive: pd.Series) -> dict[str, 
     Missing is a value of its own (sorted last for numeric attributes).
     """
     enc = ordered_codes(sensitive)
-    ordered = enc.kind == NUMERIC or (isinstance(sensitive.dtype, pd.CategoricalDtype) and sensitive.dtype.ordered)
+    ordered_category = isinstance(sensitive.dtype, pd.CategoricalDtype) and sensitive.dtype.ordered
+    ordered = enc.kind in ORDERED_KINDS or ordered_category
     present = np.flatnonzero(np.bincount(enc.codes, minlength=enc.n_codes))
     codes = np.searchsorted(present, enc.codes)  # only values that occur
     m = len(present)
@@ -70,15 +71,16 @@ def sensitive_metrics(class_ids: np.ndarray, sensitive: pd.Series) -> dict[str, 
 def ncp_per_qi(original: pd.DataFrame, class_ids: np.ndarray, quasi_identifiers: list[str]) -> dict[str, float]:
     """Record-weighted mean NCP of each QI, from the original values in every class.
 
-    Numeric: (class max - class min) / (column max - column min), missing values ignored.
+    Numeric: (class max - class min) / (column max - column min), missing values ignored; dates
+    the same on their day numbers (a class spanning 30 days of a 300-day column: 0.1).
     Categorical: 0 for a single value, else (distinct values in the class) / (distinct values in
     the column), missing counted as a value.
     """
     out = {}
     for q in quasi_identifiers:
         col = original[q]
-        if column_kind(col) == NUMERIC:
-            values = pd.Series(col.to_numpy(dtype=float, na_value=np.nan))
+        if column_kind(col) in ORDERED_KINDS:
+            values = pd.Series(as_numbers(col))
             span = values.max() - values.min()
             if not span > 0:
                 out[q] = 0.0

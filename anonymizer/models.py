@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import type_of_target
 
-from .data import CATEGORICAL, DataError, column_kind
+from .data import CATEGORICAL, DATE, DataError, as_numbers, column_kind
 from .model_probe import ModelRefused, probe_lightgbm_text
 
 DEFAULT_SEED = 0
@@ -48,7 +48,7 @@ def column_name(feature: str) -> str:
 
 
 class CategoryEncoder(BaseEstimator, TransformerMixin):
-    """Text and boolean columns to pandas categories with the categories seen in fit.
+    """Text and boolean columns to pandas categories with the categories seen in fit; dates to day numbers.
 
     It takes and reports the user's column names; its output columns carry `model_feature_name`s,
     which LightGBM accepts whatever the user's names hold.
@@ -61,6 +61,7 @@ class CategoryEncoder(BaseEstimator, TransformerMixin):
             repeated = sorted({str(c) for c, n in zip(X.columns, names) if list(names).count(n) > 1})
             raise DataError(f"column names repeat (as text): {repeated[:10]}; give every column its own name")
         self.categories_ = {}
+        self.dates_ = [col for col in X.columns if column_kind(X[col]) == DATE]
         for col in X.columns:
             if column_kind(X[col]) == CATEGORICAL:
                 values = _as_text(X[col]).dropna().unique()
@@ -82,6 +83,8 @@ class CategoryEncoder(BaseEstimator, TransformerMixin):
         for col, cats in self.categories_.items():
             codes = cats.get_indexer(_as_text(X[col]))  # -1 for missing and for values unseen in fit
             X[col] = pd.Categorical.from_codes(codes, categories=cats)
+        for col in getattr(self, "dates_", []):  # encoders fitted before dates were a kind have none
+            X[col] = as_numbers(X[col])
         X.columns = list(self.get_feature_names_out())
         return X
 
