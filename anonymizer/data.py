@@ -353,8 +353,6 @@ def column_kinds(df: pd.DataFrame) -> dict[str, str]:
     return {col: column_kind(df[col]) for col in df.columns}
 
 
-<<<<<<< HEAD
-=======
 def as_numbers(series: pd.Series) -> np.ndarray:
     """Floats that order and measure a numeric or date column: numbers as they are, dates as days
     since 1970-01-01 (fractions for times; timezone-aware ones by their instant); missing is NaN."""
@@ -368,22 +366,6 @@ def as_numbers(series: pd.Series) -> np.ndarray:
     return ((dates - epoch) / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
 
 
-@dataclass(frozen=True)
-class Roles:
-    """Which columns play which part: the target, the quasi-identifiers, the sensitive attribute."""
-
-    quasi_identifiers: list[str]
-    target: str | None = None
-    sensitive: str | None = None
-    require_target: bool = field(default=False, compare=False)
-
-    def validate(self, df: pd.DataFrame) -> Roles:
-        """Raise DataError if the roles do not fit `df`; returns self for chaining."""
-        validate_roles(df, self.quasi_identifiers, self.target, self.sensitive, self.require_target)
-        return self
-
-
->>>>>>> types
 def validate_roles(
     df: pd.DataFrame,
     quasi_identifiers: list[str],
