@@ -106,6 +106,8 @@ with st.expander("Use your own data", expanded=dataset.name != state.DEMO_NAME):
         st.rerun()
 
 st.subheader(esc(f"{dataset.name}: {len(dataset.data):,} rows, {dataset.data.shape[1]} columns"))
+for note in dataset.data.attrs.get("reading_notes", []):
+    st.caption(esc(f"Read: {note}."))
 suggestion = suggestion_for(dataset)
 for message in suggestion.messages:
     st.caption(esc(message))
