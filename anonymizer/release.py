@@ -15,7 +15,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from .classes import MAX, MIN, VALUES, AnonymizationResult
-from .data import NUMERIC, DataError, column_kind
+from .data import DATE, NUMERIC, DataError, as_numbers, column_kind
 
 LEAK_THRESHOLD = 0.95  # a kept column "reveals" a QI when it determines the QI's value for this share of rows
 NEAR_UNIQUE = 0.9  # distinct values / rows (missing ignored) from which a kept column singles people out
@@ -342,20 +342,26 @@ def _numeric_bins(values: np.ndarray, bins: int) -> np.ndarray | None:
     return edges
 
 
-def _bin_labels(edges: np.ndarray) -> list[str]:
-    labels = [f"[{_number_text(a)}, {_number_text(b)})" for a, b in zip(edges[:-2], edges[1:-1])]
-    return labels + [f"[{_number_text(edges[-2])}, {_number_text(edges[-1])}]"]
+def _day_text(days: float) -> str:
+    return (pd.Timestamp(0) + pd.Timedelta(days=float(days))).strftime("%Y-%m-%d")
+
+
+def _bin_labels(edges: np.ndarray, dates: bool = False) -> list[str]:
+    text = _day_text if dates else _number_text
+    labels = [f"[{text(a)}, {text(b)})" for a, b in zip(edges[:-2], edges[1:-1])]
+    return labels + [f"[{text(edges[-2])}, {text(edges[-1])}]"]
 
 
 def _counts(series: pd.Series, edges: np.ndarray | None) -> pd.Series:
-    """Rows per category (or per bin of `edges`), missing as its own category."""
+    """Rows per category (or per bin of `edges`; dates binned on their day numbers), missing as its own."""
     if edges is None:
         counts = series.value_counts(dropna=False)
         return counts.rename(index=lambda v: MISSING_LABEL if pd.isna(v) else v)
-    values = series.to_numpy(dtype=float, na_value=np.nan)
+    dates = column_kind(series) == DATE
+    values = as_numbers(series)
     present = values[~np.isnan(values)]
     idx = np.clip(np.searchsorted(edges, present, side="right") - 1, 0, len(edges) - 2)
-    counts = pd.Series(np.bincount(idx, minlength=len(edges) - 1), index=_bin_labels(edges))
+    counts = pd.Series(np.bincount(idx, minlength=len(edges) - 1), index=_bin_labels(edges, dates))
     n_missing = int(np.isnan(values).sum())
     return pd.concat([counts, pd.Series({MISSING_LABEL: n_missing})]) if n_missing else counts
 
@@ -376,16 +382,24 @@ def recoding_summary(original: pd.DataFrame, anonymized: pd.DataFrame, quasi_ide
         for frame, name in ((original, "original"), (anonymized, "anonymized")):
             if q not in frame.columns:
                 raise DataError(f"quasi-identifier '{q}' is not in the {name} table")
-        numeric = column_kind(original[q]) == NUMERIC and column_kind(anonymized[q]) == NUMERIC
-        edges = _numeric_bins(original[q].to_numpy(dtype=float, na_value=np.nan), bins) if numeric else None
+        kind = column_kind(original[q])
+        numeric = kind == NUMERIC and column_kind(anonymized[q]) == NUMERIC
+        ordered = numeric or (kind == DATE and column_kind(anonymized[q]) == DATE)
+        edges = _numeric_bins(as_numbers(original[q]), bins) if ordered else None
+        if kind == DATE and edges is None and ordered:  # few dates: list each, in order
+            numeric = True
         before, after = _counts(original[q], edges), _counts(anonymized[q], edges)
-        table = pd.concat([before.rename("before"), after.rename("after")], axis=1).fillna(0).astype(np.int64)
+        table = pd.concat([before.rename("before"), after.rename("after")], axis=1, sort=False).fillna(0)
+        table = table.astype(np.int64)
         if edges is None:
             present = table.drop(index=MISSING_LABEL, errors="ignore")
             order = (present.sort_index() if numeric else present.sort_values("before", ascending=False,
                                                                                 kind="stable"))
             table = pd.concat([order, table.loc[table.index == MISSING_LABEL]])
-            labels = [_number_text(v) if numeric and v != MISSING_LABEL else str(v) for v in table.index]
+            if kind == DATE:
+                labels = [str(v) if v == MISSING_LABEL else pd.Timestamp(v).strftime("%Y-%m-%d") for v in table.index]
+            else:
+                labels = [_number_text(v) if numeric and v != MISSING_LABEL else str(v) for v in table.index]
         else:
             labels = [str(v) for v in table.index]
         frames.append(pd.DataFrame({"column": str(q), "category": labels, "before": table["before"].to_numpy(),

@@ -194,3 +194,25 @@ def test_test_table_and_model_uploads_and_a_refused_pickle(adult_train):
     at.switch_page("pages/utility.py").run()
     assert not at.exception, at.exception
     assert at.metric[0].label.startswith("Original model")
+
+
+def test_a_real_table_with_names_and_dates_end_to_end():
+    """vega's la-riots (real, 63 rows): names are flagged and dropped, the death date is a date QI."""
+    from vega_datasets import local_data
+
+    riots = local_data.la_riots()
+    riots["death_date"] = riots["death_date"].dt.strftime("%Y-%m-%d")
+    at = start()
+    at.file_uploader(key="upload_table").upload("la-riots.csv", riots.to_csv(index=False).encode(), "text/csv").run()
+    assert not at.exception, at.exception
+    roles = at.session_state["roles"]
+    assert {"first_name", "last_name"} <= set(roles.dropped)
+    assert "death_date" in roles.quasi_identifiers and roles.target is None
+    assert pd.api.types.is_datetime64_any_dtype(at.session_state["dataset"].data["death_date"])
+    at.selectbox(key="target").set_value("type").run()
+    at.session_state["method"] = "mondrian"
+    at.switch_page("pages/anonymize.py").run()
+    assert not at.exception, at.exception
+    assert int(at.metric[0].value.split()[0]) >= 10
+    at.switch_page("pages/export.py").run()
+    assert not at.exception, at.exception

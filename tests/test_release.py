@@ -321,3 +321,16 @@ def test_format_alike_shows_unchanged_cells_the_same():
     assert a["year"].tolist() == ["2009", "2010", "2011"]
     same = [(r, c) for r in range(3) for c in a.columns if not pd.isna(a.iloc[r][c]) and a.iloc[r][c] == b.iloc[r][c]]
     assert len(same) == 15 - 4  # every cell but the 4 changed ones (3 of them missing before)
+
+
+def test_recoding_of_a_date_qi_lists_or_bins_real_dates():
+    from anonymizer.release import recoding_summary
+
+    few = pd.DataFrame({"d": pd.to_datetime(["2020-01-01", "2020-02-01", "2021-03-05", None] * 10)})
+    after = pd.DataFrame({"d": pd.to_datetime(["2020-01-01"] * 40)})
+    summary = recoding_summary(few, after, ["d"])
+    assert summary["category"].tolist() == ["2020-01-01", "2020-02-01", "2021-03-05", "missing"]
+    assert summary["after"].tolist() == [40, 0, 0, 0] and summary["vanished"].tolist() == [False, True, True, True]
+    many = pd.DataFrame({"d": pd.date_range("2000-01-01", periods=100, freq="7D")})
+    binned = recoding_summary(many, many, ["d"])
+    assert binned["category"].iloc[0] == "[2000-01-01, 2000-03-10)" and binned["before"].sum() == 100
