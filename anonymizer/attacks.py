@@ -59,13 +59,15 @@ def membership_metrics(member_scores, nonmember_scores, roc_points: int = 120) -
     member_scores, nonmember_scores = np.asarray(member_scores), np.asarray(nonmember_scores)
     labels = np.r_[np.ones(len(member_scores)), np.zeros(len(nonmember_scores))]
     scores = np.r_[member_scores, nonmember_scores]
-    fpr, tpr, _ = roc_curve(labels, scores)
+    # every threshold is kept: the default drop_intermediate=True removes collinear points, which
+    # are exactly the ones a TPR-at-FPR step needs when tied scores make diagonal steps
+    fpr, tpr, _ = roc_curve(labels, scores, drop_intermediate=False)
     out = {"auc": float(roc_auc_score(labels, scores)), "advantage": float(np.max(tpr - fpr))}
     for key, level in FPR_LEVELS.items():
         out[key] = tpr_at_fpr(fpr, tpr, level)
         out[key + "_supported"] = bool(len(nonmember_scores) >= 10 / level)
-    grid = np.unique(np.r_[0.0, np.logspace(-4, 0, roc_points)])
-    out["roc"] = {"fpr": grid.round(6).tolist(), "tpr": [round(tpr_at_fpr(fpr, tpr, g), 6) for g in grid]}
+    grid = np.unique(np.r_[0.0, list(FPR_LEVELS.values()), np.logspace(-4, 0, roc_points)].round(6))  # as shown
+    out["roc"] = {"fpr": grid.tolist(), "tpr": [round(tpr_at_fpr(fpr, tpr, g), 6) for g in grid]}
     out["n_members"], out["n_nonmembers"] = len(member_scores), len(nonmember_scores)
     return out
 

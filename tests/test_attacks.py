@@ -147,3 +147,57 @@ def test_attribute_inference_rejects_unusable_attributes():
         attacks.prepare_attribute_attack(frame, frame, ["x", "id"], "id", "y", 0)
     with pytest.raises(Exception, match="single value"):
         attacks.prepare_attribute_attack(frame, frame, ["x", "one"], "one", "y", 0)
+
+
+# --- exact ROC figures: every one equals a brute force over all thresholds, ties included ------------
+
+from fractions import Fraction  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def brute_force_roc(members, nonmembers):
+    """(FPR, TPR) of "member when score >= t" for every t, as exact fractions (plus the empty rule)."""
+    thresholds = sorted(set(members) | set(nonmembers)) + [float("inf")]
+    return [(Fraction(sum(s >= t for s in nonmembers), len(nonmembers)),
+             Fraction(sum(s >= t for s in members), len(members))) for t in thresholds]
+
+
+def brute_force_figures(members, nonmembers, levels):
+    points = brute_force_roc(members, nonmembers)
+    wins = sum(1 if m > n else Fraction(1, 2) if m == n else 0 for m in members for n in nonmembers)
+    out = {"auc": Fraction(wins, len(members) * len(nonmembers)),
+           "advantage": max(tpr - fpr for fpr, tpr in points)}
+    for key, level in levels.items():
+        out[key] = max(tpr for fpr, tpr in points if fpr <= Fraction(level).limit_denominator(10**6))
+    return out
+
+
+def test_tied_scores_keep_the_roc_point_the_tpr_at_fpr_step_needs():
+    # 100 non-members, so one false positive is FPR 1%. Tied groups put (0, 0.1), (0.01, 0.2) and
+    # (0.02, 0.3) on one straight line; dropping the middle point as "intermediate" reported 0.1.
+    members = [10, 9, 8, 5, 5, 5, 5, 5, 5, 5]
+    nonmembers = [9, 8] + [0] * 98
+    m = attacks.membership_metrics(members, nonmembers)
+    assert brute_force_figures(members, nonmembers, {"at_1pct": 0.01})["at_1pct"] == Fraction(2, 10)
+    assert m["tpr_at_1pct_fpr"] == pytest.approx(0.2)
+    roc = dict(zip(m["roc"]["fpr"], m["roc"]["tpr"]))
+    assert roc[0.01] == pytest.approx(0.2)
+
+
+tie_heavy = st.lists(st.integers(0, 6), min_size=1, max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tie_heavy, tie_heavy)
+def test_every_roc_figure_equals_the_brute_force(members, nonmembers):
+    m = attacks.membership_metrics(members, nonmembers)
+    levels = {**attacks.FPR_LEVELS, **{f"grid_{i}": g for i, g in enumerate(m["roc"]["fpr"])}}
+    want = brute_force_figures(members, nonmembers, levels)
+    assert m["auc"] == pytest.approx(float(want["auc"]), abs=1e-12)
+    assert m["advantage"] == pytest.approx(float(want["advantage"]), abs=1e-12)
+    for key in attacks.FPR_LEVELS:
+        assert m[key] == pytest.approx(float(want[key]), abs=1e-12)
+    for i, tpr in enumerate(m["roc"]["tpr"]):
+        assert tpr == pytest.approx(float(want[f"grid_{i}"]), abs=1e-6)
