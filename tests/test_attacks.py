@@ -201,3 +201,80 @@ def test_every_roc_figure_equals_the_brute_force(members, nonmembers):
         assert m[key] == pytest.approx(float(want[key]), abs=1e-12)
     for i, tpr in enumerate(m["roc"]["tpr"]):
         assert tpr == pytest.approx(float(want[f"grid_{i}"]), abs=1e-6)
+
+
+# --- regression targets: attacks on the per-record squared error --------------------------------
+
+from sklearn.dummy import DummyRegressor  # noqa: E402
+from sklearn.neighbors import KNeighborsRegressor  # noqa: E402
+
+
+def random_target_data(n, seed):
+    """Features with no signal and a noisy numeric target: only memorization can fit it."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(rng.normal(size=(n, 4)), columns=list("abcd")), pd.Series(rng.normal(50, 10, n))
+
+
+def regression_aucs(factory):
+    X, y = random_target_data(3000, 1)
+    mem, non, pool = slice(0, 1000), slice(1000, 2000), slice(2000, 3000)
+    bank = attacks.train_reference_bank(factory, X[pool], y[pool], n_models=6, seed=0)
+    assert bank.task == "regression"
+    target = factory(0).fit(X[mem], y[mem])
+    X_e, y_e = pd.concat([X[mem], X[non]]), pd.concat([y[mem], y[non]])
+    scores = {"threshold": attacks.threshold_scores(target, X_e, y_e),
+              "lira": attacks.OfflineLiRA().fit(bank, X_e, y_e).score(target, X_e, y_e),
+              "shadow": attacks.ShadowAttack(0).fit(bank, X[pool], y[pool]).score(target, X_e, y_e),
+              "rmia": attacks.OfflineRMIA().fit(bank, X_e, y_e, X[pool], y[pool]).score(target, X_e, y_e)}
+    return {name: attacks.membership_metrics(s[:1000], s[1000:])["auc"] for name, s in scores.items()}
+
+
+def test_memorizing_regressor_is_caught_by_every_attack():
+    aucs = regression_aucs(lambda seed: KNeighborsRegressor(n_neighbors=1))
+    assert min(aucs.values()) > 0.9, aucs
+
+
+def test_constant_regressor_gives_chance_to_every_attack():
+    aucs = regression_aucs(lambda seed: DummyRegressor(strategy="mean"))
+    assert all(abs(auc - 0.5) < 0.05 for auc in aucs.values()), aucs
+
+
+def test_regression_threshold_score_is_minus_the_squared_error():
+    model = DummyRegressor(strategy="constant", constant=3.0).fit([[0]] * 2, [0, 1])
+    X = pd.DataFrame({"x": [0, 0, 0]})
+    assert attacks.threshold_scores(model, X, [3.0, 5.0, 1.5]).tolist() == [0.0, -4.0, -2.25]
+    assert attacks.lira_signal(model, X, [3.0, 5.0, 1.5]).tolist() == [0.0, -4.0, -2.25]
+
+
+def test_attribute_inference_works_against_a_regressor():
+    rng = np.random.default_rng(0)
+    n = 3000
+    frame = pd.DataFrame({"x1": rng.random(n), "x2": rng.random(n),
+                          "s": pd.array(rng.choice(["u", "v"], n), dtype="str"), "y": rng.normal(size=n)})
+    features = ["x1", "x2", "s"]
+
+    class OneNN:  # a regressor that memorizes (x1, x2, s): a wrong s lands on another record's target
+        def fit(self, X, y):
+            self.knn = KNeighborsRegressor(1).fit(self._enc(X), y)
+            return self
+
+        def _enc(self, X):
+            return np.column_stack([X["x1"], X["x2"], (X["s"] == "u") * 100.0])
+
+        def predict(self, X):
+            return self.knn.predict(self._enc(X))
+
+    members, nonmembers, pool = frame[:1000], frame[1000:2000], frame[2000:]
+    model = OneNN().fit(members[features], members["y"])
+    setup = attacks.prepare_attribute_attack(pool, pd.concat([members, nonmembers]), features, "s", "y", seed=0)
+    result = attacks.attribute_inference(setup, model, pool, members, nonmembers, seed=0)
+    conf = result["variants"]["confidence"]
+    assert conf["attack_members"] > 0.95  # the true s fits y exactly; a wrong s almost never does
+    assert abs(conf["attack_nonmembers"] - 0.5) < 0.06 and abs(result["baseline_members"] - 0.5) < 0.06
+    # S not a model input: the black-box attack gets the single prediction column
+    no_s = OneNN.__new__(OneNN)
+    no_s.knn = KNeighborsRegressor(1).fit(members[["x1", "x2"]].to_numpy(), members["y"])
+    no_s._enc = lambda X: X[["x1", "x2"]].to_numpy()
+    setup2 = attacks.prepare_attribute_attack(pool, pd.concat([members, nonmembers]), ["x1", "x2"], "s", "y", 0)
+    result2 = attacks.attribute_inference(setup2, no_s, pool, members, nonmembers, seed=0)
+    assert result2["attack_variant"] == "blackbox" and abs(result2["attack_members"] - 0.5) < 0.06
