@@ -83,3 +83,28 @@ def test_strongest_attack_point_and_bad_input():
         pareto_front([{"utility": np.nan, "advantage": 0.1}])
     with pytest.raises(DataError, match="no membership attack figures"):
         strongest_attack_point("x", "ag", 0.8, {})
+
+
+def test_frontier_chart_joins_the_pareto_points_and_shows_auc_and_intervals():
+    import json
+
+    from anonymizer import charts
+
+    points = sweep().assign(kind=["original", "qi_dropped", "ag", "ag", "mondrian", "dp"], attack="rmia",
+                            utility_low=lambda f: f["utility"] - 0.01, utility_high=lambda f: f["utility"] + 0.01)
+    fig = charts.privacy_utility_frontier(points, recommended="AG k=100")
+    line = fig.data[0]
+    # front: DP e=1 (0.005), QIs dropped (0.01), AG k=100 (0.06), AG k=10 (0.12), original (0.2);
+    # Mondrian k=10 (0.84 at 0.09) is dominated by AG k=100 (0.845 at 0.06)
+    assert list(line.x) == [0.005, 0.01, 0.06, 0.12, 0.2]
+    markers = {trace.name: trace for trace in fig.data[1:]}
+    assert set(markers) == {"Original", "QIs dropped", "Accuracy-guided", "Mondrian", "Differential privacy (DP-EBM)"}
+    ag = markers["Accuracy-guided"]
+    assert list(ag.customdata[0]) == ["AG k=10", 0.62, "RMIA (offline)"] and "AUC" in ag.hovertemplate
+    assert list(ag.error_y.array) == pytest.approx([0.01, 0.01])
+    assert fig.layout.annotations[0].text == "recommended: AG k=100"
+    json.loads(fig.to_json())  # serializable for the report
+    text = charts.reading_frontier(recommend(points, 1.5))
+    assert text.startswith("Within an accuracy budget of 1.5 points, the most private setting is AG k=100: 84.5%")
+    assert "falls from 0.200 to 0.060, AUC 0.560" in text
+    assert "no setting is more private" in charts.reading_frontier(recommend(points, 0))
