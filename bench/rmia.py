@@ -32,8 +32,8 @@ from anonymizer.models import CategoryEncoder, default_model  # noqa: E402
 def overfit_lightgbm(seed: int):
     """LightGBM made to memorize: many deep trees, leaves of one record, no regularization."""
     return Pipeline([("categories", CategoryEncoder()),
-                     ("lightgbm", LGBMClassifier(n_estimators=300, num_leaves=255, min_child_samples=1,
-                                                 min_child_weight=0, learning_rate=0.1, random_state=seed,
+                     ("lightgbm", LGBMClassifier(n_estimators=200, num_leaves=255, min_child_samples=1, n_jobs=1,
+                                                 min_child_weight=1e-3, learning_rate=0.1, random_state=seed,
                                                  verbose=-1))])
 
 
