@@ -159,6 +159,14 @@ def train_reference_bank(factory: Callable[[int], object], X_pool: pd.DataFrame,
     return ReferenceBank(models, np.array(masks), time.perf_counter() - start, model_task(models[0]))
 
 
+def reference_outputs(bank: ReferenceBank, X: pd.DataFrame, y) -> np.ndarray:
+    """(models, rows): each reference model's probability of the true label, or a regressor's squared
+    error. LiRA and RMIA both start from these on the evaluated records: compute them once, pass both."""
+    if bank.task == REGRESSION:
+        return np.vstack([squared_error(m, X, y) for m in bank.models])
+    return np.vstack([true_label_proba(m, X, y) for m in bank.models])
+
+
 # --- membership attacks -----------------------------------------------------------------------
 
 def threshold_scores(model, X: pd.DataFrame, y, task: str | None = None) -> np.ndarray:
@@ -230,17 +238,18 @@ class OfflineLiRA:
             return -np.log(squared_error(model, X, y) + self.offset_)
         return lira_signal(model, X, y, self.task_)
 
-    def fit(self, bank: ReferenceBank, X: pd.DataFrame, y):
+    def fit(self, bank: ReferenceBank, X: pd.DataFrame, y, outputs: np.ndarray | None = None):
+        """outputs: `reference_outputs(bank, X, y)` when already computed (else computed here)."""
         if self.regression_signal not in ("log_loss", "loss"):
             raise DataError(f"unknown LiRA regression signal '{self.regression_signal}'; use log_loss or loss")
         self.task_ = bank.task
+        raw = reference_outputs(bank, X, y) if outputs is None else np.asarray(outputs, dtype=float)
         self.offset_ = 0.0
         if bank.task == REGRESSION and self.regression_signal == "log_loss":
-            losses = np.vstack([squared_error(m, X, y) for m in bank.models])
-            self.offset_ = 1e-6 * float(losses.mean()) + 1e-12
-            phis = -np.log(losses + self.offset_)
+            self.offset_ = 1e-6 * float(raw.mean()) + 1e-12
+            phis = -np.log(raw + self.offset_)
         else:
-            phis = np.vstack([self._phi(m, X, y) for m in bank.models])
+            phis = -raw if bank.task == REGRESSION else logit(raw)
         n = phis.shape[0]
         self.mu_ = phis.mean(axis=0)
         var = phis.var(axis=0, ddof=1) if n > 1 else np.zeros(phis.shape[1])
@@ -286,10 +295,11 @@ class OfflineRMIA:
     SCALE_GRID = (1.0, 0.3, 0.1, 0.03, 0.01)  # regression: s^2 as a share of the reference MSE
 
     def __init__(self, a: float | None = None, gamma: float = 1.0, n_population: int = 2500,
-                 tune_model: int = 0, tie_break: bool = True, random_state: int = 0):
+                 tune_model: int = 0, tie_break: bool = True, random_state: int = 0, max_pool_rows: int = 6000):
         self.a = a
         self.gamma = gamma
         self.n_population = n_population
+        self.max_pool_rows = max_pool_rows
         self.tune_model = tune_model
         self.tie_break = tie_break
         self.random_state = random_state
@@ -323,29 +333,36 @@ class OfflineRMIA:
 
     # -- fitting -------------------------------------------------------------------------------
 
-    def fit(self, bank: ReferenceBank, X_eval: pd.DataFrame, y_eval, X_pop: pd.DataFrame, y_pop):
+    def fit(self, bank: ReferenceBank, X_eval: pd.DataFrame, y_eval, X_pop: pd.DataFrame, y_pop,
+            outputs: np.ndarray | None = None):
         """X_eval/y_eval: the records to be scored (none in the pool); X_pop/y_pop: the pool the bank
-        was trained on (its in_masks index these rows)."""
+        was trained on (its in_masks index these rows); outputs: `reference_outputs(bank, X_eval,
+        y_eval)` when already computed (LiRA needs the same). Tuning and the population use at most
+        `max_pool_rows` pool rows (seeded), which bounds what RMIA adds to an evaluation."""
         if len(X_pop) != bank.in_masks.shape[1]:
             raise DataError(f"RMIA needs the pool the reference models were trained on ({bank.in_masks.shape[1]} "
                             f"rows); got {len(X_pop)}")
         if self.gamma <= 0:
             raise DataError(f"RMIA's gamma must be positive; got {self.gamma}")
         self.task_ = bank.task
-        y_pop = np.asarray(y_pop)
-        out = ~bank.in_masks
+        rng = np.random.default_rng(self.random_state)
+        rows = np.arange(len(X_pop))
+        if len(rows) > self.max_pool_rows:
+            rows = np.sort(rng.choice(len(X_pop), self.max_pool_rows, replace=False))
+        X_pop, y_pop, in_masks = X_pop.iloc[rows], np.asarray(y_pop)[rows], bank.in_masks[:, rows]
+        out = ~in_masks
         raw_pop = np.vstack([self._raw(m, X_pop, y_pop) for m in bank.models])
         self.noise_var_ = float(raw_pop[out].mean()) + 1e-12 if self.task_ == REGRESSION else None
         scales = self.SCALE_GRID if self.task_ == REGRESSION else (1.0,)
-        self.a_, self.scale_ = self._tune(raw_pop, bank.in_masks, scales)
+        self.a_, self.scale_ = self._tune(raw_pop, in_masks, scales)
         if not 0 <= self.a_ <= 1:
             raise DataError(f"RMIA's a must lie in [0, 1]; got {self.a_}")
         log_pop = self._log_signal(raw_pop)
-        log_eval = self._log_signal(np.vstack([self._raw(m, X_eval, y_eval) for m in bank.models]))
+        raw_eval = reference_outputs(bank, X_eval, y_eval) if outputs is None else np.asarray(outputs, dtype=float)
+        log_eval = self._log_signal(raw_eval)
         all_out = np.ones(log_eval.shape, dtype=bool)  # the evaluated records trained no reference model
         self.log_p_eval_ = self._log_p(_log_mean_exp(log_eval, all_out), self.a_)
         usable = np.flatnonzero(out.any(axis=0))  # a z needs at least one reference model OUT for it
-        rng = np.random.default_rng(self.random_state)
         z = np.sort(rng.choice(usable, min(self.n_population, len(usable)), replace=False))
         self.log_p_z_ = self._log_p(_log_mean_exp(log_pop[:, z], out[:, z]), self.a_)
         self.X_z_, self.y_z_ = X_pop.iloc[z], y_pop[z]

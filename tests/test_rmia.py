@@ -81,3 +81,18 @@ def test_rmia_catches_memorization_and_gives_chance_on_a_constant_model(factory,
     X_e, y_e = pd.concat([X[mem], X[non]]), pd.concat([y[mem], y[non]])
     scores = attacks.OfflineRMIA().fit(bank, X_e, y_e, X[pool], y[pool]).score(target, X_e, y_e)
     assert low <= attacks.membership_metrics(scores[:1000], scores[1000:])["auc"] <= high
+
+
+def test_shared_reference_outputs_give_the_same_lira_and_rmia():
+    X, y = random_label_data(1500, 5, 2)
+    bank = attacks.train_reference_bank(lambda s: KNeighborsClassifier(3), X[1000:], y[1000:], 4, seed=0)
+    target = KNeighborsClassifier(3).fit(X[:500], y[:500])
+    X_e, y_e = X[:1000], y[:1000]
+    outputs = attacks.reference_outputs(bank, X_e, y_e)
+    assert outputs.shape == (4, 1000)
+    np.testing.assert_array_equal(attacks.OfflineLiRA().fit(bank, X_e, y_e, outputs=outputs).score(target, X_e, y_e),
+                                  attacks.OfflineLiRA().fit(bank, X_e, y_e).score(target, X_e, y_e))
+    shared = attacks.OfflineRMIA(max_pool_rows=300).fit(bank, X_e, y_e, X[1000:], y[1000:], outputs=outputs)
+    alone = attacks.OfflineRMIA(max_pool_rows=300).fit(bank, X_e, y_e, X[1000:], y[1000:])
+    np.testing.assert_array_equal(shared.score(target, X_e, y_e), alone.score(target, X_e, y_e))
+    assert len(shared.X_z_) <= 300  # tuning and population come from a bounded, seeded share of the pool
