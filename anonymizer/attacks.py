@@ -3,7 +3,12 @@
 Attacks always query a model with original records. One bank of reference models, trained on
 random halves of the attacker's pool, serves two attacks: the shadow attack learns from each
 model's outputs on its own in/out halves, and offline LiRA uses their outputs on the evaluated
-records, which none of them saw. Nothing is tuned on the records an attack is scored on.
+records, which none of them saw; RMIA compares the target's likelihood ratio on each evaluated
+record with that on population records of the pool. Nothing is tuned on the records an attack is
+scored on.
+
+Classifiers are attacked through the probability of the true label; regressors (models without
+predict_proba) through the per-record squared error l = (y - f(x))^2 (GUIDE section 10).
 """
 
 from __future__ import annotations
@@ -18,10 +23,11 @@ from lightgbm import LGBMClassifier
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score, roc_curve
 
 from .data import DataError
-from .models import class_index, default_model
+from .models import class_index, default_model, is_regression_model
 
 EPS = 1e-7
 FPR_LEVELS = {"tpr_at_1pct_fpr": 0.01, "tpr_at_0_1pct_fpr": 0.001}
+CLASSIFICATION, REGRESSION = "classification", "regression"
 MAX_SENSITIVE_VALUES = 30
 
 
@@ -43,6 +49,27 @@ def logit(p: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
+def model_task(model, task: str | None = None) -> str:
+    """`task` when given, else 'regression' for a model without predict_proba, else 'classification'."""
+    if task is None:
+        return REGRESSION if is_regression_model(model) else CLASSIFICATION
+    if task not in (CLASSIFICATION, REGRESSION):
+        raise DataError(f"unknown task '{task}'; choose classification or regression")
+    return task
+
+
+def squared_error(model, X: pd.DataFrame, y) -> np.ndarray:
+    """Per-record loss of a regressor, l = (y - f(x))^2."""
+    return (np.asarray(y, dtype=float) - np.asarray(model.predict(X), dtype=float)) ** 2
+
+
+def lira_signal(model, X: pd.DataFrame, y, task: str | None = None) -> np.ndarray:
+    """The statistic LiRA fits a Gaussian to: logit of the true label's probability, or -l for a regressor."""
+    if model_task(model, task) == REGRESSION:
+        return -squared_error(model, X, y)
+    return logit(true_label_proba(model, X, y))
+
+
 # --- metrics ----------------------------------------------------------------------------------
 
 def tpr_at_fpr(fpr: np.ndarray, tpr: np.ndarray, level: float) -> float:
@@ -59,13 +86,15 @@ def membership_metrics(member_scores, nonmember_scores, roc_points: int = 120) -
     member_scores, nonmember_scores = np.asarray(member_scores), np.asarray(nonmember_scores)
     labels = np.r_[np.ones(len(member_scores)), np.zeros(len(nonmember_scores))]
     scores = np.r_[member_scores, nonmember_scores]
-    fpr, tpr, _ = roc_curve(labels, scores)
+    # every threshold is kept: the default drop_intermediate=True removes collinear points, which
+    # are exactly the ones a TPR-at-FPR step needs when tied scores make diagonal steps
+    fpr, tpr, _ = roc_curve(labels, scores, drop_intermediate=False)
     out = {"auc": float(roc_auc_score(labels, scores)), "advantage": float(np.max(tpr - fpr))}
     for key, level in FPR_LEVELS.items():
         out[key] = tpr_at_fpr(fpr, tpr, level)
         out[key + "_supported"] = bool(len(nonmember_scores) >= 10 / level)
-    grid = np.unique(np.r_[0.0, np.logspace(-4, 0, roc_points)])
-    out["roc"] = {"fpr": grid.round(6).tolist(), "tpr": [round(tpr_at_fpr(fpr, tpr, g), 6) for g in grid]}
+    grid = np.unique(np.r_[0.0, list(FPR_LEVELS.values()), np.logspace(-4, 0, roc_points)].round(6))  # as shown
+    out["roc"] = {"fpr": grid.tolist(), "tpr": [round(tpr_at_fpr(fpr, tpr, g), 6) for g in grid]}
     out["n_members"], out["n_nonmembers"] = len(member_scores), len(nonmember_scores)
     return out
 
@@ -110,6 +139,7 @@ class ReferenceBank:
     models: list
     in_masks: np.ndarray  # (models, pool rows): True where the row trained that model
     seconds: float = 0.0
+    task: str = CLASSIFICATION
 
 
 def train_reference_bank(factory: Callable[[int], object], X_pool: pd.DataFrame, y_pool,
@@ -126,18 +156,33 @@ def train_reference_bank(factory: Callable[[int], object], X_pool: pd.DataFrame,
         mask[rng.choice(len(X_pool), len(X_pool) // 2, replace=False)] = True
         models.append(factory(seed + 1 + j).fit(X_pool[mask], y_pool[mask]))
         masks.append(mask)
-    return ReferenceBank(models, np.array(masks), time.perf_counter() - start)
+    return ReferenceBank(models, np.array(masks), time.perf_counter() - start, model_task(models[0]))
+
+
+def reference_outputs(bank: ReferenceBank, X: pd.DataFrame, y) -> np.ndarray:
+    """(models, rows): each reference model's probability of the true label, or a regressor's squared
+    error. LiRA and RMIA both start from these on the evaluated records: compute them once, pass both."""
+    if bank.task == REGRESSION:
+        return np.vstack([squared_error(m, X, y) for m in bank.models])
+    return np.vstack([true_label_proba(m, X, y) for m in bank.models])
 
 
 # --- membership attacks -----------------------------------------------------------------------
 
-def threshold_scores(model, X: pd.DataFrame, y) -> np.ndarray:
-    """Loss/confidence threshold attack (Yeom et al. 2018): the higher the confidence, the more member."""
+def threshold_scores(model, X: pd.DataFrame, y, task: str | None = None) -> np.ndarray:
+    """Loss/confidence threshold attack (Yeom et al. 2018): the higher the confidence in the true
+    label (the lower a regressor's squared error), the more member."""
+    if model_task(model, task) == REGRESSION:
+        return -squared_error(model, X, y)
     return true_label_proba(model, X, y)
 
 
-def _shadow_features(model, X: pd.DataFrame, y, labels: np.ndarray) -> np.ndarray:
-    """Sorted probabilities, confidence in the true label, and the label's code in a fixed vocabulary."""
+def _shadow_features(model, X: pd.DataFrame, y, labels: np.ndarray | None) -> np.ndarray:
+    """Sorted probabilities, confidence in the true label, and the label's code in a fixed vocabulary;
+    for a regressor (labels None): loss, prediction and y."""
+    if labels is None:
+        pred, y = np.asarray(model.predict(X), dtype=float), np.asarray(y, dtype=float)
+        return np.column_stack([(y - pred) ** 2, pred, y])
     n_classes = len(labels)
     proba = np.sort(np.asarray(model.predict_proba(X), dtype=float), axis=1)[:, ::-1]
     if proba.shape[1] < n_classes:
@@ -155,7 +200,9 @@ class ShadowAttack:
         self.max_rows = max_rows
 
     def fit(self, bank: ReferenceBank, X_pool: pd.DataFrame, y_pool):
-        self.labels_ = np.sort(pd.unique(np.asarray(y_pool)))  # the label code is fixed here, once
+        self.task_ = bank.task
+        # the label code is fixed here, once; a regressor's features need none
+        self.labels_ = None if bank.task == REGRESSION else np.sort(pd.unique(np.asarray(y_pool)))
         feats = [_shadow_features(m, X_pool, y_pool, self.labels_) for m in bank.models]
         X_att = np.vstack(feats)
         y_att = np.concatenate(bank.in_masks).astype(int)
@@ -174,13 +221,35 @@ class OfflineLiRA:
     """Offline LiRA (Carlini et al. 2022): per record, a Gaussian over the reference models'
     phi = logit(confidence in the true label); the score is how many standard deviations the
     target's phi lies above its mean. With few reference models the per-record variance is
-    shrunk toward the pooled variance, as the paper advises for small banks."""
+    shrunk toward the pooled variance, as the paper advises for small banks.
 
-    def __init__(self, shrinkage: float = 4.0):
+    Regressors: phi = -log(l + c) by default ("log_loss"), c = 1e-6 x the reference models' mean
+    loss. It is the regression analogue of the logit: for a confident classifier logit(p) is about
+    -log(cross-entropy loss). phi = -l ("loss", GUIDE section 10) is bounded above by 0 with a
+    long lower tail, far from Gaussian: it gave AUC 0.74 against a 1-NN regressor that -log(l + c)
+    catches at 0.99."""
+
+    def __init__(self, shrinkage: float = 4.0, regression_signal: str = "log_loss"):
         self.shrinkage = shrinkage
+        self.regression_signal = regression_signal
 
-    def fit(self, bank: ReferenceBank, X: pd.DataFrame, y):
-        phis = np.vstack([logit(true_label_proba(m, X, y)) for m in bank.models])
+    def _phi(self, model, X: pd.DataFrame, y) -> np.ndarray:
+        if self.task_ == REGRESSION and self.regression_signal == "log_loss":
+            return -np.log(squared_error(model, X, y) + self.offset_)
+        return lira_signal(model, X, y, self.task_)
+
+    def fit(self, bank: ReferenceBank, X: pd.DataFrame, y, outputs: np.ndarray | None = None):
+        """outputs: `reference_outputs(bank, X, y)` when already computed (else computed here)."""
+        if self.regression_signal not in ("log_loss", "loss"):
+            raise DataError(f"unknown LiRA regression signal '{self.regression_signal}'; use log_loss or loss")
+        self.task_ = bank.task
+        raw = reference_outputs(bank, X, y) if outputs is None else np.asarray(outputs, dtype=float)
+        self.offset_ = 0.0
+        if bank.task == REGRESSION and self.regression_signal == "log_loss":
+            self.offset_ = 1e-6 * float(raw.mean()) + 1e-12
+            phis = -np.log(raw + self.offset_)
+        else:
+            phis = -raw if bank.task == REGRESSION else logit(raw)
         n = phis.shape[0]
         self.mu_ = phis.mean(axis=0)
         var = phis.var(axis=0, ddof=1) if n > 1 else np.zeros(phis.shape[1])
@@ -189,7 +258,160 @@ class OfflineLiRA:
         return self
 
     def score(self, model, X: pd.DataFrame, y) -> np.ndarray:
-        return (logit(true_label_proba(model, X, y)) - self.mu_) / self.sigma_
+        return (self._phi(model, X, y) - self.mu_) / self.sigma_
+
+
+def _log_mean_exp(log_values: np.ndarray, use: np.ndarray) -> np.ndarray:
+    """Per column, log of the mean of exp(log_values) over the rows where `use` is True (NaN if none)."""
+    masked = np.where(use, log_values, -np.inf)
+    top = masked.max(axis=0)
+    safe_top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = safe_top + np.log(np.exp(masked - safe_top).sum(axis=0) / use.sum(axis=0))
+    return np.where(use.any(axis=0), out, np.nan)
+
+
+class OfflineRMIA:
+    """RMIA (Zarifzadeh et al., ICML 2024), offline: is the target's likelihood of x, relative to
+    the population's, higher than its likelihood of typical population records z?
+
+    Signal p(x): the probability of the true label; for a regressor exp(-l / (2 s^2)) with
+    l = (y - f(x))^2 and s^2 = f x the reference models' mean squared error on rows they did not
+    train on. That is the Gaussian likelihood of y around the prediction, with the normalizing
+    constant dropped (it cancels in every ratio), so like a probability it lies in (0, 1] and equals
+    1 for a record fit exactly, which is what the offline approximation below assumes a member gets.
+    The factor f (how sharply the likelihood falls off) is tuned with a, on the reference models:
+    f = 1 saturates for small losses (AUC 0.85 against a 1-NN regressor, 0.98 with f = 0.01).
+    P(x) = ((1 + a) P_out(x) + (1 - a)) / 2, with P_out the mean of p over reference models that
+    did not train on x: the average of IN and OUT models, estimated from OUT models only. a is
+    tuned by attacking one reference model with the others (pool rows it trained on vs not),
+    unless given. Score(x) = share of population z (pool rows, OUT for the target) with
+    (p_target(x) / P(x)) / (p_target(z) / P(z)) >= gamma. With `tie_break`, records with equal
+    shares are ordered by their own ratio (adding less than 1 / number of z), which never
+    reorders records with different shares. The score is computed in log space.
+    """
+
+    A_GRID = tuple(round(a, 2) for a in np.linspace(0, 1, 11))
+    SCALE_GRID = (1.0, 0.3, 0.1, 0.03, 0.01)  # regression: s^2 as a share of the reference MSE
+
+    def __init__(self, a: float | None = None, gamma: float = 1.0, n_population: int = 2500,
+                 tune_model: int = 0, tie_break: bool = True, random_state: int = 0, max_pool_rows: int = 6000):
+        self.a = a
+        self.gamma = gamma
+        self.n_population = n_population
+        self.max_pool_rows = max_pool_rows
+        self.tune_model = tune_model
+        self.tie_break = tie_break
+        self.random_state = random_state
+
+    # -- signals -------------------------------------------------------------------------------
+
+    def _raw(self, model, X: pd.DataFrame, y) -> np.ndarray:
+        """Probability of the true label, or a regressor's squared error."""
+        if self.task_ == REGRESSION:
+            return squared_error(model, X, y)
+        return true_label_proba(model, X, y)
+
+    def _log_signal(self, raw: np.ndarray, scale: float | None = None) -> np.ndarray:
+        if self.task_ == REGRESSION:
+            return -raw / (2 * self.noise_var_ * (self.scale_ if scale is None else scale))
+        return np.log(np.clip(raw, EPS, 1.0))
+
+    @staticmethod
+    def _log_p(log_p_out: np.ndarray, a: float) -> np.ndarray:
+        """log P = log(((1 + a) P_out + (1 - a)) / 2); NaN where no reference model was OUT."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.logaddexp(np.log1p(a) + log_p_out, np.log(1 - a)) - np.log(2)
+
+    def _shares(self, lr_x: np.ndarray, lr_z: np.ndarray) -> np.ndarray:
+        """Share of z with LR(x, z) >= gamma, i.e. lr_z <= lr_x - log gamma (plus the tie-break)."""
+        lr_z = np.sort(lr_z)
+        counts = np.searchsorted(lr_z, lr_x - np.log(self.gamma), side="right").astype(float)
+        if self.tie_break:
+            counts += (np.arctan(lr_x) / np.pi + 0.5) * (1 - 1e-9)  # in [0, 1): orders within a count
+        return counts / len(lr_z)
+
+    # -- fitting -------------------------------------------------------------------------------
+
+    def fit(self, bank: ReferenceBank, X_eval: pd.DataFrame, y_eval, X_pop: pd.DataFrame, y_pop,
+            outputs: np.ndarray | None = None):
+        """X_eval/y_eval: the records to be scored (none in the pool); X_pop/y_pop: the pool the bank
+        was trained on (its in_masks index these rows); outputs: `reference_outputs(bank, X_eval,
+        y_eval)` when already computed (LiRA needs the same). Tuning and the population use at most
+        `max_pool_rows` pool rows (seeded), which bounds what RMIA adds to an evaluation."""
+        if len(X_pop) != bank.in_masks.shape[1]:
+            raise DataError(f"RMIA needs the pool the reference models were trained on ({bank.in_masks.shape[1]} "
+                            f"rows); got {len(X_pop)}")
+        if self.gamma <= 0:
+            raise DataError(f"RMIA's gamma must be positive; got {self.gamma}")
+        self.task_ = bank.task
+        rng = np.random.default_rng(self.random_state)
+        rows = np.arange(len(X_pop))
+        if len(rows) > self.max_pool_rows:
+            rows = np.sort(rng.choice(len(X_pop), self.max_pool_rows, replace=False))
+        X_pop, y_pop, in_masks = X_pop.iloc[rows], np.asarray(y_pop)[rows], bank.in_masks[:, rows]
+        out = ~in_masks
+        raw_pop = np.vstack([self._raw(m, X_pop, y_pop) for m in bank.models])
+        self.noise_var_ = float(raw_pop[out].mean()) + 1e-12 if self.task_ == REGRESSION else None
+        scales = self.SCALE_GRID if self.task_ == REGRESSION else (1.0,)
+        self.a_, self.scale_ = self._tune(raw_pop, in_masks, scales)
+        if not 0 <= self.a_ <= 1:
+            raise DataError(f"RMIA's a must lie in [0, 1]; got {self.a_}")
+        log_pop = self._log_signal(raw_pop)
+        raw_eval = reference_outputs(bank, X_eval, y_eval) if outputs is None else np.asarray(outputs, dtype=float)
+        log_eval = self._log_signal(raw_eval)
+        all_out = np.ones(log_eval.shape, dtype=bool)  # the evaluated records trained no reference model
+        self.log_p_eval_ = self._log_p(_log_mean_exp(log_eval, all_out), self.a_)
+        usable = np.flatnonzero(out.any(axis=0))  # a z needs at least one reference model OUT for it
+        z = np.sort(rng.choice(usable, min(self.n_population, len(usable)), replace=False))
+        self.log_p_z_ = self._log_p(_log_mean_exp(log_pop[:, z], out[:, z]), self.a_)
+        self.X_z_, self.y_z_ = X_pop.iloc[z], y_pop[z]
+        self.n_eval_ = len(X_eval)
+        return self
+
+    def _tune(self, raw_pop: np.ndarray, in_masks: np.ndarray, scales: tuple) -> tuple[float, float]:
+        """(a, regression scale) with the best AUC when reference model `tune_model` is attacked with the
+        others: its training rows are members; its other rows are split into population z and
+        non-members. A given `a` is kept; only the scale is then tuned."""
+        a_grid = self.A_GRID if self.a is None else (float(self.a),)
+        self.tuning_auc_ = {}
+        if len(in_masks) < 2:  # no model left to tune with: the paper's default a
+            return (0.3 if self.a is None else float(self.a)), scales[0]
+        for scale in scales:
+            for a, auc in self._tuning_aucs(self._log_signal(raw_pop, scale), in_masks, a_grid).items():
+                self.tuning_auc_[(a, scale) if len(scales) > 1 else a] = auc
+        if not self.tuning_auc_:
+            return (0.3 if self.a is None else float(self.a)), scales[0]
+        best = max(self.tuning_auc_, key=self.tuning_auc_.get)
+        return best if len(scales) > 1 else (best, scales[0])
+
+    def _tuning_aucs(self, log_pop: np.ndarray, in_masks: np.ndarray, a_grid) -> dict:
+        j = self.tune_model
+        others = np.delete(np.arange(len(in_masks)), j)
+        out_others = ~in_masks[others]
+        rng = np.random.default_rng(self.random_state)
+        ins = np.flatnonzero(in_masks[j] & out_others.any(axis=0))
+        outs = rng.permutation(np.flatnonzero(~in_masks[j] & out_others.any(axis=0)))
+        z, non = outs[: len(outs) // 2][: self.n_population], outs[len(outs) // 2:][:2000]
+        mem = rng.choice(ins, min(len(ins), len(non)), replace=False)
+        if min(len(z), len(non), len(mem)) == 0:
+            return {}
+        log_target = log_pop[j]
+        log_p_out = _log_mean_exp(log_pop[others], out_others)
+        labels = np.r_[np.ones(len(mem)), np.zeros(len(non))]
+        aucs = {}
+        for a in a_grid:
+            lr = log_target - self._log_p(log_p_out, a)
+            aucs[a] = float(roc_auc_score(labels, self._shares(np.r_[lr[mem], lr[non]], lr[z])))
+        return aucs
+
+    def score(self, model, X: pd.DataFrame, y) -> np.ndarray:
+        """RMIA scores of the records given to fit (higher = member)."""
+        if len(X) != self.n_eval_:
+            raise DataError(f"RMIA scores the {self.n_eval_} records it was fit on; got {len(X)}")
+        lr_x = self._log_signal(self._raw(model, X, y)) - self.log_p_eval_
+        lr_z = self._log_signal(self._raw(model, self.X_z_, self.y_z_)) - self.log_p_z_
+        return self._shares(lr_x, lr_z)
 
 
 # --- attribute inference ----------------------------------------------------------------------
@@ -262,11 +484,16 @@ def _with_value(X: pd.DataFrame, column: str, value) -> pd.DataFrame:
 
 def _model_outputs(setup: AttributeSetup, model, frame: pd.DataFrame) -> np.ndarray:
     """Per record: the model's confidence in the true label for every candidate value of S
-    (S is a model input), or its probability vector (S is not)."""
+    (S is a model input), or its probability vector (S is not). For a regressor, confidence is
+    minus the squared error and the output is its single prediction column."""
     X, y = frame[setup.features], frame[setup.target]
+    regression = is_regression_model(model)
     if setup.sensitive in setup.features:
-        return np.column_stack([true_label_proba(model, _with_value(X, setup.sensitive, c), y)
-                                for c in setup.candidates])
+        fit = (lambda X_c: -squared_error(model, X_c, y)) if regression else (
+            lambda X_c: true_label_proba(model, X_c, y))
+        return np.column_stack([fit(_with_value(X, setup.sensitive, c)) for c in setup.candidates])
+    if regression:
+        return np.asarray(model.predict(X), dtype=float).reshape(-1, 1)
     return np.asarray(model.predict_proba(X), dtype=float)
 
 

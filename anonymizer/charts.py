@@ -343,3 +343,73 @@ def reading_recoding(summary: pd.DataFrame, column: str | None = None) -> str:
     parts += [f"{plural(shrank, 'category', 'categories')} shrank to less than half"] if shrank else []
     return (f"The recoding rewrote {subject}: {' and '.join(parts)} of {len(rows):,} "
             f"(largest losses: {named}).")
+
+
+# --- privacy-utility frontier ------------------------------------------------------------------
+
+KIND_NAMES = {"original": "Original", "qi_dropped": "QIs dropped", "ag": "Accuracy-guided", "mondrian": "Mondrian",
+              "dp": "Differential privacy (DP-EBM)"}
+KIND_COLORS = {"original": ORIGINAL, "qi_dropped": "#B03A2E", "ag": METHOD_COLORS["ag"],
+               "mondrian": METHOD_COLORS["mondrian"], "dp": "#3C8D5A"}
+KIND_SYMBOLS = {"original": "star", "qi_dropped": "x", "ag": "circle", "mondrian": "square", "dp": "diamond"}
+# RMIA joins ATTACK_NAMES (and the AUC-vs-k dashes) once the pipeline scores it: the Attacks page lists
+# every name in ATTACK_NAMES as an attack it has figures for
+FRONTIER_ATTACK_NAMES = {**ATTACK_NAMES, "rmia": "RMIA (offline)"}
+
+
+def privacy_utility_frontier(points: pd.DataFrame, utility_name: str = "accuracy",
+                             recommended: str | None = None) -> go.Figure:
+    """Utility against the strongest attack's advantage, one point per setting (AUC on hover),
+    intervals as error bars, the Pareto-optimal points joined.
+
+    points: columns setting, kind, utility, advantage, auc, attack, and optionally utility_low/high
+    and advantage_std (frontier.strongest_attack_point builds them).
+    """
+    from .frontier import pareto_front
+
+    fig = _fig(f"Privacy against {utility_name}: every setting, best trade-offs joined")
+    points = points.reset_index(drop=True)
+    front = points[pareto_front(points)].sort_values(["advantage", "utility"])
+    fig.add_scatter(x=front["advantage"], y=front["utility"], mode="lines", name="best trade-offs (Pareto front)",
+                    line=dict(color="#444", dash="dot", width=1.5, shape="hv"), hoverinfo="skip")
+    fmt = ".2%" if utility_name == "accuracy" else ".3f"
+    for kind, group in points.groupby("kind", sort=False):
+        low = group.get("utility_low", group["utility"])
+        high = group.get("utility_high", group["utility"])
+        attack = group["attack"].map(lambda a: FRONTIER_ATTACK_NAMES.get(a, a)) if "attack" in group else ""
+        fig.add_scatter(
+            x=group["advantage"], y=group["utility"], mode="markers", name=KIND_NAMES.get(kind, kind),
+            marker=dict(color=KIND_COLORS.get(kind, "#777"), symbol=KIND_SYMBOLS.get(kind, "circle"), size=11),
+            error_y=dict(type="data", symmetric=False, array=high - group["utility"],
+                         arrayminus=group["utility"] - low, thickness=1),
+            error_x=dict(type="data", array=group.get("advantage_std", 0 * group["advantage"]), thickness=1),
+            customdata=np.column_stack([group["setting"], group["auc"], attack]),
+            hovertemplate=(f"%{{customdata[0]}}<br>{utility_name} %{{y:{fmt}}}<br>advantage %{{x:.3f}} "
+                           "(%{customdata[2]})<br>AUC %{customdata[1]:.3f}<extra></extra>"))
+    if recommended is not None and (points["setting"] == recommended).any():
+        best = points[points["setting"] == recommended].iloc[0]
+        fig.add_annotation(x=best["advantage"], y=best["utility"], text=f"recommended: {recommended}",
+                           showarrow=True, arrowhead=2, ax=40, ay=-40)
+    fig.update_layout(xaxis_title="advantage of the strongest membership attack (TPR − FPR; lower = more private)",
+                      yaxis_title=f"{utility_name} on held-out data", height=480, legend=dict(y=-0.25))
+    if utility_name == "accuracy":
+        fig.update_yaxes(tickformat=".1%")
+    fig.update_xaxes(rangemode="tozero")
+    return fig
+
+
+def reading_frontier(rec, utility_name: str = "accuracy") -> str:
+    """The recommendation in one sentence (rec: frontier.Recommendation)."""
+    if utility_name == "accuracy":
+        figure = f"{rec.utility:.1%} accuracy against the original's {rec.original_utility:.1%}"
+    else:
+        figure = f"{utility_name} {rec.utility:.3f} against the original's {rec.original_utility:.3f}"
+    auc = "" if rec.auc is None else f", AUC {rec.auc:.3f}"
+    budget = f"Within {'an' if utility_name[:1].lower() in 'aeiour' else 'a'} {utility_name} budget"
+    if rec.advantage >= rec.original_advantage:
+        return (f"{budget} of {rec.budget_points:g} points, no setting is more private than "
+                f"the original model (attack advantage {rec.original_advantage:.3f}).")
+    return (f"{budget} of {rec.budget_points:g} points, the most private setting is "
+            f"{rec.setting}: {figure} ({rec.cost_points:.1f} points lost), and the strongest attack's advantage "
+            f"falls from {rec.original_advantage:.3f} to {rec.advantage:.3f}{auc} ({rec.candidates} settings "
+            "were within the budget).")

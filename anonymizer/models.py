@@ -13,9 +13,14 @@ from urllib.parse import quote, unquote
 
 import numpy as np
 import pandas as pd
-from lightgbm import LGBMClassifier
+from lightgbm import LGBMClassifier, LGBMRegressor
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer, make_column_selector
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from sklearn.utils.multiclass import type_of_target
 
 from .data import CATEGORICAL, DATE, DataError, as_numbers, column_kind
@@ -89,27 +94,78 @@ class CategoryEncoder(BaseEstimator, TransformerMixin):
         return X
 
 
-def default_model(random_state: int = DEFAULT_SEED) -> Pipeline:
-    """LightGBM with its default parameters, seeded, behind the category encoder."""
-    return Pipeline([
-        ("categories", CategoryEncoder()),
-        ("lightgbm", LGBMClassifier(random_state=random_state, verbose=-1)),
-    ])
+FAMILIES = ("lightgbm", "random_forest", "logistic")
+TASKS = ("classification", "regression")
 
 
-def train_default_model(X: pd.DataFrame, y: pd.Series, random_state: int = DEFAULT_SEED) -> Pipeline:
-    """Fit the default model; a clear DataError if the target cannot be learned."""
+def _check_family_task(family: str, task: str) -> None:
+    if family not in FAMILIES:
+        raise DataError(f"unknown model family '{family}'; choose one of {', '.join(FAMILIES)}")
+    if task not in TASKS:
+        raise DataError(f"unknown task '{task}'; choose one of {', '.join(TASKS)}")
+
+
+def _encoded_for_sklearn(family: str) -> ColumnTransformer:
+    """After the category encoder: text as ordinal codes for a forest (it splits on them and takes
+    NaN natively), or one-hot beside scaled, median-imputed numbers for a linear model."""
+    text = make_column_selector(dtype_include="category")
+    numbers = make_column_selector(dtype_exclude="category")
+    if family == "random_forest":
+        codes = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1)
+        return ColumnTransformer([("text", codes, text)], remainder="passthrough", verbose_feature_names_out=False)
+    scaled = Pipeline([("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+                       ("scale", StandardScaler())])
+    return ColumnTransformer([("text", OneHotEncoder(handle_unknown="ignore"), text), ("numbers", scaled, numbers)],
+                             verbose_feature_names_out=False)
+
+
+def default_model(random_state: int = DEFAULT_SEED, family: str = "lightgbm",
+                  task: str = "classification") -> Pipeline:
+    """An unfitted, seeded model of a family, taking raw tables (text columns included).
+
+    lightgbm: LightGBM's defaults. random_forest: 100 trees grown to full depth (scikit-learn's
+    defaults, as such models are often shipped; the leaky case). logistic: logistic regression
+    (lbfgs, C=1) on scaled numbers and one-hot text; for regression its counterpart is ridge
+    regression (alpha=1), a linear model that stays well-posed with one-hot columns.
+    """
+    _check_family_task(family, task)
+    regression = task == "regression"
+    if family == "lightgbm":
+        cls = LGBMRegressor if regression else LGBMClassifier
+        return Pipeline([("categories", CategoryEncoder()), ("lightgbm", cls(random_state=random_state, verbose=-1))])
+    if family == "random_forest":
+        cls = RandomForestRegressor if regression else RandomForestClassifier
+        final = ("random_forest", cls(random_state=random_state))
+    else:
+        final = ("ridge", Ridge(alpha=1.0)) if regression else (
+            "logistic", LogisticRegression(max_iter=2000, random_state=random_state))
+    return Pipeline([("categories", CategoryEncoder()), ("encode", _encoded_for_sklearn(family)), final])
+
+
+def train_default_model(X: pd.DataFrame, y: pd.Series, random_state: int = DEFAULT_SEED,
+                        task: str = "classification", family: str = "lightgbm") -> Pipeline:
+    """Fit the default model of `family` for `task`; a clear DataError if the target cannot be learned."""
+    _check_family_task(family, task)
     y = pd.Series(y)
+    name = f"the target '{y.name}'" if y.name is not None else "the target"
     if y.isna().any():
-        raise DataError(f"the target has {int(y.isna().sum())} missing value(s); fill or drop those rows")
+        raise DataError(f"{name} has {int(y.isna().sum())} missing value(s); fill or drop those rows")
     if y.nunique() < 2:
-        raise DataError("the target has a single value; a model needs at least two classes to learn")
-    if type_of_target(y.to_numpy()) == "continuous":
-        raise DataError("the target holds continuous numbers; the default model is a classifier, "
-                        "so choose a categorical target (or bin this one)")
+        raise DataError(f"{name} has a single value; a model needs at least two values to learn")
+    if task == "regression":
+        if not pd.api.types.is_numeric_dtype(y.dtype) or pd.api.types.is_bool_dtype(y.dtype):
+            raise DataError(f"{name} is not numeric ({y.dtype}); a regression target must hold numbers")
+        y = y.astype(float)
+    elif type_of_target(y.to_numpy()) == "continuous":
+        raise DataError(f"{name} holds continuous numbers; use task='regression' or choose a categorical target")
     if X.shape[1] == 0:
         raise DataError("no feature columns left besides the target")
-    return default_model(random_state).fit(X, y)
+    return default_model(random_state, family, task).fit(X, y)
+
+
+def is_regression_model(model) -> bool:
+    """A model without predict_proba predicts a number: it is attacked and scored as a regressor."""
+    return not hasattr(model, "predict_proba")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -381,7 +437,8 @@ def retrain(model, X: pd.DataFrame, y, random_state: int = DEFAULT_SEED):
     """The same estimator with the same parameters, refit on (X, y).
 
     Returns (fitted model, recipe) where recipe says how it was rebuilt. Models that cannot be
-    cloned fall back to the default LightGBM, and the recipe says so.
+    cloned fall back to the default LightGBM (a regressor for a model without predict_proba), and
+    the recipe says so.
     """
     from sklearn.base import clone
 
@@ -391,7 +448,9 @@ def retrain(model, X: pd.DataFrame, y, random_state: int = DEFAULT_SEED):
         try:
             estimator = clone(model)
         except Exception:
-            return train_default_model(X, y, random_state), "default LightGBM (the model could not be cloned)"
+            task = "regression" if is_regression_model(model) else "classification"
+            return (train_default_model(X, y, random_state, task=task),
+                    "default LightGBM (the model could not be cloned)")
         final = model[-1] if isinstance(model, Pipeline) else model
         recipe = type(final).__name__ + (" (with its pipeline)" if final is not model else "") + ", same parameters"
     try:

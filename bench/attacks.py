@@ -18,13 +18,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from anonymizer.experiment import Experiment, ExperimentConfig  # noqa: E402
 from sklearn.compose import make_column_selector, make_column_transformer  # noqa: E402
 from sklearn.ensemble import RandomForestClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import OrdinalEncoder  # noqa: E402
 
 from anonymizer import ADULT_QIS, ADULT_TARGET, load_adult  # noqa: E402
-from anonymizer.experiment import Experiment, ExperimentConfig  # noqa: E402
 
 SENSITIVE = "marital-status"
 ATTACKS = ("threshold", "shadow", "lira")

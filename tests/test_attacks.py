@@ -147,3 +147,134 @@ def test_attribute_inference_rejects_unusable_attributes():
         attacks.prepare_attribute_attack(frame, frame, ["x", "id"], "id", "y", 0)
     with pytest.raises(Exception, match="single value"):
         attacks.prepare_attribute_attack(frame, frame, ["x", "one"], "one", "y", 0)
+
+
+# --- exact ROC figures: every one equals a brute force over all thresholds, ties included ------------
+
+from fractions import Fraction  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def brute_force_roc(members, nonmembers):
+    """(FPR, TPR) of "member when score >= t" for every t, as exact fractions (plus the empty rule)."""
+    thresholds = sorted(set(members) | set(nonmembers)) + [float("inf")]
+    return [(Fraction(sum(s >= t for s in nonmembers), len(nonmembers)),
+             Fraction(sum(s >= t for s in members), len(members))) for t in thresholds]
+
+
+def brute_force_figures(members, nonmembers, levels):
+    points = brute_force_roc(members, nonmembers)
+    wins = sum(1 if m > n else Fraction(1, 2) if m == n else 0 for m in members for n in nonmembers)
+    out = {"auc": Fraction(wins, len(members) * len(nonmembers)),
+           "advantage": max(tpr - fpr for fpr, tpr in points)}
+    for key, level in levels.items():
+        out[key] = max(tpr for fpr, tpr in points if fpr <= Fraction(level).limit_denominator(10**6))
+    return out
+
+
+def test_tied_scores_keep_the_roc_point_the_tpr_at_fpr_step_needs():
+    # 100 non-members, so one false positive is FPR 1%. Tied groups put (0, 0.1), (0.01, 0.2) and
+    # (0.02, 0.3) on one straight line; dropping the middle point as "intermediate" reported 0.1.
+    members = [10, 9, 8, 5, 5, 5, 5, 5, 5, 5]
+    nonmembers = [9, 8] + [0] * 98
+    m = attacks.membership_metrics(members, nonmembers)
+    assert brute_force_figures(members, nonmembers, {"at_1pct": 0.01})["at_1pct"] == Fraction(2, 10)
+    assert m["tpr_at_1pct_fpr"] == pytest.approx(0.2)
+    roc = dict(zip(m["roc"]["fpr"], m["roc"]["tpr"]))
+    assert roc[0.01] == pytest.approx(0.2)
+
+
+tie_heavy = st.lists(st.integers(0, 6), min_size=1, max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tie_heavy, tie_heavy)
+def test_every_roc_figure_equals_the_brute_force(members, nonmembers):
+    m = attacks.membership_metrics(members, nonmembers)
+    levels = {**attacks.FPR_LEVELS, **{f"grid_{i}": g for i, g in enumerate(m["roc"]["fpr"])}}
+    want = brute_force_figures(members, nonmembers, levels)
+    assert m["auc"] == pytest.approx(float(want["auc"]), abs=1e-12)
+    assert m["advantage"] == pytest.approx(float(want["advantage"]), abs=1e-12)
+    for key in attacks.FPR_LEVELS:
+        assert m[key] == pytest.approx(float(want[key]), abs=1e-12)
+    for i, tpr in enumerate(m["roc"]["tpr"]):
+        assert tpr == pytest.approx(float(want[f"grid_{i}"]), abs=1e-6)
+
+
+# --- regression targets: attacks on the per-record squared error --------------------------------
+
+from sklearn.dummy import DummyRegressor  # noqa: E402
+from sklearn.neighbors import KNeighborsRegressor  # noqa: E402
+
+
+def random_target_data(n, seed):
+    """Features with no signal and a noisy numeric target: only memorization can fit it."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(rng.normal(size=(n, 4)), columns=list("abcd")), pd.Series(rng.normal(50, 10, n))
+
+
+def regression_aucs(factory):
+    X, y = random_target_data(3000, 1)
+    mem, non, pool = slice(0, 1000), slice(1000, 2000), slice(2000, 3000)
+    bank = attacks.train_reference_bank(factory, X[pool], y[pool], n_models=6, seed=0)
+    assert bank.task == "regression"
+    target = factory(0).fit(X[mem], y[mem])
+    X_e, y_e = pd.concat([X[mem], X[non]]), pd.concat([y[mem], y[non]])
+    scores = {"threshold": attacks.threshold_scores(target, X_e, y_e),
+              "lira": attacks.OfflineLiRA().fit(bank, X_e, y_e).score(target, X_e, y_e),
+              "shadow": attacks.ShadowAttack(0).fit(bank, X[pool], y[pool]).score(target, X_e, y_e),
+              "rmia": attacks.OfflineRMIA().fit(bank, X_e, y_e, X[pool], y[pool]).score(target, X_e, y_e)}
+    return {name: attacks.membership_metrics(s[:1000], s[1000:])["auc"] for name, s in scores.items()}
+
+
+def test_memorizing_regressor_is_caught_by_every_attack():
+    aucs = regression_aucs(lambda seed: KNeighborsRegressor(n_neighbors=1))
+    assert min(aucs.values()) > 0.9, aucs
+
+
+def test_constant_regressor_gives_chance_to_every_attack():
+    aucs = regression_aucs(lambda seed: DummyRegressor(strategy="mean"))
+    assert all(abs(auc - 0.5) < 0.05 for auc in aucs.values()), aucs
+
+
+def test_regression_threshold_score_is_minus_the_squared_error():
+    model = DummyRegressor(strategy="constant", constant=3.0).fit([[0]] * 2, [0, 1])
+    X = pd.DataFrame({"x": [0, 0, 0]})
+    assert attacks.threshold_scores(model, X, [3.0, 5.0, 1.5]).tolist() == [0.0, -4.0, -2.25]
+    assert attacks.lira_signal(model, X, [3.0, 5.0, 1.5]).tolist() == [0.0, -4.0, -2.25]
+
+
+def test_attribute_inference_works_against_a_regressor():
+    rng = np.random.default_rng(0)
+    n = 3000
+    frame = pd.DataFrame({"x1": rng.random(n), "x2": rng.random(n),
+                          "s": pd.array(rng.choice(["u", "v"], n), dtype="str"), "y": rng.normal(size=n)})
+    features = ["x1", "x2", "s"]
+
+    class OneNN:  # a regressor that memorizes (x1, x2, s): a wrong s lands on another record's target
+        def fit(self, X, y):
+            self.knn = KNeighborsRegressor(1).fit(self._enc(X), y)
+            return self
+
+        def _enc(self, X):
+            return np.column_stack([X["x1"], X["x2"], (X["s"] == "u") * 100.0])
+
+        def predict(self, X):
+            return self.knn.predict(self._enc(X))
+
+    members, nonmembers, pool = frame[:1000], frame[1000:2000], frame[2000:]
+    model = OneNN().fit(members[features], members["y"])
+    setup = attacks.prepare_attribute_attack(pool, pd.concat([members, nonmembers]), features, "s", "y", seed=0)
+    result = attacks.attribute_inference(setup, model, pool, members, nonmembers, seed=0)
+    conf = result["variants"]["confidence"]
+    assert conf["attack_members"] > 0.95  # the true s fits y exactly; a wrong s almost never does
+    assert abs(conf["attack_nonmembers"] - 0.5) < 0.06 and abs(result["baseline_members"] - 0.5) < 0.06
+    # S not a model input: the black-box attack gets the single prediction column
+    no_s = OneNN.__new__(OneNN)
+    no_s.knn = KNeighborsRegressor(1).fit(members[["x1", "x2"]].to_numpy(), members["y"])
+    no_s._enc = lambda X: X[["x1", "x2"]].to_numpy()
+    setup2 = attacks.prepare_attribute_attack(pool, pd.concat([members, nonmembers]), ["x1", "x2"], "s", "y", 0)
+    result2 = attacks.attribute_inference(setup2, no_s, pool, members, nonmembers, seed=0)
+    assert result2["attack_variant"] == "blackbox" and abs(result2["attack_members"] - 0.5) < 0.06

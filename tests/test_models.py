@@ -125,3 +125,63 @@ def test_model_table_mismatches_are_explained(tmp_path, sample):
         check_model(regressor, X[["age"]], y)
     with pytest.raises(DataError, match="no such model file"):
         load_model(tmp_path / "absent.txt")
+
+
+# --- model families and regression ---------------------------------------------------------------
+
+from sklearn.ensemble import RandomForestRegressor  # noqa: E402
+from sklearn.linear_model import LogisticRegression, Ridge  # noqa: E402
+
+from anonymizer.models import FAMILIES, default_model, is_regression_model  # noqa: E402
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_family_learns_adult_on_raw_tables_and_retrains(sample, family):
+    X, y = sample
+    X = X.copy()
+    X.loc[X.index[:20], "occupation"] = None  # missing text and numbers are taken as they are
+    X.loc[X.index[20:40], "age"] = np.nan
+    model = train_default_model(X.iloc[:1500], y.iloc[:1500], random_state=1, family=family)
+    accuracy = (model.predict(X.iloc[1500:]) == y.iloc[1500:]).mean()
+    assert accuracy > 0.78  # the majority class is ~0.76
+    unseen = X.iloc[1500:1510].assign(workclass="never seen")
+    assert model.predict_proba(unseen).shape == (10, 2)
+    refit, recipe = retrain(model, X.iloc[:1500], y.iloc[:1500])
+    np.testing.assert_allclose(refit.predict_proba(X.iloc[1500:]), model.predict_proba(X.iloc[1500:]))
+    assert "same parameters" in recipe
+
+
+def test_families_are_what_they_say(sample):
+    assert default_model(0, "random_forest")[-1].get_params()["max_depth"] is None
+    assert default_model(0, "random_forest")[-1].get_params()["min_samples_leaf"] == 1
+    assert isinstance(default_model(0, "logistic")[-1], LogisticRegression)
+    assert isinstance(default_model(0, "logistic", "regression")[-1], Ridge)
+    assert isinstance(default_model(3, "random_forest", "regression")[-1], RandomForestRegressor)
+    assert default_model(3, "random_forest", "regression")[-1].random_state == 3
+    with pytest.raises(DataError, match="unknown model family 'svm'"):
+        default_model(0, "svm")
+    with pytest.raises(DataError, match="unknown task"):
+        train_default_model(*sample, task="ranking")
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_regression_targets_train_for_every_family(sample, family):
+    X = sample[0].iloc[:800]
+    y = X["hours-per-week"].astype(float) + 0.5  # float target: allowed for regression
+    X = X.drop(columns="hours-per-week")
+    model = train_default_model(X, y, task="regression", family=family)
+    assert is_regression_model(model) and not is_regression_model(train_default_model(*sample))
+    pred = model.predict(X)
+    assert pred.dtype.kind == "f" and np.corrcoef(pred, y)[0, 1] > 0.3
+    refit, _ = retrain(model, X, y)
+    np.testing.assert_allclose(refit.predict(X), pred)
+
+
+def test_regression_target_errors_name_the_column(sample):
+    X, y = sample
+    with pytest.raises(DataError, match="the target 'income' is not numeric"):
+        train_default_model(X, y, task="regression")
+    with pytest.raises(DataError, match="the target 'age' holds continuous numbers; use task='regression'"):
+        train_default_model(X.drop(columns="age"), X["age"] + 0.5)
+    with pytest.raises(DataError, match=r"the target 'age' has 1 missing value\(s\)"):
+        train_default_model(X.drop(columns="age"), X["age"].where(X.index != X.index[0]), task="regression")
