@@ -28,7 +28,7 @@ from .classes import AnonymizationResult
 from .data import DataError, check_k, check_seed
 from .memo import BoundedMemo
 from .metrics import DEFAULT_RISK_THRESHOLD, PrivacyMetrics, privacy_metrics
-from .models import DEFAULT_SEED, check_model, model_features, train_default_model
+from .models import DEFAULT_SEED, FAMILIES, check_model, model_features, train_default_model
 from .roles import Roles
 from .simulation import Simulation
 from .split import make_split
@@ -36,6 +36,8 @@ from .suggest import detect_task
 
 METHODS = {"ag": "Accuracy-guided", "mondrian": "Mondrian"}
 PREFETCH_MAX_ROWS = 200_000
+FAMILY_NAMES = {"lightgbm": "LightGBM (default parameters)", "random_forest": "random forest (full depth)",
+                "logistic": "logistic regression (ridge for regression)"}
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,8 @@ class Analysis:
     def __init__(self, table: pd.DataFrame, roles: Roles, *, seed: int = DEFAULT_SEED, model=None,
                  test: pd.DataFrame | None = None, name: str = "table", model_name: str | None = None,
                  attack_settings: AttackSettings = DEFAULT_ATTACKS, tree_features: str = "qi",
-                 risk_threshold: float = DEFAULT_RISK_THRESHOLD, max_bytes: int = 384 * 2**20):
+                 risk_threshold: float = DEFAULT_RISK_THRESHOLD, max_bytes: int = 384 * 2**20,
+                 model_family: str = "lightgbm"):
         check_seed(seed)
         if not isinstance(roles, Roles):
             raise DataError("roles must be an anonymizer.Roles")
@@ -125,6 +128,9 @@ class Analysis:
         self.roles, self.seed, self.name = roles, int(seed), name
         self.table = table.drop(columns=list(roles.dropped)) if roles.dropped else table
         self.tree_features, self.risk_threshold = tree_features, risk_threshold
+        if model_family not in FAMILIES:
+            raise DataError(f"unknown model family '{model_family}'; choose one of {', '.join(FAMILIES)}")
+        self.model_family = model_family
         self.attack_settings = attack_settings
         target = roles.target
         self.task, self.task_reason = (roles.task, "chosen by the analyst") if roles.task else \
@@ -145,7 +151,7 @@ class Analysis:
             if target is None:
                 raise DataError("a model needs a target column: name the column the model predicts")
             X = self.labelled[self.features]
-            self.user_model = check_model(model, X, self.labelled[target])
+            self.user_model = check_model(model, X, self.labelled[target], task=self.task)
         self._lock = threading.Lock()
         self._guide: Guide | None = None
         self._simulation: Simulation | None = None
@@ -184,7 +190,7 @@ class Analysis:
     def guide_source(self) -> str:
         if self.user_model is not None:
             return f"user model ({self.model_name or type(self.user_model).__name__})"
-        return "LightGBM (default parameters) trained on the rows with a target"
+        return f"{FAMILY_NAMES[self.model_family]} trained on the rows with a target"
 
     # -- the anonymization that is exported -----------------------------------------------------
 
@@ -205,7 +211,8 @@ class Analysis:
         if self.user_model is not None:
             model = self.user_model
         else:
-            model = train_default_model(self.labelled[self.features], self.labelled[self.roles.target], self.seed)
+            model = train_default_model(self.labelled[self.features], self.labelled[self.roles.target], self.seed,
+                                        task=self.task, family=self.model_family)
         predictions = np.asarray(model.predict(X[model_features(model, X)]))
         return Guide(model, self.guide_source, predictions, time.perf_counter() - t)
 
@@ -287,10 +294,11 @@ class Analysis:
         if self.user_model is not None:
             original, source = self.user_model, self.guide_source
         else:
-            original = train_default_model(members[self.features], members[target], self.seed)
-            source = "LightGBM (default parameters) trained on the members"
+            original = train_default_model(members[self.features], members[target], self.seed, task=self.task,
+                                           family=self.model_family)
+            source = f"{FAMILY_NAMES[self.model_family]} trained on the members"
         features = model_features(original, members[self.features])
         sim = Simulation(split, original, features, self.roles, self.task, self.seed, source, self.attack_settings,
-                         self.tree_features)
+                         self.tree_features, family=self.model_family)
         sim.seconds["original_model"] = time.perf_counter() - t
         return sim

@@ -33,7 +33,7 @@ DEFAULT_ATTACKS = AttackSettings()
 
 
 class AttackSuite:
-    """Membership attacks (threshold, shadow, LiRA) and attribute inference against one split.
+    """Membership attacks (threshold, shadow, LiRA, RMIA) and attribute inference against one split.
 
     factory(seed) returns an unfitted model of the target's kind (the attacker's reference models).
     `prepare()` trains what the attacker needs (thread-safe, once); `attack(model)` scores any model.
@@ -46,7 +46,7 @@ class AttackSuite:
         self.seconds: dict[str, float] = {}
         self._lock = threading.Lock()
         self._ready = False
-        self.bank = self.shadow = self.lira = self.attribute_setup = None
+        self.bank = self.shadow = self.lira = self.rmia = self.attribute_setup = None
         self.eval_frame = self.attr_members = self.attr_nonmembers = self.attr_pool = None
 
     @property
@@ -70,11 +70,16 @@ class AttackSuite:
         t = time.perf_counter()
         self.shadow = atk.ShadowAttack(seed).fit(self.bank, X_pool, y_pool)
         self.seconds["shadow_attack_fit"] = time.perf_counter() - t
-        progress("fitting offline LiRA")
+        progress("fitting offline LiRA and RMIA")
         t = time.perf_counter()
         self.eval_frame = pd.concat([split.members, split.nonmembers])
-        self.lira = atk.OfflineLiRA().fit(self.bank, self.eval_frame[self.features], self.eval_frame[self.target])
+        X_e, y_e = self.eval_frame[self.features], self.eval_frame[self.target]
+        outputs = atk.reference_outputs(self.bank, X_e, y_e)  # shared by LiRA and RMIA
+        self.lira = atk.OfflineLiRA().fit(self.bank, X_e, y_e, outputs=outputs)
         self.seconds["lira_fit"] = time.perf_counter() - t
+        t = time.perf_counter()
+        self.rmia = atk.OfflineRMIA(random_state=seed).fit(self.bank, X_e, y_e, X_pool, y_pool, outputs=outputs)
+        self.seconds["rmia_fit"] = time.perf_counter() - t
         if self.sensitive is not None:
             progress("fitting the attribute-inference baseline")
             t = time.perf_counter()
@@ -101,9 +106,10 @@ class AttackSuite:
         seconds = {}
         t = time.perf_counter()
         X_e, y_e = self.eval_frame[self.features], self.eval_frame[self.target]
-        raw = {"threshold": atk.threshold_scores(model, X_e, y_e),
+        raw = {"threshold": atk.threshold_scores(model, X_e, y_e, self.bank.task),
                "shadow": self.shadow.score(model, X_e, y_e),
-               "lira": self.lira.score(model, X_e, y_e)}
+               "lira": self.lira.score(model, X_e, y_e),
+               "rmia": self.rmia.score(model, X_e, y_e)}
         m = len(self.split.members)
         scores = {name: (s[:m], s[m:]) for name, s in raw.items()}
         membership = {}

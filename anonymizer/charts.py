@@ -13,7 +13,8 @@ import plotly.graph_objects as go
 from .display import plural
 from .text import html_text
 
-ATTACK_NAMES = {"threshold": "Confidence threshold", "shadow": "Shadow models", "lira": "LiRA (offline)"}
+ATTACK_NAMES = {"threshold": "Confidence threshold", "shadow": "Shadow models", "lira": "LiRA (offline)",
+                "rmia": "RMIA (offline)"}
 METHOD_NAMES = {"ag": "Accuracy-guided", "mondrian": "Mondrian"}
 ORIGINAL, ANONYMIZED = "#5B6C7D", "#2E6F9E"
 METHOD_COLORS = {"ag": "#2E6F9E", "mondrian": "#D97B29"}
@@ -247,7 +248,7 @@ def reading_scores(scores: dict, attack: str) -> str:
 def attack_auc_vs_k(points: pd.DataFrame, original: dict) -> go.Figure:
     """points: columns method, k, attack, auc."""
     fig = _fig("Membership attack AUC as k grows")
-    dashes = {"threshold": "dot", "shadow": "dash", "lira": "solid"}
+    dashes = {"threshold": "dot", "shadow": "dash", "lira": "solid", "rmia": "dashdot"}
     for (method, attack), group in points.sort_values("k").groupby(["method", "attack"], sort=False):
         fig.add_scatter(x=group["k"], y=group["auc"], mode="lines+markers",
                         name=f"{METHOD_NAMES.get(method, method)} · {ATTACK_NAMES[attack]}",

@@ -239,6 +239,27 @@ class LightGBMFileModel(BaseEstimator):
                          ("lightgbm", LGBMClassifier(verbose=-1, **kwargs))])
 
 
+class LightGBMFileRegressor(LightGBMFileModel):
+    """A LightGBM regression model read from its text format: `predict` gives numbers, no probabilities."""
+
+    def __init__(self, booster=None, columns=None):
+        super().__init__(booster, None, columns)
+
+    def __getattribute__(self, name):
+        if name in ("predict_proba", "classes_"):  # a regressor: attacks and scores dispatch on their absence
+            raise AttributeError(name)
+        return super().__getattribute__(name)
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return np.asarray(self.booster.predict(self._frame(X)), dtype=float)
+
+    def retrain_estimator(self) -> Pipeline:
+        params = self.booster.params
+        kwargs = {new: params[old] for old, new in _LGBM_PARAMS.items() if old in params}
+        kwargs["n_estimators"] = self.booster.current_iteration()
+        return Pipeline([("categories", CategoryEncoder()), ("lightgbm", LGBMRegressor(verbose=-1, **kwargs))])
+
+
 def model_kind(path: Path, head: bytes) -> str:
     """'lightgbm', 'skops' or 'pickle', from the content first and the extension second."""
     suffix = path.suffix.lower()
@@ -384,14 +405,17 @@ def match_features(features: list[str], columns) -> list:
     return matched
 
 
-def check_model(model, X: pd.DataFrame, y: pd.Series | None = None):
-    """Check a loaded model fits the table; returns a classifier usable on X (predict_proba, classes_).
+def check_model(model, X: pd.DataFrame, y: pd.Series | None = None, task: str = "classification"):
+    """Check a loaded model fits the table; returns a model usable on X: a classifier (predict_proba,
+    classes_) or, for task='regression', a regressor (predict).
 
     Feature names must all be columns of X (the model's own column order is used); a model
     without names must take exactly X's columns. The target's values must be classes of the model.
     """
     import lightgbm
 
+    if task == "regression":
+        return _check_regressor(model, X)
     if isinstance(model, lightgbm.Booster):
         if y is None:
             raise DataError("a LightGBM text model needs the target column to name its classes")
@@ -422,6 +446,26 @@ def check_model(model, X: pd.DataFrame, y: pd.Series | None = None):
                             f"the model's classes are {list(map(str, model.classes_))[:10]}")
     try:
         model.predict_proba(X.head(5))
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"the model cannot predict on this table ({type(exc).__name__}: {first})") from None
+    return model
+
+
+def _check_regressor(model, X: pd.DataFrame):
+    import lightgbm
+
+    if isinstance(model, lightgbm.Booster):
+        model = LightGBMFileRegressor(model, match_features(model.feature_name(), X.columns))
+    if not hasattr(model, "predict") or hasattr(model, "predict_proba"):
+        raise DataError(f"the model ({type(model).__name__}) is not a fitted regressor; the target is a "
+                        "regression target (choose the task 'classification' if the model is a classifier)")
+    names = _feature_names(model)
+    missing = [n for n in names or [] if n not in X.columns]
+    if missing:
+        raise DataError(f"the model needs column(s) the table does not have: {missing[:10]}")
+    try:
+        np.asarray(model.predict(X.head(5)), dtype=float)
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"the model cannot predict on this table ({type(exc).__name__}: {first})") from None

@@ -25,7 +25,7 @@ from .models import LightGBMFileModel, default_model, retrain, train_default_mod
 from .split import Split
 from .utility import constant_scores, utility_scores
 
-MEMBERSHIP_ATTACKS = ("threshold", "shadow", "lira")
+MEMBERSHIP_ATTACKS = ("threshold", "shadow", "lira", "rmia")
 Progress = Callable[[int, int, str], None]
 
 
@@ -89,8 +89,9 @@ class Simulation:
 
     def __init__(self, split: Split, original, features: list[str], roles, task: str, seed: int,
                  model_source: str, attack_settings: AttackSettings = DEFAULT_ATTACKS,
-                 tree_features: str = "qi", max_bytes: int = 512 * 2**20):
+                 tree_features: str = "qi", max_bytes: int = 512 * 2**20, family: str = "lightgbm"):
         self.split, self.original, self.features, self.roles = split, original, features, roles
+        self.family = family
         self.task, self.seed, self.model_source, self.tree_features = task, seed, model_source, tree_features
         self.attack_settings = attack_settings
         self.columns = [c for c in split.members.columns if c != roles.target]
@@ -109,7 +110,7 @@ class Simulation:
         try:
             est = clone(self.original)
         except Exception:
-            return default_model(seed)
+            return default_model(seed, self.family, self.task)
         params = est.get_params()
         return est.set_params(**{k: seed for k in params if k == "random_state" or k.endswith("__random_state")})
 
@@ -168,8 +169,8 @@ class Simulation:
                 try:
                     model, recipe = retrain(self.original, X, y, self.seed)
                 except DataError:
-                    model = train_default_model(X, y, self.seed)
-                    recipe = "default LightGBM (the original model needs the QI columns)"
+                    model = train_default_model(X, y, self.seed, task=self.task, family=self.family)
+                    recipe = f"default {self.family} model (the original model needs the QI columns)"
                 scores = utility_scores(model, holdout[features], truth, self.task, y_train=y)
             self._qi_dropped = {**scores, "retrained_as": recipe}
         return self._qi_dropped

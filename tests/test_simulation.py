@@ -45,7 +45,7 @@ def test_original_evaluation(experiment):
     assert (len(split.members), len(split.nonmembers), len(split.pool)) == (1600, 800, 1600)
     ev = experiment.original_evaluation
     assert 0.75 < ev.accuracy < 0.95 and 0.5 < ev.roc_auc <= 1
-    assert set(ev.membership) == {"threshold", "shadow", "lira"}
+    assert set(ev.membership) == {"threshold", "shadow", "lira", "rmia"}
     for metrics in ev.membership.values():
         assert MEMBERSHIP_KEYS <= set(metrics) and 0 <= metrics["auc"] <= 1
         assert metrics["n_members"] == metrics["n_nonmembers"] == 800
@@ -65,7 +65,7 @@ def test_run_and_sweep_reuse_what_does_not_depend_on_k(experiment):
     assert {"original", "qi_dropped", "runs", "settings"} <= set(report)
     assert [(r["method"], r["k"]) for r in report["runs"]] == [("ag", 20), ("ag", 200), ("mondrian", 20),
                                                                 ("mondrian", 200)]
-    assert set(report["runs"][0]["membership"]) == {"threshold", "shadow", "lira"}
+    assert set(report["runs"][0]["membership"]) == {"threshold", "shadow", "lira", "rmia"}
     assert ATTRIBUTE_KEYS <= set(report["runs"][0]["attribute"])
     assert 0.6 < report["qi_dropped"]["accuracy"] < 0.95
     json.dumps(report)  # JSON-ready as it is
@@ -110,7 +110,7 @@ def test_cli_evaluate_writes_the_documented_json(small, tmp_path, capsys):
     assert len(report["runs"]) == 4
     for run in report["runs"]:
         assert {"method", "k", "k_achieved", "accuracy", "membership", "attribute"} <= set(run)
-        for attack in ("threshold", "shadow", "lira"):
+        for attack in ("threshold", "shadow", "lira", "rmia"):
             assert MEMBERSHIP_KEYS <= set(run["membership"][attack])
         assert ATTRIBUTE_KEYS <= set(run["attribute"])
     assert "[4/4]" in capsys.readouterr().err
@@ -150,9 +150,10 @@ def test_runs_are_kept_and_turned_into_chart_points(experiment):
     assert plain.evaluation.membership == {} and experiment.run("mondrian", 40, attacks=False) is plain
     assert experiment.usable_ks([5, 1600, 1601, 0]) == [5, 1600]
     acc = accuracy_points([with_attacks, plain])
-    assert acc.to_dict("list") == {"method": ["ag", "mondrian"], "k": [20, 40],
-                                   "accuracy": [with_attacks.evaluation.accuracy, plain.evaluation.accuracy],
-                                   "n": [800, 800]}
+    assert acc[["method", "k", "accuracy", "n"]].to_dict("list") == {
+        "method": ["ag", "mondrian"], "k": [20, 40],
+        "accuracy": [with_attacks.evaluation.accuracy, plain.evaluation.accuracy], "n": [800, 800]}
+    assert acc["lo"].tolist() == [with_attacks.evaluation.accuracy_ci[0], plain.evaluation.accuracy_ci[0]]
     att = attack_points([with_attacks, plain])
-    assert sorted(att["attack"]) == ["lira", "shadow", "threshold"] and set(att["method"]) == {"ag"}
+    assert sorted(att["attack"]) == ["lira", "rmia", "shadow", "threshold"] and set(att["method"]) == {"ag"}
     assert experiment.original_utility["accuracy"] == experiment.original_evaluation.accuracy
