@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                         f"this (default {DEFAULT_RISK_THRESHOLD})")
     _model_options(p)
     _role_options(p)
+    _family_option(p)
     p.set_defaults(func=run_anonymize)
 
     e = sub.add_parser("evaluate", help="what anonymization costs (accuracy) and buys (attacks), over k",
@@ -112,8 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--references", type=int, default=8, help="reference models for shadow/LiRA (default 8)")
     e.add_argument("--repeats", type=int, default=3, help="balanced evaluation draws per figure (default 3)")
     e.add_argument("--roc", action="store_true", help="include ROC curve points in the JSON")
+    e.add_argument("--dp-epsilon", type=_floats, default=[],
+                   help="also train DP-EBM (the differential-privacy comparator) at these epsilons, e.g. 0.5,1,2,4,8; "
+                        "scored and attacked like the other models")
+    e.add_argument("--dp-delta", type=float, default=1e-5, help="delta of the DP models (default 1e-5)")
     _model_options(e)
     _role_options(e)
+    _family_option(e)
     e.set_defaults(func=run_evaluate)
 
     s = sub.add_parser("suggest", help="suggest roles for a table: target, task, QIs, identifiers, sensitive",
@@ -131,6 +137,22 @@ def _model_options(p) -> None:
     p.add_argument("--allow-pickle", action="store_true",
                    help="also accept pickle/joblib models. DANGER: loading one runs any code inside the "
                         "file; use only for files you made yourself")
+
+
+def _family_option(p) -> None:
+    p.add_argument("--model-family", choices=["lightgbm", "random_forest", "logistic"], default="lightgbm",
+                   help="the default model when no --model is given: LightGBM (default), a full-depth random forest "
+                        "(as often shipped; leaky) or logistic regression (ridge for a regression target)")
+
+
+def _floats(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a comma-separated list of numbers") from None
+    if not all(v > 0 for v in values):
+        raise argparse.ArgumentTypeError(f"epsilons must be positive, got '{text}'")
+    return values
 
 
 def _role_options(p) -> None:
@@ -295,7 +317,7 @@ def run_anonymize(args) -> int:
     table = read_table(args.data)
     analysis = Analysis(table, _roles(args, table), seed=args.seed, model=model, name=args.data.name,
                         model_name=args.model.name if args.model else None, tree_features=args.tree_features,
-                        risk_threshold=args.risk_threshold)
+                        risk_threshold=args.risk_threshold, model_family=args.model_family)
     analysis.check_k(args.k)
     anonymization = analysis.anonymize(args.method, args.k)
     metrics, result = anonymization.metrics, anonymization.result
@@ -327,8 +349,11 @@ def run_evaluate(args) -> int:
     table = read_table(args.data)
     test = read_table(args.test) if args.test is not None else None
     settings = AttackSettings(n_reference=args.references, n_repeats=args.repeats)
+    if not 0 < args.dp_delta < 1:
+        raise DataError(f"--dp-delta must be between 0 and 1, got {args.dp_delta}")
     analysis = Analysis(table, _roles(args, table), seed=args.seed, model=model, test=test, name=args.data.name,
-                        model_name=args.model.name if args.model else None, attack_settings=settings)
+                        model_name=args.model.name if args.model else None, attack_settings=settings,
+                        model_family=args.model_family)
     sim = analysis.simulation
     for k in args.k:
         check_k(k, len(sim.split.members))
@@ -339,7 +364,13 @@ def run_evaluate(args) -> int:
         print(f"[{done}/{total}] {label} done", file=sys.stderr)
 
     runs = sim.sweep(args.k, args.method, progress)
-    report = sim.report(runs, with_roc=args.roc)
+    dp_runs = []
+    for i, eps in enumerate(args.dp_epsilon, start=1):
+        dp_runs.append(sim.dp_run(eps, args.dp_delta))
+        print(f"[dp {i}/{len(args.dp_epsilon)}] epsilon={eps:g} done", file=sys.stderr)
+    report = sim.report(runs, with_roc=args.roc, dp_runs=dp_runs)
+    points = sim.frontier_points(args.k, args.method, args.dp_epsilon, args.dp_delta)
+    report["frontier"] = {"utility": sim.frontier_key, "points": points.to_dict("records")}
     report["settings"]["rows_without_target"] = analysis.n_without_target
     _write_atomically([(args.out, json.dumps(report, indent=1))])
     headline = "r2" if analysis.task == "regression" else "accuracy"

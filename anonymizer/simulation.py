@@ -26,6 +26,7 @@ from .split import Split
 from .utility import constant_scores, utility_scores
 
 MEMBERSHIP_ATTACKS = ("threshold", "shadow", "lira", "rmia")
+METHOD_LABELS = {"ag": "AG", "mondrian": "Mondrian"}
 Progress = Callable[[int, int, str], None]
 
 
@@ -48,9 +49,7 @@ class Evaluation:
     def to_dict(self, with_roc: bool = False) -> dict:
         membership = {name: {k: v for k, v in m.items() if with_roc or k != "roc"}
                       for name, m in self.membership.items()}
-        out = {**self.utility, "membership": membership}
-        if self.attribute is not None:
-            out["attribute"] = self.attribute
+        out = {**self.utility, "membership": membership, "attribute": self.attribute}
         out["seconds"] = {k: round(v, 3) for k, v in self.seconds.items()}
         return out
 
@@ -80,6 +79,29 @@ class Run:
         return int(self.anonymization.data.memory_usage(deep=False).sum()) + self.anonymization.class_ids.nbytes
 
 
+@dataclass
+class DPRun:
+    """The DP comparator at one epsilon: a DP-EBM trained on the members, attacked by reference models
+    trained with the same DP recipe."""
+
+    epsilon: float
+    delta: float
+    model: object = field(repr=False)
+    evaluation: Evaluation
+    schema_source: str  # where the DP model's public description came from
+    privacy_note: str | None  # set when that description was read from private rows
+    seconds: dict[str, float]
+
+    def to_dict(self, with_roc: bool = False) -> dict:
+        ev = self.evaluation.to_dict(with_roc)
+        seconds = {**{k: round(v, 3) for k, v in self.seconds.items()}, **ev.pop("seconds")}
+        return {"epsilon": self.epsilon, "delta": self.delta, **ev, "schema": self.schema_source,
+                "privacy_note": self.privacy_note, "seconds": seconds}
+
+    def memory_bytes(self) -> int:
+        return 1 << 20
+
+
 class Simulation:
     """Runs of anonymization methods at k values on one split, against one original model.
 
@@ -99,7 +121,8 @@ class Simulation:
         self.seconds: dict[str, float] = {}
         self._runs = BoundedMemo(max_bytes)
         self._lock = threading.Lock()
-        self._original_utility = self._original_evaluation = self._qi_dropped = None
+        self._original_utility = self._original_evaluation = self._qi_dropped = self._qi_dropped_model = None
+        self._dp_schema = None
 
     # -- the original model --------------------------------------------------------------------
 
@@ -153,6 +176,13 @@ class Simulation:
 
     # -- baselines and runs --------------------------------------------------------------------
 
+    def qi_dropped_evaluation(self) -> Evaluation | None:
+        """The QIs-dropped model attacked like the others (None when no model input is left)."""
+        self.qi_dropped()
+        if self._qi_dropped_model is None:
+            return None
+        return self._runs.get(("qi_dropped",), lambda: self.evaluate(self._qi_dropped_model))
+
     def qi_dropped(self) -> dict:
         """Utility of the model retrained without the QI columns (the price of not generalizing)."""
         if self._qi_dropped is None:
@@ -171,7 +201,8 @@ class Simulation:
                 except DataError:
                     model = train_default_model(X, y, self.seed, task=self.task, family=self.family)
                     recipe = f"default {self.family} model (the original model needs the QI columns)"
-                scores = utility_scores(model, holdout[features], truth, self.task, y_train=y)
+                scores = utility_scores(model, holdout[features], truth, self.task, y_train=y, seed=self.seed)
+                self._qi_dropped_model = model
             self._qi_dropped = {**scores, "retrained_as": recipe}
         return self._qi_dropped
 
@@ -223,16 +254,122 @@ class Simulation:
                     progress(len(runs), total, f"{method} k={k}")
         return runs
 
+    # -- the differential-privacy comparator ---------------------------------------------------
+
+    def dp_schema(self):
+        """The public description DP-EBM gets (GUIDE section 12): a separate test table's bounds and categories
+        when there is one (the DP model never trains on it), else the members' own, flagged as spending privacy
+        the epsilon does not count."""
+        import dataclasses
+
+        from .dp import PrivacySchema
+
+        if self._dp_schema is None:
+            target = self.roles.target
+            if self.split.holdout_source == "the test table":
+                h = self.split.holdout
+                schema = PrivacySchema.from_data(h[self.features], h[target], self.task)
+                schema = dataclasses.replace(schema, from_private_data=False)
+                self._dp_schema = (schema, "bounds and categories of the test table, which the DP model never "
+                                           "trains on")
+            else:
+                m = self.split.members
+                self._dp_schema = (PrivacySchema.from_data(m[self.features], m[target], self.task),
+                                   "bounds and categories read from the members themselves")
+        return self._dp_schema
+
+    def dp_run(self, epsilon: float, delta: float = 1e-5, schema=None) -> DPRun:
+        """DP-EBM at (epsilon, delta) on the members, scored and attacked like every other model; memoized."""
+        if not (epsilon > 0 and 0 < delta < 1):
+            raise DataError(f"epsilon must be positive and delta between 0 and 1; got {epsilon}, {delta}")
+        return self._runs.get(("dp", float(epsilon), float(delta)), lambda: self._dp_run(epsilon, delta, schema))
+
+    def has_dp_run(self, epsilon: float, delta: float = 1e-5) -> bool:
+        return ("dp", float(epsilon), float(delta)) in self._runs
+
+    def _dp_run(self, epsilon: float, delta: float, schema) -> DPRun:
+        from .dp import dp_factory, dp_model
+
+        source = "given by the analyst"
+        if schema is None:
+            schema, source = self.dp_schema()
+        members, target = self.split.members, self.roles.target
+        seconds = {}
+        t = time.perf_counter()
+        model = dp_model(epsilon, delta, schema, self.task, self.seed).fit(members[self.features], members[target])
+        seconds["train"] = time.perf_counter() - t
+        suite = AttackSuite(self.split, self.features, target, self.roles.sensitive,
+                            dp_factory(epsilon, delta, schema, self.task), self.attack_settings, self.seed)
+        t = time.perf_counter()
+        utility = self.utility(model)
+        membership, attribute, scores, attack_seconds = suite.attack(model)
+        seconds["evaluate"] = time.perf_counter() - t
+        seconds["attacks_setup"] = suite.seconds.get("total", 0.0)
+        evaluation = Evaluation(utility, membership, attribute, scores, attack_seconds)
+        note = getattr(model, "privacy_note", None)
+        return DPRun(float(epsilon), float(delta), model, evaluation, source, note, seconds)
+
+    # -- the frontier ----------------------------------------------------------------------------
+
+    @property
+    def frontier_key(self) -> str:
+        return "r2" if self.task == "regression" else "accuracy"
+
+    def frontier_points(self, ks: list[int], methods: list[str], epsilons: list[float], delta: float = 1e-5,
+                        progress: Progress | None = None) -> pd.DataFrame:
+        """One point per setting (original, QIs dropped, each method at each k, DP at each epsilon): utility
+        with its 95% interval against the strongest attack's advantage; computes what is missing."""
+        from .frontier import pareto_front, strongest_attack_point
+
+        key = self.frontier_key
+        total = 2 + len(ks) * len(methods) + len(epsilons)
+        done = 0
+
+        def step(label):
+            nonlocal done
+            done += 1
+            if progress is not None:
+                progress(done, total, label)
+
+        def point(setting, kind, ev):
+            lo, hi = ev.utility.get(f"{key}_ci") or (None, None)
+            out = strongest_attack_point(setting, kind, ev.utility[key], ev.membership, lo, hi)
+            return out
+
+        points = [point("original", "original", self.original_evaluation)]
+        step("original")
+        dropped = self.qi_dropped_evaluation()
+        if dropped is not None:
+            points.append(point("QIs dropped", "qi_dropped", dropped))
+        step("QIs dropped")
+        for method in methods:
+            for k in self.usable_ks(ks):
+                points.append(point(f"{METHOD_LABELS[method]} k={k}", method, self.run(method, k).evaluation) |
+                              {"k": k})
+                step(f"{method} k={k}")
+        for eps in epsilons:
+            points.append(point(f"DP ε={eps:g}", "dp", self.dp_run(eps, delta).evaluation) | {"epsilon": eps})
+            step(f"DP epsilon={eps:g}")
+        frame = pd.DataFrame(points)
+        frame["pareto"] = pareto_front(frame)
+        return frame
+
+    def has_frontier(self, ks: list[int], methods: list[str], epsilons: list[float], delta: float = 1e-5) -> bool:
+        return self.attacks_ready and all(self.has_run(m, k) for m in methods for k in self.usable_ks(ks)) and \
+            all(self.has_dp_run(e, delta) for e in epsilons) and (self._qi_dropped_model is None or
+                                                                  ("qi_dropped",) in self._runs)
+
     def settings(self) -> dict:
         return {"target": self.roles.target, "task": self.task, "quasi_identifiers": list(self.roles.quasi_identifiers),
                 "sensitive": self.roles.sensitive, "dropped": list(self.roles.dropped), "seed": self.seed,
                 "n_reference_models": self.attack_settings.n_reference, "repeats": self.attack_settings.n_repeats,
                 "model": self.model_source, **self.split.sizes(), "measured_on": self.split.describe()}
 
-    def report(self, runs: list[Run], with_roc: bool = False) -> dict:
-        """One JSON-ready object: settings, the original model, QIs dropped, and every run."""
+    def report(self, runs: list[Run], with_roc: bool = False, dp_runs: list[DPRun] = ()) -> dict:
+        """One JSON-ready object: settings, the original model, QIs dropped, every run and every DP run."""
         return {"settings": self.settings(), "original": self.original_evaluation.to_dict(with_roc),
                 "qi_dropped": self.qi_dropped(), "runs": [run.to_dict(with_roc) for run in runs],
+                "dp": [run.to_dict(with_roc) for run in dp_runs],
                 "seconds": {k: round(v, 3) for k, v in {**self.seconds, **self.suite.seconds}.items()}}
 
 

@@ -157,3 +157,30 @@ def test_runs_are_kept_and_turned_into_chart_points(experiment):
     att = attack_points([with_attacks, plain])
     assert sorted(att["attack"]) == ["lira", "rmia", "shadow", "threshold"] and set(att["method"]) == {"ag"}
     assert experiment.original_utility["accuracy"] == experiment.original_evaluation.accuracy
+
+
+def test_cli_evaluate_with_dp_epsilons_and_a_model_family(small, tmp_path, capsys):
+    data, out = tmp_path / "d.csv", tmp_path / "r.json"
+    small.iloc[:1500].to_csv(data, index=False)
+    code = main(["evaluate", "--data", str(data), "--target", "income", "--qi", "age,sex,race", "--k", "50",
+                 "--method", "ag", "--out", str(out), "--references", "2", "--repeats", "1", "--dp-epsilon", "1,8",
+                 "--model-family", "random_forest", "--seed", "4"])
+    assert code == 0, capsys.readouterr().err
+    report = json.loads(out.read_text())
+    assert "random forest" in report["settings"]["model"]
+    assert [run["epsilon"] for run in report["dp"]] == [1.0, 8.0]
+    for run in report["dp"]:
+        assert {"epsilon", "delta", "accuracy", "membership", "attribute", "seconds"} <= set(run)
+        assert run["attribute"] is None  # no sensitive attribute was named
+        assert run["delta"] == 1e-5 and set(run["membership"]) == {"threshold", "shadow", "lira", "rmia"}
+        assert "members themselves" in run["schema"] and "epsilon does not count" in run["privacy_note"]
+    points = report["frontier"]["points"]
+    assert [p["kind"] for p in points] == ["original", "qi_dropped", "ag", "dp", "dp"]
+    assert any(p["pareto"] for p in points) and report["frontier"]["utility"] == "accuracy"
+
+
+def test_dp_runs_are_reproducible_with_a_seed(small):
+    a = simulate(small.iloc[:1200], "income", ["age", "sex"], references=2, repeats=1, seed=9).dp_run(2.0)
+    b = simulate(small.iloc[:1200], "income", ["age", "sex"], references=2, repeats=1, seed=9).dp_run(2.0)
+    assert a.evaluation.utility == b.evaluation.utility
+    assert a.evaluation.membership["rmia"]["auc"] == b.evaluation.membership["rmia"]["auc"]
