@@ -28,7 +28,7 @@ from .classes import AnonymizationResult
 from .data import DataError, check_k, check_seed
 from .memo import BoundedMemo
 from .metrics import DEFAULT_RISK_THRESHOLD, PrivacyMetrics, privacy_metrics
-from .models import DEFAULT_SEED, FAMILIES, check_model, model_features, train_default_model
+from .models import DEFAULT_SEED, FAMILIES, check_model, model_features, retrain, train_default_model
 from .roles import Roles
 from .simulation import Simulation
 from .split import make_split
@@ -36,6 +36,9 @@ from .suggest import detect_task
 
 METHODS = {"ag": "Accuracy-guided", "mondrian": "Mondrian"}
 PREFETCH_MAX_ROWS = 200_000
+SWEEP_KS = [5, 10, 25, 50, 100, 250, 500, 1000]  # the Utility page's sweep
+ATTACK_SWEEP_KS = [10, 50, 100, 500, 1000]  # the Attacks page's sweep and the frontier's k values
+DP_EPSILONS = [0.5, 1.0, 2.0, 4.0, 8.0]  # the DP comparator's default epsilons (delta 1e-5)
 FAMILY_NAMES = {"lightgbm": "LightGBM (default parameters)", "random_forest": "random forest (full depth)",
                 "logistic": "logistic regression (ridge for regression)"}
 
@@ -269,6 +272,16 @@ class Analysis:
                     self.anonymize(method, k)
                 except Exception:  # the page shows the error when the k is asked for
                     break
+
+    def retrained_model(self, method: str, k: int):
+        """(model, recipe): the guiding model's kind retrained on the anonymized table's rows with a target,
+        the model to hand on with the released data."""
+        anon = self.anonymize(method, k)
+        if self.roles.target is None:
+            raise DataError("retraining needs a target column")
+        labelled = anon.data[anon.data[self.roles.target].notna()]
+        features = model_features(self.guide.model, labelled[self.features])
+        return retrain(self.guide.model, labelled[features], labelled[self.roles.target], self.seed)
 
     # -- the simulation of cost and benefit ------------------------------------------------------
 

@@ -57,6 +57,10 @@ class BoundedMemo:
         with self._lock:
             return len(self._entries)
 
+    def keys(self) -> list:
+        with self._lock:
+            return list(self._entries)
+
     def peek(self, key: Hashable, default=None):
         """The stored value without computing or reordering anything."""
         with self._lock:

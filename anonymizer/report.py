@@ -14,7 +14,8 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 from . import charts
-from .analysis import METHODS, Analysis
+from .analysis import ATTACK_SWEEP_KS, METHODS, Analysis
+from .frontier import recommend
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;color:#1F2933;
@@ -78,7 +79,7 @@ def _utility_text(task: str, scores: dict) -> str:
             f"{scores['balanced_accuracy']:.2%} ({b[0]:.2%} – {b[1]:.2%})")
 
 
-def build_report(analysis: Analysis, method: str, k: int) -> str:
+def build_report(analysis: Analysis, method: str, k: int, budget_points: float = 1.0) -> str:
     """The report of `analysis` at (method, k): the released table's privacy, and, from the simulation, the
     utility and (when this analysis has run them) the attacks."""
     anon = analysis.anonymize(method, k)
@@ -135,11 +136,31 @@ def build_report(analysis: Analysis, method: str, k: int) -> str:
     if original is None:
         caveats.append("The attack simulation was not run in this session: run it on the Attacks page (or the "
                        "CLI's evaluate) to include it.")
+    frontier = None
+    if sim is not None and sim.attacks_ready:
+        epsilons = sim.dp_epsilons()
+        if sim.has_frontier(ATTACK_SWEEP_KS, list(METHODS), epsilons):
+            points = sim.frontier_points(ATTACK_SWEEP_KS, list(METHODS), epsilons)
+            utility_name = "R²" if sim.frontier_key == "r2" else "accuracy"
+            rec = recommend(points, budget_points)
+            frontier = (points, utility_name, rec)
+            summary.insert(0, f"<li>{_esc(charts.reading_frontier(rec, utility_name))}</li>")
     parts = [f"<h1>Anonymization report</h1><p class='small'>Generated {datetime.now(UTC):%Y-%m-%d %H:%M UTC} by the "
              f"anonymizer. Every random choice derives from seed {analysis.seed}, so the figures can be reproduced."
              "</p>", "<h2>Summary</h2><ul class='summary'>" + "".join(summary) + "</ul>",
              "<p><b>Caveats.</b> " + " ".join(_esc(c) for c in caveats) + "</p>"]
 
+    if frontier is not None:
+        points, utility_name, rec = frontier
+        parts += ["<h2>Anonymize or differential privacy?</h2>",
+                  _measured(sim.split.describe() + "; each setting's model is attacked by all four membership "
+                            "attacks and placed at its strongest attack's advantage"),
+                  _figure(charts.privacy_utility_frontier(points, utility_name, rec.setting),
+                          charts.reading_frontier(rec, utility_name)),
+                  _frame(points.drop(columns=[c for c in ("kind", "k", "epsilon") if c in points.columns]))]
+        dp_notes = {sim.dp_run(e).privacy_note for e in sim.dp_epsilons()} - {None}
+        if dp_notes:
+            parts.append(f"<p><b>DP caveat:</b> {_esc(next(iter(dp_notes)))}.</p>")
     settings = {k_: (", ".join(map(str, v)) if isinstance(v, (list, tuple)) else ("none" if v in (None, []) else v))
                 for k_, v in analysis.describe().items()}
     settings.update({"method": METHODS[method], "k": k})

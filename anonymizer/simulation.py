@@ -284,6 +284,10 @@ class Simulation:
             raise DataError(f"epsilon must be positive and delta between 0 and 1; got {epsilon}, {delta}")
         return self._runs.get(("dp", float(epsilon), float(delta)), lambda: self._dp_run(epsilon, delta, schema))
 
+    def dp_epsilons(self, delta: float = 1e-5) -> list[float]:
+        """The epsilons DP has been run at (in this simulation), ascending."""
+        return sorted(k[1] for k in self._runs.keys() if len(k) == 3 and k[0] == "dp" and k[2] == float(delta))
+
     def has_dp_run(self, epsilon: float, delta: float = 1e-5) -> bool:
         return ("dp", float(epsilon), float(delta)) in self._runs
 

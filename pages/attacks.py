@@ -3,12 +3,11 @@
 import streamlit as st
 
 from anonymizer import charts
-from anonymizer.analysis import METHODS
+from anonymizer.analysis import ATTACK_SWEEP_KS, DP_EPSILONS, METHODS
+from anonymizer.frontier import recommend
 from anonymizer.simulation import attack_points
 from anonymizer.text import markdown_escape as esc
 from pages import widgets
-
-ATTACK_SWEEP_KS = [10, 50, 100, 500, 1000]
 
 st.title("Attacks")
 analysis = widgets.open_analysis()
@@ -44,6 +43,41 @@ except Exception as exc:
     st.stop()
 anonymized = run.evaluation
 label = f"{METHODS[method]} k={k} model"
+
+st.subheader("Anonymize or differential privacy?")
+key = sim.frontier_key
+utility_name = "R²" if key == "r2" else "accuracy"
+epsilons = [float(e) for e in st.multiselect("DP epsilons", DP_EPSILONS, key="dp_epsilons")]
+if sim.has_frontier(ATTACK_SWEEP_KS, list(METHODS), epsilons):
+    points = sim.frontier_points(ATTACK_SWEEP_KS, list(METHODS), epsilons)
+    budget = st.slider(f"{utility_name} budget: the most you would give up, in points", 0.0, 10.0, step=0.25,
+                       key="utility_budget")
+    rec = recommend(points, budget)
+    st.plotly_chart(charts.privacy_utility_frontier(points, utility_name, rec.setting), width="stretch")
+    st.markdown(esc(charts.reading_frontier(rec, utility_name)))
+    shown = points[["setting", "utility", "utility_low", "utility_high", "advantage", "auc", "attack", "pareto"]]
+    st.dataframe(shown.rename(columns={"utility": utility_name, "utility_low": "95% low", "utility_high": "95% high",
+                                       "advantage": "strongest advantage", "auc": "its AUC"}),
+                 hide_index=True, width="stretch")
+    note = next((sim.dp_run(e).privacy_note for e in epsilons if sim.dp_run(e).privacy_note), None)
+    st.caption(esc(f"Every point is measured on {sim.split.describe()}. DP: DP-EBM at delta 1e-5, its reference "
+                   f"models trained with the same DP recipe; public schema: {sim.dp_run(epsilons[0]).schema_source}."
+                   if epsilons else f"Every point is measured on {sim.split.describe()}."))
+    if note:
+        st.warning(esc(f"DP caveat: {note}."))
+else:
+    st.info(f"One chart of every setting: the original, QIs dropped, both methods at k = "
+            f"{', '.join(map(str, ATTACK_SWEEP_KS))} and DP-EBM at each epsilon, each attacked by all four attacks. "
+            "On Adult this takes a few minutes (the DP models and their reference models are the slow part); every "
+            "result is kept for this session.")
+    if st.button("Build the frontier", type="primary"):
+        progress, done = widgets.progress_bar("frontier")
+        try:
+            sim.frontier_points(ATTACK_SWEEP_KS, list(METHODS), epsilons, progress=progress)
+        except Exception as exc:
+            widgets.error(exc)
+        done()
+        st.rerun()
 
 st.subheader("Membership inference")
 worse = charts.more_attackable(original.membership, anonymized.membership)

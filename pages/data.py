@@ -5,6 +5,7 @@ from dataclasses import replace
 import streamlit as st
 
 from anonymizer import DataError
+from anonymizer.analysis import FAMILY_NAMES
 from anonymizer.roles import Roles
 from anonymizer.suggest import Suggestion, suggest
 from anonymizer.text import markdown_escape as esc
@@ -98,6 +99,10 @@ with st.expander("Use your own data", expanded=dataset.name != state.DEMO_NAME):
             st.rerun()
         except DataError as exc:
             st.error(esc(f"{exc} The previous model stays in use."))
+    st.selectbox("Model family (when no model is uploaded)", list(FAMILY_NAMES), key="model_family",
+                 format_func=FAMILY_NAMES.get,
+                 help="The model trained on your table. A full-depth random forest, as such models are often shipped, "
+                      "memorizes its training rows: that is where anonymization and DP show their effect.")
     if dataset.model is not None and dataset.test is None:
         st.warning("With a trained model, the table is taken to be its training data: upload a test table too, "
                    "so the Utility and Attacks pages have records the model never saw.")

@@ -5,7 +5,6 @@ import re
 import streamlit as st
 
 from anonymizer.export import csv_bytes, model_file, parquet_bytes
-from anonymizer.models import retrain
 from anonymizer.report import build_report
 from anonymizer.text import markdown_escape as esc
 from pages import widgets
@@ -62,10 +61,7 @@ st.subheader("Retrained model")
 if st.toggle("Prepare the model retrained on the anonymized table", key="want_model"):
     try:
         with st.spinner("Retraining the model on the anonymized table..."):
-            guide = analysis.guide.model
-            labelled = anon.data[anon.data[analysis.roles.target].notna()]
-            features = [f for f in analysis.features if f in labelled.columns]
-            model, recipe = retrain(guide, labelled[features], labelled[analysis.roles.target], seed)
+            model, recipe = analysis.retrained_model(method, k)
         suffix, content, fmt = model_file(model)
         st.download_button(f"Download model ({fmt})", content, f"{stem}_k{k}_{method}_model{suffix}",
                            "application/octet-stream")
@@ -77,7 +73,7 @@ st.subheader("Report for stakeholders")
 try:
     sim_ready = analysis.roles.target is not None
     with st.spinner("Assembling the report..."):
-        report = build_report(analysis, method, k)
+        report = build_report(analysis, method, k, float(st.session_state.get("utility_budget", 1.0)))
     if not (sim_ready and analysis.simulation.attacks_ready):
         st.caption("Run the attacks on the Attacks page to include them in the report.")
     st.download_button("Download report (HTML)", report, f"{stem}_k{k}_{method}_report.html", "text/html")

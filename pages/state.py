@@ -23,7 +23,8 @@ DEMO_NAME = "UCI Adult (built-in demo)"
 # `education` is dropped from the demo: it maps one to one onto the QI `education-num`, so releasing it
 # unchanged would undo that QI's generalization (issue 9's leak check finds it)
 DEMO_ROLES = Roles(ADULT_TARGET, tuple(ADULT_QIS), "marital-status", ("education",))
-WIDGET_DEFAULTS = {"method": "ag", "seed": DEFAULT_SEED, "allow_pickle": False}
+WIDGET_DEFAULTS = {"method": "ag", "seed": DEFAULT_SEED, "allow_pickle": False, "model_family": "lightgbm",
+                   "utility_budget": 1.0, "dp_epsilons": [0.5, 1.0, 2.0, 4.0, 8.0], "output_form": "representative"}
 ROLE_WIDGETS = ("target", "qis", "sensitive", "drop_columns", "task_choice")
 
 
@@ -91,20 +92,20 @@ def current() -> tuple[Dataset, Roles]:
     return st.session_state["dataset"], st.session_state["roles"]
 
 
-def build_analysis(dataset: Dataset, roles: Roles, seed: int) -> Analysis:
+def build_analysis(dataset: Dataset, roles: Roles, seed: int, family: str = "lightgbm") -> Analysis:
     return Analysis(dataset.data, roles, seed=seed, model=dataset.model, test=dataset.test, name=dataset.name,
-                    model_name=dataset.model_name)
+                    model_name=dataset.model_name, model_family=family)
 
 
 def analysis() -> Analysis:
     """This session's Analysis for the current dataset, roles and seed (built again when they change)."""
     dataset, roles = current()
-    seed = int(st.session_state["seed"])
-    key = (dataset.key, roles, seed)
+    seed, family = int(st.session_state["seed"]), st.session_state.get("model_family", "lightgbm")
+    key = (dataset.key, roles, seed, family)
     held = st.session_state.get("analysis")
     if held is None or held[0] != key:
         st.session_state.pop("analysis", None)  # let the old one go before building the next
-        st.session_state["analysis"] = (key, build_analysis(dataset, roles, seed))
+        st.session_state["analysis"] = (key, build_analysis(dataset, roles, seed, family))
     return st.session_state["analysis"][1]
 
 
@@ -121,7 +122,8 @@ def read_model_upload(upload, allow_pickle: bool):
 
 def check(dataset: Dataset, roles: Roles) -> None:
     """Raise DataError if the roles do not fit the dataset (and its model and test table)."""
-    build_analysis(dataset, roles, int(st.session_state.get("seed", DEFAULT_SEED)))
+    build_analysis(dataset, roles, int(st.session_state.get("seed", DEFAULT_SEED)),
+                   st.session_state.get("model_family", "lightgbm"))
 
 
 __all__ = ["DEMO_NAME", "DEMO_ROLES", "DataError", "Dataset", "analysis", "check", "current", "demo_dataset",

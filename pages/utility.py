@@ -3,14 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from anonymizer.analysis import METHODS
+from anonymizer.analysis import METHODS, SWEEP_KS
 from anonymizer.charts import accuracy_sweep, reading_sweep
 from anonymizer.simulation import accuracy_points
 from anonymizer.stats import within_noise
 from anonymizer.text import markdown_escape as esc
 from pages import widgets
-
-SWEEP_KS = [5, 10, 25, 50, 100, 250, 500, 1000]
 
 st.title("Utility")
 analysis = widgets.open_analysis()

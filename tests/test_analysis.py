@@ -108,3 +108,22 @@ def test_memo_failure_is_not_cached_and_other_keys_still_work():
     with pytest.raises(ValueError):
         memo.get("x", lambda: (_ for _ in ()).throw(ValueError("boom")))
     assert "x" not in memo and memo.get("x", lambda: np.ones(2)).sum() == 2
+
+
+def test_the_report_opens_with_the_frontier_when_this_analysis_built_it(small):
+    from anonymizer.analysis import ATTACK_SWEEP_KS, METHODS
+    from anonymizer.attack_suite import AttackSettings
+    from anonymizer.report import build_report
+
+    analysis = Analysis(small.iloc[:1000], Roles("income", ("age", "sex", "race"), None, ("education",)),
+                        attack_settings=AttackSettings(2, 1))
+    before = build_report(analysis, "ag", 10)
+    assert "Anonymize or differential privacy?" not in before and "was not run in this session" in before
+    sim = analysis.simulation
+    sim.prepare_attacks()
+    sim.frontier_points(ATTACK_SWEEP_KS, list(METHODS), [2.0])
+    after = build_report(analysis, "ag", 10, budget_points=2.0)
+    frontier_at = after.index("<h2>Anonymize or differential privacy?</h2>")
+    assert after.index("<h2>Summary</h2>") < frontier_at < after.index("<h2>Settings</h2>")
+    assert "budget of 2 points" in after and "was not run in this session" not in after
+    assert "DP caveat" in after  # the DP schema was read from the members: the report says so

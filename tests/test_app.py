@@ -216,3 +216,23 @@ def test_a_real_table_with_names_and_dates_end_to_end():
     assert int(at.metric[0].value.split()[0]) >= 10
     at.switch_page("pages/export.py").run()
     assert not at.exception, at.exception
+
+
+def test_the_frontier_is_the_first_chart_of_the_attacks_page(adult_train):
+    small = adult_train.iloc[:800].drop(columns=["education"])
+    at = start()
+    at.file_uploader(key="upload_table").upload("adult800.csv", small.to_csv(index=False).encode(), "text/csv").run()
+    at.multiselect(key="qis").set_value(["age", "sex", "race"]).run()
+    at.switch_page("pages/attacks.py").run()
+    at.button[0].click().run(timeout=600)  # run the attacks
+    assert not at.exception, at.exception
+    at.multiselect(key="dp_epsilons").set_value([1.0]).run()
+    next(b for b in at.button if b.label == "Build the frontier").click().run(timeout=900)
+    assert not at.exception, at.exception
+    figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    assert figures[0]["layout"]["title"]["text"].startswith("Privacy against accuracy")
+    reading = plain(at.markdown[0].value) if at.markdown else ""
+    assert any("most private setting" in plain(m.value) or "no setting is more private" in plain(m.value)
+               for m in at.markdown), reading
+    at.switch_page("pages/export.py").run(timeout=600)
+    assert not at.exception, at.exception
