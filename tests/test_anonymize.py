@@ -38,7 +38,7 @@ def test_ag_leaves_with_equal_representatives_merge():
     # the tree (seeing all columns) splits on x, but both leaves get sex=F: one class of 8
     X = pd.DataFrame({"sex": pd.array(["F"] * 8, dtype="str"), "x": np.arange(8.0)})
     anonymizer = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["sex"], tree_features="all").fit(X, PRED)
-    assert len(anonymizer.leaf_ids_) == 2
+    assert anonymizer.tree_.n_leaves_ == 2
     result = anonymizer.result_
     assert result.n_classes == 1
     assert result.classes["size"].tolist() == [8]
@@ -56,9 +56,11 @@ def test_ag_transform_maps_new_records_to_learned_classes(small_people):
 
 def test_ag_regression_guidance_uses_a_regressor(small_people):
     y = small_people["score"].to_numpy() * 1.37  # continuous predictions
-    anonymizer = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["age"]).fit(small_people, y)
-    assert type(anonymizer.tree_).__name__ == "DecisionTreeRegressor"
-    assert anonymizer.result_.data["age"].tolist() == [22] * 4 + [52] * 4
+    exact = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["age"], splitter="exact").fit(small_people, y)
+    assert type(exact.tree_.tree_).__name__ == "DecisionTreeRegressor"
+    assert exact.result_.data["age"].tolist() == [22] * 4 + [52] * 4
+    histogram = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["age"], splitter="histogram").fit(small_people, y)
+    assert histogram.result_.data["age"].tolist() == [22] * 4 + [52] * 4
 
 
 def test_ag_rejects_bad_input(small_people):

@@ -51,7 +51,8 @@ def test_display_strings():
 
 def test_class_summary_has_a_row_per_class(adult_train):
     X = adult_train.drop(columns="income").iloc[:2000]
-    result = AccuracyGuidedAnonymizer(50, ["age", "sex"]).fit(X, adult_train["income"].iloc[:2000]).result_
+    anonymizer = AccuracyGuidedAnonymizer(k=50, quasi_identifiers=["age", "sex"])
+    result = anonymizer.fit(X, adult_train["income"].iloc[:2000]).result_
     summary = class_summary(result)
     assert len(summary) == result.n_classes and summary["size"].sum() == 2000
     assert list(summary.columns) == ["class", "size", "age (range)", "age → shown as", "sex (values)",
@@ -82,7 +83,8 @@ def test_exported_lightgbm_model_reads_back(tmp_path, adult_train):
 
 def test_report_is_self_contained_html(adult_train):
     X = adult_train.drop(columns="income").iloc[:3000]
-    result = AccuracyGuidedAnonymizer(25, ADULT_QIS).fit(X, adult_train["income"].iloc[:3000]).result_
+    anonymizer = AccuracyGuidedAnonymizer(k=25, quasi_identifiers=ADULT_QIS)
+    result = anonymizer.fit(X, adult_train["income"].iloc[:3000]).result_
     metrics = privacy_metrics(result.data, ADULT_QIS, k=25, original=X, sensitive="relationship")
     html = build_report({"dataset": "<b>demo</b>", "k": 25, "seed": 7, "method": "AG"}, result, metrics,
                         utility={"original": 0.86, "AG k=25": 0.85})
