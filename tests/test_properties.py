@@ -101,3 +101,18 @@ def test_same_seed_same_result(adult_train):
     a = AccuracyGuidedAnonymizer(k=20, quasi_identifiers=ADULT_QIS, random_state=3).fit(X, y).result_
     b = AccuracyGuidedAnonymizer(k=20, quasi_identifiers=ADULT_QIS, random_state=3).fit(X, y).result_
     pd.testing.assert_frame_equal(a.data, b.data)
+
+
+@SETTINGS
+@given(tables(), st.sampled_from(["binary", "continuous"]), st.integers(0, 3))
+def test_histogram_tree_leaves_hold_k(case, guide, seed):
+    """The LightGBM tree alone (before any merge or representative) keeps >= k rows in every leaf."""
+    X, qis, k, y = case
+    rng = np.random.default_rng(seed)
+    y = rng.normal(size=len(X)).round(3) + 0.1 if guide == "continuous" else np.where(y == "p", "p", "q")
+    anonymizer = AccuracyGuidedAnonymizer(k=k, quasi_identifiers=qis, tree_features="all", splitter="histogram",
+                                          random_state=seed).fit(X, y)
+    Z = anonymizer.encoder_.transform(X[anonymizer.tree_columns_])
+    leaves = anonymizer.tree_.apply(Z)
+    assert np.bincount(leaves)[np.bincount(leaves) > 0].min() >= k
+    check_guarantees(X, anonymizer.result_, qis, k)
