@@ -3,7 +3,8 @@
 The same method as the in-memory estimators, split into steps that never hold the table:
 
 1. a seeded sample of the rows (`sample_rows`) is drawn partition by partition; the guiding model
-   (the package default, trained on the sample, or the user's) predicts it partition by partition;
+   (the package default, trained on `model_rows` of the sample, or the user's) predicts the sample
+   partition by partition (one thread each: LightGBM's OpenMP threads busy-wait);
 2. the partitioning tree (accuracy-guided) or the Mondrian splits are fit on the sample with a
    leaf size of k scaled to the sample, so leaves hold about k rows of the whole table;
 3. one pass over all rows counts the rows of every leaf and collects per-leaf statistics (numeric
@@ -44,7 +45,8 @@ from .data import NUMERIC, DataError, check_k, check_seed, column_kind, validate
 from .metrics import DEFAULT_RISK_THRESHOLD, PrivacyMetrics
 from .trees import TreeStructure, guide_labels, merge_small_leaves
 
-DEFAULT_SAMPLE_ROWS = 200_000
+DEFAULT_SAMPLE_ROWS = 200_000  # rows the partitioning tree is fit on
+DEFAULT_MODEL_ROWS = 50_000  # rows of that sample the default guiding model is trained on
 DEFAULT_WORKERS = 2
 DEFAULT_MEMORY_LIMIT = "2GiB"  # per worker; workers spill to disk above it
 
@@ -183,6 +185,13 @@ def _parquet_files(data: str | Path) -> list[str]:
     return files
 
 
+def _predict(part: pd.DataFrame, model, columns: list[str]) -> pd.Series:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return pd.Series(model.predict(part[columns]))
+
+
 def _fit_on_sample(sample: pd.DataFrame, guide, method: str, qis: list[str], tree_columns: list[str],
                    k_sample: int, seed: int) -> Partitioner:
     if method == "mondrian":
@@ -199,7 +208,8 @@ def _fit_on_sample(sample: pd.DataFrame, guide, method: str, qis: list[str], tre
 def anonymize_parquet(data: str | Path, out: str | Path, quasi_identifiers: list[str], k: int, *,
                       method: str = "ag", target: str | None = None, model=None, sensitive: str | None = None,
                       seed: int = 0, tree_features: str = "qi", risk_threshold: float = DEFAULT_RISK_THRESHOLD,
-                      sample_rows: int = DEFAULT_SAMPLE_ROWS, client=None) -> dict:
+                      sample_rows: int = DEFAULT_SAMPLE_ROWS, model_rows: int = DEFAULT_MODEL_ROWS,
+                      client=None) -> dict:
     """Anonymize the Parquet table at `data` (folder or glob) into the folder `out`; returns the report.
 
     Runs on `client` (a dask.distributed Client); the caller owns the cluster (see `dask_client`).
@@ -244,12 +254,12 @@ def anonymize_parquet(data: str | Path, out: str | Path, quasi_identifiers: list
             from .models import check_model, model_features, train_default_model
 
             if model is None:
-                model = train_default_model(sample[features], sample[target], seed)
+                rows = sample.iloc[:model_rows]  # the sample is already in random order
+                model = train_default_model(rows[features], rows[target], seed)
             else:
                 model = check_model(model, sample[features], sample[target])
             used = model_features(model, sample[features])
-            guide = sample_dd.map_partitions(lambda p: pd.Series(model.predict(p[used])),
-                                             meta=(None, "object")).compute().to_numpy()
+            guide = sample_dd.map_partitions(_predict, model, used, meta=(None, "object")).compute().to_numpy()
         k_sample = max(1, min(k, math.floor(k * len(sample) / n_rows)))
         partitioner = _fit_on_sample(sample, guide, method, qis, tree_columns, k_sample, seed)
 
