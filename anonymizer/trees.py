@@ -10,6 +10,7 @@ on a sample, where leaf counts over the whole table are only known afterwards).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,13 +98,12 @@ class HistogramTree:
         data = lgb.Dataset(Z, np.asarray(y, dtype=float), params=params, free_raw_data=True)
         # keep_training_booster=False reloads the model from text: no reference to the training rows stays
         self.booster_ = lgb.train(params, data, num_boost_round=1, keep_training_booster=False)
-        self.n_leaves_ = int(self.booster_.dump_model(num_iteration=1)["tree_info"][0]["num_leaves"])
+        found = re.search(r"^num_leaves=(\d+)$", self.booster_.model_to_string(num_iteration=1), re.MULTILINE)
+        self.n_leaves_ = int(found.group(1)) if found else 1
         return self
 
     def apply(self, Z: np.ndarray) -> np.ndarray:
         """Leaf index of every row."""
-        if self.n_leaves_ == 1:
-            return np.zeros(len(Z), dtype=np.int64)
         return self.booster_.predict(Z, pred_leaf=True, num_threads=self.n_jobs).reshape(-1).astype(np.int64)
 
     def structure(self) -> TreeStructure:
