@@ -1,21 +1,25 @@
 """The anonymizers: accuracy-guided (Goldsteen et al. 2021), Mondrian (LeFevre et al. 2006), QIs dropped.
 
-Both anonymizers are scikit-learn style estimators: parameters in `__init__`, `fit(X, y)` learns
-the grouping and leaves the anonymization of X in `result_`, `fit_transform` returns its frame.
+Both anonymizers are scikit-learn estimators: keyword-only parameters in `__init__`, `fit(X, y)`
+learns the grouping and leaves the anonymization of X in `result_`, `fit_transform` returns its
+frame, `transform` generalizes new records (NotFittedError before fit), `get_feature_names_out`
+makes `set_output(transform="pandas")` work. Beyond `result_`, a fitted anonymizer keeps only what
+`transform` needs: no row of the original table can be read back from it.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted
 
 from .classes import (
     AnonymizationResult,
+    Grouping,
     OrderedCodes,
     apply_classes,
     class_table,
@@ -23,9 +27,11 @@ from .classes import (
     ordered_codes,
     value_numbers,
 )
-from .data import ORDERED_KINDS, DataError, as_numbers, check_finite, check_k, check_seed, column_kind
+from .data import NUMERIC, ORDERED_KINDS, DataError, as_numbers, check_finite, check_k, check_seed, column_kind
+from .trees import ExactTree, GuideLabels, HistogramTree, guide_labels, merge_small_leaves
 
 TREE_FEATURES = ("all", "qi")
+SPLITTERS = ("auto", "histogram", "exact")
 
 
 def _check_input(X, quasi_identifiers, k) -> list[str]:
@@ -44,7 +50,7 @@ def _check_input(X, quasi_identifiers, k) -> list[str]:
     return qis
 
 
-class TreeEncoder(BaseEstimator, TransformerMixin):
+class TreeEncoder(TransformerMixin, BaseEstimator):
     """Features as floats a decision tree can split: numbers as they are and dates as day numbers
     (NaN kept, the tree handles it), categories as ordinal codes ordered by the guiding labels.
 
@@ -59,24 +65,27 @@ class TreeEncoder(BaseEstimator, TransformerMixin):
         return self
 
     def fit_transform(self, X: pd.DataFrame, y=None, **fit_params) -> np.ndarray:
-        """Learn the orders and encode X in one pass (each column is factorized once)."""
-        y = np.asarray(y)
-        if type_of_target(y) == "continuous":
-            score = y.astype(float)
-        else:
-            labels, _ = pd.factorize(y)
-            score = (labels == np.bincount(labels).argmax()).astype(float)
+        return self.fit_encode(X, y)[0]
+
+    def fit_encode(self, X: pd.DataFrame, y) -> tuple[np.ndarray, dict[str, OrderedCodes]]:
+        """Learn the orders and encode X in one pass (each column is factorized once).
+
+        Also returns the codes of every categorical column, for the caller to reuse; the encoder
+        does not keep them (a fitted encoder holds no row of X).
+        """
+        labels = y if isinstance(y, GuideLabels) else guide_labels(y)
+        score = labels.score()
         self.columns_ = list(X.columns)
         # per categorical column: (its sorted values, the rank of every code; missing is the last code)
         self.ranks_: dict[str, tuple[pd.Index, np.ndarray] | None] = {}
-        self.encodings_: dict[str, OrderedCodes] = {}
+        encodings: dict[str, OrderedCodes] = {}
         out = np.empty((len(X), len(self.columns_)), dtype=np.float32)
         for j, col in enumerate(self.columns_):
             if column_kind(X[col]) in ORDERED_KINDS:
                 self.ranks_[col] = None
                 out[:, j] = as_numbers(X[col])
                 continue
-            enc = self.encodings_[col] = ordered_codes(X[col])
+            enc = encodings[col] = ordered_codes(X[col])
             sums = np.bincount(enc.codes, weights=score, minlength=enc.n_codes)
             counts = np.bincount(enc.codes, minlength=enc.n_codes)
             seen = np.flatnonzero(counts)
@@ -84,7 +93,7 @@ class TreeEncoder(BaseEstimator, TransformerMixin):
             rank[seen[np.lexsort((seen, sums[seen] / counts[seen]))]] = np.arange(len(seen))
             self.ranks_[col] = (pd.Index(enc.values), rank)
             out[:, j] = rank[enc.codes]
-        return out
+        return out, encodings
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         out = np.empty((len(X), len(self.columns_)), dtype=np.float32)
@@ -100,7 +109,68 @@ class TreeEncoder(BaseEstimator, TransformerMixin):
         return out
 
 
-class AccuracyGuidedAnonymizer(BaseEstimator, TransformerMixin):
+class _Generalizer(TransformerMixin, BaseEstimator):
+    """What both anonymizers share: input columns kept, fitted state stripped of the rows."""
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """The output has the input's columns (only QI cells change), so `set_output` works."""
+        check_is_fitted(self, "feature_names_in_")
+        return np.asarray(self.feature_names_in_, dtype=object)
+
+    def _remember_input(self, X: pd.DataFrame) -> None:
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+
+    def _check_transform_input(self, X, needed) -> None:
+        check_is_fitted(self, "grouping_")
+        if not isinstance(X, pd.DataFrame):
+            raise DataError("X must be a pandas DataFrame with named columns")
+        missing = [c for c in needed if c not in X.columns]
+        if missing:
+            raise DataError(f"columns the anonymizer was fit on are missing: {missing}")
+
+    def _finish(self, X, qis, groups, n_groups, encodings, method, start) -> Grouping:
+        """Representatives, classes and the result for rows already grouped; returns the grouping."""
+        grouping = group_into_classes(X, qis, groups, n_groups, encodings)
+        class_ids = grouping.class_of_group[groups]
+        data = apply_classes(X, qis, grouping, class_ids)
+        classes = class_table(X, qis, grouping, class_ids)
+        self.result_ = AnonymizationResult(data, class_ids, classes, qis, self.k, method,
+                                           time.perf_counter() - start)
+        self.quasi_identifiers_ = qis
+        self._remember_input(X)
+        self.grouping_ = _without_rows(grouping, X)
+        return grouping
+
+    def fit_transform(self, X: pd.DataFrame, y=None, **fit_params) -> pd.DataFrame:
+        """The anonymized X (the same frame as `result_.data`)."""
+        return self.fit(X, y).result_.data
+
+
+def _without_rows(grouping: Grouping, X: pd.DataFrame) -> Grouping:
+    """The grouping `transform` needs: per group its class, per class its representatives.
+
+    Drops the per-row codes of every QI, and of a categorical QI's values keeps only those that
+    are representatives, so a fitted (or pickled) anonymizer cannot give back the original columns.
+    """
+    reps, encodings = {}, {}
+    for q, enc in grouping.encodings.items():
+        rep = grouping.class_reps[q]
+        if enc.kind == NUMERIC:
+            encodings[q], reps[q] = OrderedCodes(enc.kind, _NO_ROWS, np.empty(0)), rep
+        elif isinstance(X[q].dtype, pd.CategoricalDtype):  # codes index the dtype's own categories
+            encodings[q], reps[q] = OrderedCodes(enc.kind, _NO_ROWS, enc.values), rep
+        else:
+            used = np.unique(rep[rep != enc.missing_code])
+            codes = np.where(rep == enc.missing_code, len(used), np.searchsorted(used, rep))
+            encodings[q], reps[q] = OrderedCodes(enc.kind, _NO_ROWS, enc.values[used]), codes
+    return Grouping(grouping.class_of_group, reps, encodings, grouping.n_classes)
+
+
+_NO_ROWS = np.empty(0, dtype=np.int64)
+
+
+class AccuracyGuidedAnonymizer(_Generalizer):
     """k-anonymity guided by a model's predictions (Goldsteen et al., DPM 2021).
 
     A decision tree is fit on (X, the model's predictions on X) with at least k records a leaf;
@@ -114,15 +184,37 @@ class AccuracyGuidedAnonymizer(BaseEstimator, TransformerMixin):
     quasi_identifiers : list of column names to generalize.
     tree_features : 'qi' (default: the tree sees only the QIs) or 'all' (every column of X).
         On Adult the QI-only tree keeps more accuracy at every k (bench/engine.py).
+    splitter : 'histogram' (one LightGBM tree on binned features, fast on large tables), 'exact'
+        (sklearn's tree, sorts at every node) or 'auto' (default): histogram for binary and
+        continuous guides, exact for multiclass ones (one LightGBM tree cannot hold a multiclass
+        Gini split). bench/splitters.py compares the retrained accuracy of the two.
     random_state : seed of the tree (it breaks ties between equally good splits).
+    n_jobs : threads of the histogram tree (LightGBM busy-waits; 1 suits a shared machine).
+
+    Fitted attributes: `result_` (the anonymization of the fitted X), `tree_`, `encoder_`,
+    `grouping_` (leaf -> class, class -> representatives); none of them holds a row of X
+    besides `result_`.
     """
 
-    def __init__(self, k: int = 10, quasi_identifiers=None, tree_features: str = "qi",
-                 random_state: int = 0):
+    def __init__(self, *, k: int = 10, quasi_identifiers=None, tree_features: str = "qi",
+                 splitter: str = "auto", random_state: int = 0, n_jobs: int = 1):
         self.k = k
         self.quasi_identifiers = quasi_identifiers
         self.tree_features = tree_features
+        self.splitter = splitter
         self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def _tree(self, labels: GuideLabels):
+        if self.splitter not in SPLITTERS:
+            raise DataError(f"splitter must be one of {SPLITTERS}, got {self.splitter!r}")
+        histogram = labels.continuous or labels.n_classes <= 2
+        if self.splitter == "histogram" and not histogram:
+            raise DataError(f"the histogram splitter needs binary or continuous predictions, got "
+                            f"{labels.n_classes} classes; use splitter='exact' or 'auto'")
+        if self.splitter == "exact" or not histogram:
+            return ExactTree(self.k, self.random_state, labels.continuous)
+        return HistogramTree(self.k, self.random_state, self.n_jobs)
 
     def fit(self, X: pd.DataFrame, y):
         """Learn the classes from X and the model's predictions y on X; the result is `result_`."""
@@ -136,24 +228,27 @@ class AccuracyGuidedAnonymizer(BaseEstimator, TransformerMixin):
             raise DataError("the predictions contain missing values")
         check_seed(self.random_state)
         start = time.perf_counter()
-        self.tree_columns_ = list(X.columns) if self.tree_features == "all" else qis
-        check_finite(X, self.tree_columns_)
-        self.encoder_ = TreeEncoder()
-        Z = self.encoder_.fit_transform(X[self.tree_columns_], y)
-        if type_of_target(y) == "continuous":
-            tree = DecisionTreeRegressor(min_samples_leaf=self.k, random_state=self.random_state)
-        else:  # integer labels: the tree need not sort the (often string) predictions again
-            tree = DecisionTreeClassifier(min_samples_leaf=self.k, random_state=self.random_state)
-            y = pd.factorize(y)[0]
-        self.tree_ = tree.fit(Z, y)
-        self.leaf_ids_, groups = np.unique(self.tree_.apply(Z), return_inverse=True)
-        self.grouping_ = group_into_classes(X, qis, groups, len(self.leaf_ids_), self.encoder_.encodings_)
-        class_ids = self.grouping_.class_of_group[groups]
-        data = apply_classes(X, qis, self.grouping_, class_ids)
-        classes = class_table(X, qis, self.grouping_, class_ids)
-        seconds = time.perf_counter() - start
-        self.result_ = AnonymizationResult(data, class_ids, classes, qis, self.k,
-                                           "accuracy-guided", seconds)
+        labels = guide_labels(y)
+        tree = self._tree(labels)
+        tree_columns = list(X.columns) if self.tree_features == "all" else qis
+        check_finite(X, [c for c in tree_columns if c not in qis])
+        encoder = TreeEncoder()
+        Z, encodings = encoder.fit_encode(X[tree_columns], labels)
+        tree.fit(Z, labels.values)
+        leaves = tree.apply(Z)
+        del Z
+        counts = np.bincount(leaves, minlength=tree.n_leaves_)
+        if counts[counts > 0].min() < self.k:  # a safety net; the trees already keep k a leaf
+            group_of_leaf = merge_small_leaves(tree.structure(), counts, self.k)
+        else:
+            group_of_leaf = np.cumsum(counts > 0) - 1
+        groups = group_of_leaf[leaves]
+        for q in qis:  # numeric QIs need no codes: representatives come from the values
+            if q not in encodings and column_kind(X[q]) == NUMERIC:
+                encodings[q] = OrderedCodes(NUMERIC, _NO_ROWS, np.empty(0))
+        grouping = self._finish(X, qis, groups, int(group_of_leaf.max()) + 1, encodings, "accuracy-guided", start)
+        self.grouping_.class_of_group = grouping.class_of_group[group_of_leaf]  # leaf -> class
+        self.tree_columns_, self.encoder_, self.tree_ = tree_columns, encoder, tree
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -162,20 +257,63 @@ class AccuracyGuidedAnonymizer(BaseEstimator, TransformerMixin):
         Only on the fitted records is every class guaranteed k rows; new records are mapped to
         the class of the leaf they fall in.
         """
-        if not hasattr(self, "result_"):
-            raise DataError("fit the anonymizer before calling transform")
-        missing = [c for c in self.tree_columns_ if c not in X.columns]
-        if missing:
-            raise DataError(f"columns the anonymizer was fit on are missing: {missing}")
+        self._check_transform_input(X, getattr(self, "tree_columns_", []))
         leaves = self.tree_.apply(self.encoder_.transform(X[self.tree_columns_]))
-        class_ids = self.grouping_.class_of_group[np.searchsorted(self.leaf_ids_, leaves)]
-        return apply_classes(X, self.result_.quasi_identifiers, self.grouping_, class_ids)
-
-    def fit_transform(self, X: pd.DataFrame, y=None, **fit_params) -> pd.DataFrame:
-        return self.fit(X, y).result_.data
+        class_ids = self.grouping_.class_of_group[leaves]
+        return apply_classes(X, self.quasi_identifiers_, self.grouping_, class_ids)
 
 
-class MondrianAnonymizer(BaseEstimator):
+@dataclass
+class MondrianSplits:
+    """Mondrian's split decisions as a tree over nodes (node 0 the root), enough to place new rows.
+
+    Node i splits on QI `qi[i]` (-1 for a leaf): rows go left when their value is <= (or <, if
+    not `inclusive[i]`) the threshold; numeric thresholds are values (NaN: the missing code),
+    categorical ones are codes into the QI's `domains` entry. `group[i]` is a leaf's group.
+    """
+
+    qi: np.ndarray
+    threshold: np.ndarray
+    inclusive: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    group: np.ndarray
+    domains: dict[int, pd.Index]  # categorical QI position -> its sorted distinct values
+
+    def positions(self, X: pd.DataFrame, qis: list[str]) -> list[np.ndarray]:
+        """Every QI of X as what the thresholds compare to: floats, or codes (unseen: missing)."""
+        out = []
+        for j, q in enumerate(qis):
+            if j in self.domains:
+                codes = self.domains[j].get_indexer(X[q]).astype(float)
+                codes[codes < 0] = len(self.domains[j])  # missing, and values unseen in fit
+                out.append(codes)
+            else:  # numbers, and dates as day numbers
+                out.append(as_numbers(X[q]))
+        return out
+
+    def apply(self, X: pd.DataFrame, qis: list[str]) -> np.ndarray:
+        """Group of every row of X."""
+        columns = self.positions(X, qis)
+        groups = np.empty(len(X), dtype=np.int64)
+        stack = [(0, np.arange(len(X)))]
+        while stack:
+            node, idx = stack.pop()
+            j = self.qi[node]
+            if j < 0:
+                groups[idx] = self.group[node]
+                continue
+            values, t = columns[j][idx], self.threshold[node]
+            if np.isnan(t):  # the threshold is the missing code, which sorts last
+                left = np.ones(len(idx), bool) if self.inclusive[node] else ~np.isnan(values)
+            else:
+                left = values <= t if self.inclusive[node] else values < t
+            stack.append((self.left[node], idx[left]))
+            stack.append((self.right[node], idx[~left]))
+        return groups
+
+
+class MondrianAnonymizer(_Generalizer):
     """Classic k-anonymity by Mondrian partitioning (LeFevre et al., ICDE 2006), strict version.
 
     A partition is split on the QI with the widest normalized range (numeric: value range over
@@ -183,9 +321,13 @@ class MondrianAnonymizer(BaseEstimator):
     codes) at its median, if both halves keep at least k records; otherwise the next-widest QI
     is tried. Missing values sort last. Representatives follow the accuracy-guided rule, so a
     comparison of the two isolates the partitioning.
+
+    The split decisions are kept (`splits_`), so `transform` places new records in the partition
+    whose splits they satisfy (categories unseen in fit count as missing); only the fitted
+    records are guaranteed k a class.
     """
 
-    def __init__(self, k: int = 10, quasi_identifiers=None):
+    def __init__(self, *, k: int = 10, quasi_identifiers=None):
         self.k = k
         self.quasi_identifiers = quasi_identifiers
 
@@ -202,14 +344,20 @@ class MondrianAnonymizer(BaseEstimator):
                 scales.append(np.arange(enc.n_codes) / max(enc.n_codes - 1, 1))
         return scales
 
-    def _partition(self, codes: np.ndarray, scales: list[np.ndarray]) -> np.ndarray:
-        """Group id per row: the leaves of the recursive median splits."""
+    def _partition(self, codes: np.ndarray, scales: list[np.ndarray]) -> tuple[np.ndarray, dict]:
+        """Group id per row (the leaves of the recursive median splits), and the splits as node lists."""
         k, n = self.k, len(codes)
         groups = np.empty(n, dtype=np.int64)
         n_groups = 0
-        stack = [np.arange(n)]
+        nodes = {"qi": [], "code": [], "inclusive": [], "left": [], "right": [], "group": []}
+        stack = [(np.arange(n), None, None)]  # rows, parent node, side
         while stack:
-            idx = stack.pop()
+            idx, parent, side = stack.pop()
+            node = len(nodes["qi"])
+            for key in nodes:
+                nodes[key].append(-1)
+            if parent is not None:
+                nodes[side][parent] = node
             sub = codes[idx]
             lo, hi = sub.min(axis=0), sub.max(axis=0)
             widths = np.array([s[b] - s[a] for s, a, b in zip(scales, lo, hi)])
@@ -220,20 +368,23 @@ class MondrianAnonymizer(BaseEstimator):
                         continue
                     col = sub[:, j]
                     median = np.partition(col, (len(col) - 1) // 2)[(len(col) - 1) // 2]
-                    for left in (col <= median, col < median):
+                    for inclusive, left in ((True, col <= median), (False, col < median)):
                         n_left = int(left.sum())
                         if k <= n_left <= len(idx) - k:
                             split = left
+                            nodes["qi"][node], nodes["code"][node] = int(j), int(median)
+                            nodes["inclusive"][node] = inclusive
                             break
                     if split is not None:
                         break
             if split is None:
                 groups[idx] = n_groups
+                nodes["group"][node] = n_groups
                 n_groups += 1
             else:
-                stack.append(idx[~split])
-                stack.append(idx[split])
-        return groups
+                stack.append((idx[~split], node, "right"))
+                stack.append((idx[split], node, "left"))
+        return groups, nodes
 
     def fit(self, X: pd.DataFrame, y=None):
         """Partition X on its QIs; `y` is ignored (Mondrian does not look at a model)."""
@@ -241,18 +392,33 @@ class MondrianAnonymizer(BaseEstimator):
         start = time.perf_counter()
         encs = {q: ordered_codes(X[q]) for q in qis}
         codes = np.column_stack([encs[q].codes for q in qis])
-        groups = self._partition(codes, self._scales([encs[q] for q in qis]))
+        groups, nodes = self._partition(codes, self._scales([encs[q] for q in qis]))
+        del codes
         n_groups = int(groups.max()) + 1
-        self.grouping_ = group_into_classes(X, qis, groups, n_groups, encs)
-        class_ids = self.grouping_.class_of_group[groups]
-        data = apply_classes(X, qis, self.grouping_, class_ids)
-        classes = class_table(X, qis, self.grouping_, class_ids)
-        seconds = time.perf_counter() - start
-        self.result_ = AnonymizationResult(data, class_ids, classes, qis, self.k, "mondrian", seconds)
+        self._finish(X, qis, groups, n_groups, encs, "mondrian", start)
+        self.splits_ = _mondrian_splits(nodes, [encs[q] for q in qis])
         return self
 
-    def fit_transform(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
-        return self.fit(X, y).result_.data
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Generalize any records with the learned partition (k is guaranteed on the fitted rows only)."""
+        self._check_transform_input(X, getattr(self, "quasi_identifiers_", []))
+        class_ids = self.grouping_.class_of_group[self.splits_.apply(X, self.quasi_identifiers_)]
+        return apply_classes(X, self.quasi_identifiers_, self.grouping_, class_ids)
+
+
+def _mondrian_splits(nodes: dict, encs: list[OrderedCodes]) -> MondrianSplits:
+    """The recorded splits with numeric thresholds as values, so no per-row code is kept."""
+    qi, code = np.array(nodes["qi"]), np.array(nodes["code"])
+    threshold = np.full(len(qi), np.nan)
+    numbers = {j: value_numbers(enc) for j, enc in enumerate(encs) if enc.kind in ORDERED_KINDS}
+    for i in np.flatnonzero(qi >= 0):
+        if qi[i] not in numbers:
+            threshold[i] = code[i]
+        elif code[i] < len(numbers[qi[i]]):  # numbers and dates (day numbers) split on a value
+            threshold[i] = numbers[qi[i]][code[i]]
+    domains = {j: pd.Index(enc.values) for j, enc in enumerate(encs) if enc.kind not in ORDERED_KINDS}
+    return MondrianSplits(qi, threshold, np.array(nodes["inclusive"]) == 1, np.array(nodes["left"]),
+                          np.array(nodes["right"]), np.array(nodes["group"]), domains)
 
 
 def drop_quasi_identifiers(X: pd.DataFrame, quasi_identifiers) -> pd.DataFrame:
@@ -264,17 +430,19 @@ def drop_quasi_identifiers(X: pd.DataFrame, quasi_identifiers) -> pd.DataFrame:
 
 
 def anonymizer_for(method: str, k: int, quasi_identifiers, random_state: int = 0,
-                   tree_features: str = "qi"):
+                   tree_features: str = "qi", splitter: str = "auto"):
     """The anonymizer named by `method`: 'ag' (accuracy-guided) or 'mondrian'."""
     if method == "ag":
-        return AccuracyGuidedAnonymizer(k, quasi_identifiers, tree_features, random_state)
+        return AccuracyGuidedAnonymizer(k=k, quasi_identifiers=quasi_identifiers, tree_features=tree_features,
+                                        splitter=splitter, random_state=random_state)
     if method == "mondrian":
-        return MondrianAnonymizer(k, quasi_identifiers)
+        return MondrianAnonymizer(k=k, quasi_identifiers=quasi_identifiers)
     raise DataError(f"unknown method '{method}'; use 'ag' or 'mondrian'")
 
 
 def anonymize_table(table: pd.DataFrame, quasi_identifiers, k: int, method: str = "ag", target: str | None = None,
-                    guide=None, random_state: int = 0, tree_features: str = "qi") -> AnonymizationResult:
+                    guide=None, random_state: int = 0, tree_features: str = "qi",
+                    splitter: str = "auto") -> AnonymizationResult:
     """Anonymize a whole table: every column but the QIs (the target included) stays as it is.
 
     `guide` holds the model's predictions for every row (needed by 'ag'); the target column is
@@ -283,7 +451,7 @@ def anonymize_table(table: pd.DataFrame, quasi_identifiers, k: int, method: str 
     import dataclasses
 
     features = table.drop(columns=[target]) if target is not None else table
-    anonymizer = anonymizer_for(method, k, quasi_identifiers, random_state, tree_features)
+    anonymizer = anonymizer_for(method, k, quasi_identifiers, random_state, tree_features, splitter)
     if method == "ag" and guide is None:
         raise DataError("the accuracy-guided method needs the model's predictions (a target and a model)")
     result = anonymizer.fit(features, guide).result_

@@ -81,13 +81,13 @@ def numeric_representatives(values: np.ndarray, groups: np.ndarray, n_groups: in
     """
     valid = ~np.isnan(values)
     g, v = groups[valid], values[valid]
-    order = np.lexsort((v, g))
-    v_sorted = v[order]
+    codes, uniques = pd.factorize(v, sort=True)  # one integer sort below instead of a 2-key lexsort
+    keys = np.sort(g.astype(np.int64) * max(len(uniques), 1) + codes)
     counts = np.bincount(g, minlength=n_groups)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     rep = np.full(n_groups, np.nan)
     has = counts > 0
-    rep[has] = v_sorted[starts[has] + (counts[has] - 1) // 2]
+    rep[has] = np.asarray(uniques, dtype=float)[keys[starts[has] + (counts[has] - 1) // 2] % max(len(uniques), 1)]
     return rep
 
 
@@ -234,7 +234,9 @@ def class_table(X: pd.DataFrame, quasi_identifiers: list[str], grouping: Groupin
         else:
             labels = np.append(enc.values, None).astype(object)
             table[q] = labels[rep]
-            keys = np.unique(class_ids.astype(np.int64) * enc.n_codes + enc.codes)
+            keys = class_ids.astype(np.int64) * enc.n_codes + enc.codes
+            cells = n * enc.n_codes  # distinct (class, value) pairs: a presence count is O(rows), a sort is not
+            keys = np.flatnonzero(np.bincount(keys, minlength=cells)) if cells <= 20_000_000 else np.unique(keys)
             kc, kv = keys // enc.n_codes, keys % enc.n_codes
             bounds = np.searchsorted(kc, np.arange(n + 1)).tolist()
             members = labels[kv].tolist()  # list slices are far cheaper than numpy slices here

@@ -1,6 +1,7 @@
 """Command line: the engine for scripts, with a contract that other tools rely on.
 
     python -m anonymizer anonymize --data FILE --qi COL,COL --k N --out FILE [options]
+    python -m anonymizer anonymize --engine dask --data DIR_OR_GLOB --qi COL,COL --k N --out DIR [options]
     python -m anonymizer evaluate --data FILE --target COL --qi COL,COL --k 10,50 --out FILE.json [options]
     python -m anonymizer suggest --data FILE
 
@@ -90,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--risk-threshold", type=float, default=DEFAULT_RISK_THRESHOLD,
                    help="report the share of rows whose re-identification risk 1/|class| exceeds "
                         f"this (default {DEFAULT_RISK_THRESHOLD})")
+    p.add_argument("--engine", choices=["memory", "dask"], default="memory",
+                   help="memory: one table in RAM (default); dask: a folder or glob of Parquet files, "
+                        "processed out of core, written as a folder of Parquet files")
+    p.add_argument("--scheduler", help="dask: address of a running Dask scheduler (default: a local cluster)")
     _model_options(p)
     _role_options(p)
     _family_option(p)
@@ -305,6 +310,12 @@ def _model(args):
 
 
 def run_anonymize(args) -> int:
+    if args.engine == "dask":
+        from .dask_engine import run_cli
+
+        return run_cli(args)
+    if args.scheduler:
+        raise DataError("--scheduler needs --engine dask")
     _check_paths(args)
     if args.method == "ag" and not args.target:
         raise DataError("--method ag needs --target: the default model is trained on it to guide "

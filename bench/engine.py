@@ -83,7 +83,7 @@ logit = 0.05 * (X["num0"] - 40) + (X["cat1"].isin(["v1", "v3", "v5"])) - 0.3 + 0
 y = np.where(logit + rng.logistic(size=n) > 0, "yes", "no")
 qis = [c for c in X.columns if c != "other"]
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-a = AccuracyGuidedAnonymizer(100, qis, random_state=seed).fit(X, y)
+a = AccuracyGuidedAnonymizer(k=100, quasi_identifiers=qis, random_state=seed).fit(X, y)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 m = a.result_.metrics()
 print(json.dumps({"seconds": a.result_.seconds, "peak_mib": peak / 1024, "before_mib": before / 1024,

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import NotFittedError
 
 from anonymizer import AccuracyGuidedAnonymizer, DataError, MondrianAnonymizer, drop_quasi_identifiers
 from anonymizer.classes import categorical_representatives, numeric_representatives
@@ -38,7 +39,7 @@ def test_ag_leaves_with_equal_representatives_merge():
     # the tree (seeing all columns) splits on x, but both leaves get sex=F: one class of 8
     X = pd.DataFrame({"sex": pd.array(["F"] * 8, dtype="str"), "x": np.arange(8.0)})
     anonymizer = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["sex"], tree_features="all").fit(X, PRED)
-    assert len(anonymizer.leaf_ids_) == 2
+    assert anonymizer.tree_.n_leaves_ == 2
     result = anonymizer.result_
     assert result.n_classes == 1
     assert result.classes["size"].tolist() == [8]
@@ -56,9 +57,11 @@ def test_ag_transform_maps_new_records_to_learned_classes(small_people):
 
 def test_ag_regression_guidance_uses_a_regressor(small_people):
     y = small_people["score"].to_numpy() * 1.37  # continuous predictions
-    anonymizer = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["age"]).fit(small_people, y)
-    assert type(anonymizer.tree_).__name__ == "DecisionTreeRegressor"
-    assert anonymizer.result_.data["age"].tolist() == [22] * 4 + [52] * 4
+    exact = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["age"], splitter="exact").fit(small_people, y)
+    assert type(exact.tree_.tree_).__name__ == "DecisionTreeRegressor"
+    assert exact.result_.data["age"].tolist() == [22] * 4 + [52] * 4
+    histogram = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["age"], splitter="histogram").fit(small_people, y)
+    assert histogram.result_.data["age"].tolist() == [22] * 4 + [52] * 4
 
 
 def test_ag_rejects_bad_input(small_people):
@@ -154,3 +157,156 @@ def test_qis_dropped_baseline(small_people):
     assert drop_quasi_identifiers(small_people, ["age", "sex"]).columns.tolist() == ["note", "score"]
     with pytest.raises(DataError):
         drop_quasi_identifiers(small_people, ["zip"])
+
+
+# --- scikit-learn conventions and what a fitted anonymizer keeps -------------------------------
+
+def test_parameters_are_keyword_only():
+    with pytest.raises(TypeError):
+        AccuracyGuidedAnonymizer(4, ["age"])
+    with pytest.raises(TypeError):
+        MondrianAnonymizer(4, ["age"])
+
+
+@pytest.mark.parametrize("anonymizer", [AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["age"]),
+                                        MondrianAnonymizer(k=4, quasi_identifiers=["age"])])
+def test_transform_before_fit_is_not_fitted_error(anonymizer, small_people):
+    with pytest.raises(NotFittedError):
+        anonymizer.transform(small_people)
+    with pytest.raises(NotFittedError):
+        anonymizer.get_feature_names_out()
+
+
+@pytest.mark.parametrize("make", [lambda: AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["age", "sex"]),
+                                  lambda: MondrianAnonymizer(k=4, quasi_identifiers=["age", "sex"])])
+def test_set_output_pandas_and_feature_names(make, small_people):
+    anonymizer = make().set_output(transform="pandas")
+    out = anonymizer.fit_transform(small_people, PRED)
+    assert anonymizer.get_feature_names_out().tolist() == ["age", "sex", "note", "score"]
+    assert out.columns.tolist() == ["age", "sex", "note", "score"] and out.index.equals(small_people.index)
+    # transform of the fitted rows gives back the fitted anonymization
+    pd.testing.assert_frame_equal(anonymizer.transform(small_people), out)
+
+
+def test_mondrian_transform_places_new_records_by_the_recorded_splits():
+    X = pd.DataFrame({"age": np.arange(1, 9), "color": pd.array(list("rrggbbbb"), dtype="str")})
+    anonymizer = MondrianAnonymizer(k=2, quasi_identifiers=["age"]).fit(X)
+    # splits: age <= 4 | > 4, then <= 2, <= 6; classes represented by 1, 3, 5, 7
+    new = pd.DataFrame({"age": [0, 2, 4, 4.5, 6, 100], "color": pd.array(list("xxxxxx"), dtype="str")})
+    assert anonymizer.transform(new)["age"].tolist() == [1, 1, 3, 5, 5, 7]
+    cats = MondrianAnonymizer(k=2, quasi_identifiers=["color"]).fit(X)
+    # order b < g < r: {b x4} | {g,g} | {r,r}; an unseen category counts as missing (sorts last)
+    new = pd.DataFrame({"age": [0] * 4, "color": pd.array(["b", "g", "r", "zz"], dtype="str")})
+    assert cats.transform(new)["color"].tolist() == ["b", "g", "r", "r"]
+
+
+def test_mondrian_transform_with_missing_values_matches_fit():
+    X = pd.DataFrame({"a": [1.0, np.nan, 3.0, np.nan, 5.0, 6.0, np.nan, 8.0],
+                      "c": pd.array(["x", None, "y", "y", None, "x", "z", "z"], dtype="str")})
+    anonymizer = MondrianAnonymizer(k=2, quasi_identifiers=["a", "c"]).fit(X)
+    pd.testing.assert_frame_equal(anonymizer.transform(X), anonymizer.result_.data)
+
+
+def _arrays(obj, seen=None, skip=("result_",)):
+    """Every numpy array (and pandas index/series values) reachable from obj."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, np.ndarray):
+        yield obj
+        if obj.dtype == object:
+            for v in obj.ravel():
+                yield from _arrays(v, seen, skip)
+    elif isinstance(obj, (pd.Index, pd.Series)):
+        yield np.asarray(obj)
+    elif isinstance(obj, pd.DataFrame):
+        for _, col in obj.items():
+            yield np.asarray(col)
+    elif isinstance(obj, dict):
+        for key, v in obj.items():
+            if key not in skip:
+                yield from _arrays(key, seen, skip)
+                yield from _arrays(v, seen, skip)
+    elif isinstance(obj, (list, tuple, set, frozenset)):
+        for v in obj:
+            yield from _arrays(v, seen, skip)
+    elif hasattr(obj, "__dict__") and not isinstance(obj, type):
+        yield from _arrays(vars(obj), seen, skip)
+    elif hasattr(obj, "__slots__"):
+        for name in obj.__slots__:
+            yield from _arrays(getattr(obj, name, None), seen, skip)
+
+
+@pytest.mark.parametrize("method", ["ag-histogram", "ag-exact", "mondrian"])
+def test_a_pickled_anonymizer_holds_no_row_of_the_original(method):
+    import pickle
+
+    rng = np.random.default_rng(0)
+    n = 300
+    X = pd.DataFrame({"f": rng.normal(size=n).round(6), "i": rng.integers(0, 40, n),
+                      "c": pd.array(rng.choice(list("abcdefgh"), n), dtype="str"), "other": np.arange(n)})
+    y = np.where(X["f"] + rng.normal(size=n) > 0, "yes", "no")
+    qis = ["f", "i", "c"]
+    if method == "mondrian":
+        anonymizer = MondrianAnonymizer(k=5, quasi_identifiers=qis)
+    else:
+        anonymizer = AccuracyGuidedAnonymizer(k=5, quasi_identifiers=qis, tree_features="all",
+                                              splitter=method.split("-")[1])
+    anonymizer.fit(X, y)
+    restored = pickle.loads(pickle.dumps(anonymizer))
+    arrays = list(_arrays(restored))
+    assert arrays, "the walk found nothing: it is broken"
+    assert not [a.shape for a in arrays if a.ndim and a.shape[0] >= n], "a row-length array is kept"
+    distinct_f = np.unique(X["f"])  # f is unique per row: its sorted values would rebuild the column
+    assert not any(a.shape == distinct_f.shape and np.array_equal(a, distinct_f) for a in arrays)
+    pd.testing.assert_frame_equal(restored.transform(X), anonymizer.result_.data)
+
+
+# --- the trees -----------------------------------------------------------------------------------
+
+def test_guide_labels_classify_once():
+    from anonymizer.trees import guide_labels
+
+    labels = guide_labels(np.array(["b", "a", "b", "c"]))
+    assert not labels.continuous and labels.values.tolist() == [0, 1, 0, 2] and labels.n_classes == 3
+    assert labels.score().tolist() == [1.0, 0.0, 1.0, 0.0]
+    assert not guide_labels(np.array([0.0, 1.0, 1.0])).continuous  # whole floats are classes
+    assert guide_labels(np.array([0.5, 1.0])).continuous
+
+
+def test_merge_small_leaves_joins_siblings_bottom_up():
+    from anonymizer.trees import TreeStructure, merge_small_leaves
+
+    #        0
+    #     1     2
+    #    3 4   5 6      leaves 3,4,5,6 are leaf ids 0,1,2,3
+    tree = TreeStructure(left=np.array([1, 3, 5, -1, -1, -1, -1]), right=np.array([2, 4, 6, -1, -1, -1, -1]),
+                         leaf=np.array([-1, -1, -1, 0, 1, 2, 3]))
+    assert merge_small_leaves(tree, [5, 5, 5, 5], 5).tolist() == [0, 1, 2, 3]
+    assert merge_small_leaves(tree, [2, 6, 5, 5], 5).tolist() == [0, 0, 1, 2]  # 2 joins its sibling
+    assert merge_small_leaves(tree, [2, 2, 9, 5], 5).tolist() == [0, 0, 1, 0]  # 2+2 < 5: joins the smaller of 9, 5
+    assert merge_small_leaves(tree, [1, 1, 1, 1], 5).tolist() == [0, 0, 0, 0]  # the root: one group
+    assert merge_small_leaves(tree, [0, 5, 7, 0], 5).tolist() == [0, 0, 1, 1]  # empty leaves join too
+
+
+def test_histogram_and_exact_trees_split_alike_on_a_clear_signal():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.integers(0, 100, 2000), "b": rng.normal(size=2000)})
+    y = np.where(X["a"] >= 50, "hi", "lo")
+    out = {s: AccuracyGuidedAnonymizer(k=500, quasi_identifiers=["a", "b"], splitter=s).fit(X, y).result_
+           for s in ("histogram", "exact")}
+    for result in out.values():
+        assert result.classes["size"].min() >= 500
+        # the first split is the label boundary: no class mixes a < 50 and a >= 50
+        assert ((result.classes["a:min"] >= 50) | (result.classes["a:max"] < 50)).all()
+
+
+def test_histogram_splitter_rejects_multiclass_guides(small_people):
+    y = np.array(list("abcdabcd"))
+    with pytest.raises(DataError, match="binary or continuous"):
+        AccuracyGuidedAnonymizer(k=2, quasi_identifiers=["age"], splitter="histogram").fit(small_people, y)
+    with pytest.raises(DataError, match="splitter must be one of"):
+        AccuracyGuidedAnonymizer(k=2, quasi_identifiers=["age"], splitter="fast").fit(small_people, PRED)
+    auto = AccuracyGuidedAnonymizer(k=2, quasi_identifiers=["age"]).fit(small_people, y)
+    assert type(auto.tree_).__name__ == "ExactTree"

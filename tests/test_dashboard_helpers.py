@@ -26,7 +26,8 @@ def test_display_strings():
 
 def test_class_summary_has_a_row_per_class(adult_train):
     X = adult_train.drop(columns="income").iloc[:2000]
-    result = AccuracyGuidedAnonymizer(50, ["age", "sex"]).fit(X, adult_train["income"].iloc[:2000]).result_
+    anonymizer = AccuracyGuidedAnonymizer(k=50, quasi_identifiers=["age", "sex"])
+    result = anonymizer.fit(X, adult_train["income"].iloc[:2000]).result_
     summary = class_summary(result)
     assert len(summary) == result.n_classes and summary["size"].sum() == 2000
     assert list(summary.columns) == ["class", "size", "age (range)", "age → shown as", "sex (values)",

@@ -70,7 +70,7 @@ def check_guarantees(X, result, qis, k):
 def test_accuracy_guided_guarantees(case, tree_features):
     X, qis, k, y = case
     before = X.copy()
-    result = AccuracyGuidedAnonymizer(k, qis, tree_features=tree_features).fit(X, y).result_
+    result = AccuracyGuidedAnonymizer(k=k, quasi_identifiers=qis, tree_features=tree_features).fit(X, y).result_
     check_guarantees(X, result, qis, k)
     pd.testing.assert_frame_equal(X, before)  # the input is not modified
 
@@ -79,7 +79,7 @@ def test_accuracy_guided_guarantees(case, tree_features):
 @given(tables())
 def test_mondrian_guarantees(case):
     X, qis, k, _ = case
-    result = MondrianAnonymizer(k, qis).fit(X).result_
+    result = MondrianAnonymizer(k=k, quasi_identifiers=qis).fit(X).result_
     check_guarantees(X, result, qis, k)
 
 
@@ -88,7 +88,8 @@ def test_mondrian_guarantees(case):
 def test_k_larger_than_the_table_is_a_clear_error(case, extra):
     X, qis, _, y = case
     k = len(X) + extra
-    for anonymizer in (AccuracyGuidedAnonymizer(k, qis), MondrianAnonymizer(k, qis)):
+    for anonymizer in (AccuracyGuidedAnonymizer(k=k, quasi_identifiers=qis),
+                       MondrianAnonymizer(k=k, quasi_identifiers=qis)):
         with pytest.raises(DataError, match=f"k={k} is larger than the table \\({len(X)} rows\\)"):
             anonymizer.fit(X, y)
 
@@ -97,6 +98,21 @@ def test_same_seed_same_result(adult_train):
     from anonymizer import ADULT_QIS
     X = adult_train.drop(columns="income").iloc[:3000]
     y = adult_train["income"].iloc[:3000].to_numpy()
-    a = AccuracyGuidedAnonymizer(20, ADULT_QIS, random_state=3).fit(X, y).result_
-    b = AccuracyGuidedAnonymizer(20, ADULT_QIS, random_state=3).fit(X, y).result_
+    a = AccuracyGuidedAnonymizer(k=20, quasi_identifiers=ADULT_QIS, random_state=3).fit(X, y).result_
+    b = AccuracyGuidedAnonymizer(k=20, quasi_identifiers=ADULT_QIS, random_state=3).fit(X, y).result_
     pd.testing.assert_frame_equal(a.data, b.data)
+
+
+@SETTINGS
+@given(tables(), st.sampled_from(["binary", "continuous"]), st.integers(0, 3))
+def test_histogram_tree_leaves_hold_k(case, guide, seed):
+    """The LightGBM tree alone (before any merge or representative) keeps >= k rows in every leaf."""
+    X, qis, k, y = case
+    rng = np.random.default_rng(seed)
+    y = rng.normal(size=len(X)).round(3) + 0.1 if guide == "continuous" else np.where(y == "p", "p", "q")
+    anonymizer = AccuracyGuidedAnonymizer(k=k, quasi_identifiers=qis, tree_features="all", splitter="histogram",
+                                          random_state=seed).fit(X, y)
+    Z = anonymizer.encoder_.transform(X[anonymizer.tree_columns_])
+    leaves = anonymizer.tree_.apply(Z)
+    assert np.bincount(leaves)[np.bincount(leaves) > 0].min() >= k
+    check_guarantees(X, anonymizer.result_, qis, k)

@@ -54,11 +54,12 @@ def test_parquet_index_is_kept_as_a_column(tmp_path):
 
 def test_infinite_values_are_a_clear_error():
     X = pd.DataFrame({"a": [1.0, np.inf, 3.0, 4.0], "b": [1.0, 2.0, 3.0, 1e39]})
-    for anonymizer in (AccuracyGuidedAnonymizer(2, ["a"]), MondrianAnonymizer(2, ["a"])):
+    for anonymizer in (AccuracyGuidedAnonymizer(k=2, quasi_identifiers=["a"]),
+                       MondrianAnonymizer(k=2, quasi_identifiers=["a"])):
         with pytest.raises(DataError, match=r"\['a'\] hold infinite"):
             anonymizer.fit(X, ["p", "q", "p", "q"])
     with pytest.raises(DataError, match=r"\['b'\] hold infinite"):
-        AccuracyGuidedAnonymizer(2, ["b"]).fit(X.drop(columns="a"), ["p", "q", "p", "q"])
+        AccuracyGuidedAnonymizer(k=2, quasi_identifiers=["b"]).fit(X.drop(columns="a"), ["p", "q", "p", "q"])
 
 
 def test_dates_train_the_default_model():
@@ -108,14 +109,14 @@ def test_ordered_categorical_t_closeness_uses_the_ordered_emd():
 
 def test_integer_column_names_work():
     X = pd.DataFrame({0: np.arange(20), 1: np.resize(["a", "b"], 20)})
-    result = AccuracyGuidedAnonymizer(5, [0, 1]).fit(X, np.resize(["p", "q"], 20)).result_
+    result = AccuracyGuidedAnonymizer(k=5, quasi_identifiers=[0, 1]).fit(X, np.resize(["p", "q"], 20)).result_
     assert json.loads(result.rules_json())["classes"][0]["quasi_identifiers"].keys() == {"0", "1"}
 
 
 def test_mondrian_does_not_depend_on_the_order_of_the_qis():
     X = pd.DataFrame({"a": [1.0] * 10 + [5.0] * 5 + [np.nan] * 5, "c": [3] * 20})
-    one = MondrianAnonymizer(5, ["a", "c"]).fit(X).result_.classes["size"].tolist()
-    two = MondrianAnonymizer(5, ["c", "a"]).fit(X).result_.classes["size"].tolist()
+    one = MondrianAnonymizer(k=5, quasi_identifiers=["a", "c"]).fit(X).result_.classes["size"].tolist()
+    two = MondrianAnonymizer(k=5, quasi_identifiers=["c", "a"]).fit(X).result_.classes["size"].tolist()
     assert sorted(one) == sorted(two) == [5, 5, 10]
 
 

@@ -1,0 +1,188 @@
+"""The partitioning trees of the accuracy-guided method, and the merge that restores k.
+
+Two trees split the same encoded features on the model's predictions:
+- `HistogramTree`: one LightGBM tree on 255-bin histograms (fast on large tables);
+- sklearn's exact `DecisionTree*` (sorts at every node; the reference behaviour).
+Both expose `apply(Z)` -> a leaf index 0..n_leaves-1 and `structure()` -> the tree as arrays,
+so `merge_small_leaves` can fold leaves under k into their siblings (the Dask engine fits its tree
+on a sample, where leaf counts over the whole table are only known afterwards).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MAX_LEAVES = 131_072  # LightGBM's upper limit on num_leaves
+
+
+@dataclass(frozen=True)
+class GuideLabels:
+    """The model's predictions as the tree needs them, computed once per fit.
+
+    `continuous`: regression guide (float values) rather than classes; `values`: the floats, or
+    class codes 0..n_classes-1 in order of first appearance.
+    """
+
+    continuous: bool
+    values: np.ndarray
+    n_classes: int
+
+    def score(self) -> np.ndarray:
+        """One number a row that orders categories: the prediction (regression) or 1.0 for the
+        majority class (classification)."""
+        if self.continuous:
+            return self.values
+        return (self.values == np.bincount(self.values).argmax()).astype(float)
+
+
+def guide_labels(y) -> GuideLabels:
+    """Classify and encode predictions in one pass (no repeated sorting of string labels).
+
+    Continuous means float values not all whole numbers, as in `sklearn.utils.multiclass.type_of_target`.
+    """
+    y = np.asarray(y)
+    if y.dtype.kind == "f" and np.any(y != np.round(y)):
+        return GuideLabels(True, y.astype(float), 0)
+    codes, uniques = pd.factorize(y)
+    return GuideLabels(False, codes.astype(np.int64), len(uniques))
+
+
+@dataclass(frozen=True)
+class TreeStructure:
+    """A binary tree as arrays over its nodes (node 0 is the root).
+
+    `left[i]`/`right[i]` are child nodes, -1 for a leaf; `leaf[i]` is the leaf index of a leaf node
+    (the value `apply` returns), -1 for a split node.
+    """
+
+    left: np.ndarray
+    right: np.ndarray
+    leaf: np.ndarray
+
+
+class HistogramTree:
+    """One LightGBM regression tree with at least `min_samples_leaf` rows a leaf.
+
+    With L2 loss, one round and learning rate 1, LightGBM's split gain is the variance reduction,
+    which for 0/1 labels is the Gini reduction sklearn's classifier uses; features are binned into
+    at most `max_bin` histogram bins instead of being sorted at every node. Binary and continuous
+    guides only: a multiclass Gini does not fit one LightGBM tree (LightGBM grows one tree a class).
+    `n_jobs` is LightGBM's thread count; its OpenMP threads busy-wait, so 1 is the safe default
+    on a shared machine.
+    """
+
+    def __init__(self, min_samples_leaf: int, random_state: int = 0, n_jobs: int = 1, max_bin: int = 255):
+        self.min_samples_leaf = min_samples_leaf
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.max_bin = max_bin
+
+    def params(self, n_rows: int) -> dict:
+        return {
+            "objective": "regression", "learning_rate": 1.0,
+            "num_leaves": int(min(MAX_LEAVES, max(2, n_rows // self.min_samples_leaf))),
+            "min_data_in_leaf": int(self.min_samples_leaf), "min_sum_hessian_in_leaf": 0.0,
+            "max_bin": self.max_bin, "min_data_in_bin": 1, "feature_pre_filter": False,
+            "force_col_wise": True, "deterministic": True, "seed": self.random_state,
+            "num_threads": self.n_jobs, "verbose": -1,
+        }
+
+    def fit(self, Z: np.ndarray, y: np.ndarray) -> HistogramTree:
+        import lightgbm as lgb
+
+        params = self.params(len(Z))
+        data = lgb.Dataset(Z, np.asarray(y, dtype=float), params=params, free_raw_data=True)
+        # keep_training_booster=False reloads the model from text: no reference to the training rows stays
+        self.booster_ = lgb.train(params, data, num_boost_round=1, keep_training_booster=False)
+        found = re.search(r"^num_leaves=(\d+)$", self.booster_.model_to_string(num_iteration=1), re.MULTILINE)
+        self.n_leaves_ = int(found.group(1)) if found else 1
+        return self
+
+    def apply(self, Z: np.ndarray) -> np.ndarray:
+        """Leaf index of every row."""
+        return self.booster_.predict(Z, pred_leaf=True, num_threads=self.n_jobs).reshape(-1).astype(np.int64)
+
+    def structure(self) -> TreeStructure:
+        root = self.booster_.dump_model(num_iteration=1)["tree_info"][0]["tree_structure"]
+        left, right, leaf = [], [], []
+        stack = [(root, None, None)]  # (node, parent position, side)
+        while stack:
+            node, parent, side = stack.pop()
+            i = len(left)
+            left.append(-1)
+            right.append(-1)
+            leaf.append(node.get("leaf_index", 0) if "split_index" not in node else -1)
+            if parent is not None:
+                (left if side == "left" else right)[parent] = i
+            if "split_index" in node:
+                stack.append((node["right_child"], i, "right"))
+                stack.append((node["left_child"], i, "left"))
+        return TreeStructure(np.array(left), np.array(right), np.array(leaf))
+
+
+class ExactTree:
+    """sklearn's exact decision tree with leaves numbered 0..n_leaves-1 (like `HistogramTree`)."""
+
+    def __init__(self, min_samples_leaf: int, random_state: int = 0, continuous: bool = False):
+        self.min_samples_leaf = min_samples_leaf
+        self.random_state = random_state
+        self.continuous = continuous
+
+    def fit(self, Z: np.ndarray, y: np.ndarray) -> ExactTree:
+        from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+        cls = DecisionTreeRegressor if self.continuous else DecisionTreeClassifier
+        self.tree_ = cls(min_samples_leaf=self.min_samples_leaf, random_state=self.random_state).fit(Z, y)
+        is_leaf = self.tree_.tree_.children_left < 0
+        self.leaf_of_node_ = np.where(is_leaf, np.cumsum(is_leaf) - 1, -1)
+        self.n_leaves_ = int(is_leaf.sum())
+        return self
+
+    def apply(self, Z: np.ndarray) -> np.ndarray:
+        return self.leaf_of_node_[self.tree_.apply(Z)]
+
+    def structure(self) -> TreeStructure:
+        t = self.tree_.tree_
+        return TreeStructure(t.children_left.copy(), t.children_right.copy(), self.leaf_of_node_.copy())
+
+
+def merge_small_leaves(tree: TreeStructure, counts: np.ndarray, k: int) -> np.ndarray:
+    """Group id of every leaf such that every group holds >= k rows (given `counts` per leaf).
+
+    Bottom-up: a subtree with fewer than k rows becomes one group and joins its sibling subtree
+    (its smallest group, so the detail elsewhere is kept); two small siblings join each other and
+    go on up if still under k. If the whole tree holds fewer than k rows, everything is one group.
+    """
+    counts = np.asarray(counts)
+    groups: dict[int, list[list]] = {}  # node -> [[count, [leaf ids]], ...]; all >= k, or one group < k
+    stack, order = [0], []
+    while stack:  # pre-order; reversed it visits children before parents
+        node = stack.pop()
+        order.append(node)
+        if tree.left[node] >= 0:
+            stack.extend((tree.left[node], tree.right[node]))
+    for node in reversed(order):
+        if tree.left[node] < 0:
+            leaf = int(tree.leaf[node])
+            groups[node] = [[int(counts[leaf]), [leaf]]]
+            continue
+        both = groups.pop(int(tree.left[node])) + groups.pop(int(tree.right[node]))
+        big = [g for g in both if g[0] >= k]
+        small = [g for g in both if g[0] < k]
+        if small:
+            merged = [sum(g[0] for g in small), [leaf for g in small for leaf in g[1]]]
+            if merged[0] < k and big:
+                target = min(big, key=lambda g: g[0])
+                target[0] += merged[0]
+                target[1].extend(merged[1])
+            else:
+                big.append(merged)
+        groups[node] = big
+    group_of_leaf = np.full(len(counts), -1, dtype=np.int64)
+    for g, (_, leaves) in enumerate(sorted(groups[0], key=lambda g: min(g[1]))):
+        group_of_leaf[leaves] = g
+    return group_of_leaf
