@@ -44,7 +44,8 @@ def timing(rows: int, repeats: int) -> None:
     stacked = dataclasses.replace(result, data=released, class_ids=np.tile(result.class_ids, copies)[:rows])
     leak = _median_seconds(lambda: leak_check(original, released, ADULT_QIS), repeats)
     general = _median_seconds(lambda: generalized_table(stacked, original), repeats)
-    print(f"| rows | leak_check (s) | generalized_table (s) |\n|---:|---:|---:|\n| {rows:,} | {leak:.2f} | {general:.2f} |")
+    print("| rows | leak_check (s) | generalized_table (s) |\n|---:|---:|---:|")
+    print(f"| {rows:,} | {leak:.2f} | {general:.2f} |")
 
 
 def demo_roles(seed: int = 0) -> None:
