@@ -311,6 +311,12 @@ def _model(args):
 
 def run_anonymize(args) -> int:
     if args.engine == "dask":
+        unsupported = [flag for flag, used in (("--drop", args.drop), ("--task", args.task),
+                                               ("--output-form generalized", args.output_form != "representative"),
+                                               ("--model-family", args.model_family != "lightgbm")) if used]
+        if unsupported:  # refused rather than silently ignored
+            raise DataError(f"{', '.join(unsupported)} not available with --engine dask yet; drop the columns from "
+                            "the Parquet files first, or use the in-memory engine")
         from .dask_engine import run_cli
 
         return run_cli(args)

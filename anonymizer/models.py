@@ -217,9 +217,18 @@ class LightGBMFileModel(BaseEstimator):
     def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
         names = list(self.feature_names_in_)
         X = X[names].copy()
-        for i in self.booster.params.get("categorical_feature", []) or []:
-            col = names[int(i)]
-            X[col] = X[col].astype(object).astype("category")
+        categorical = {names[int(i)] for i in self.booster.params.get("categorical_feature", []) or []}
+        for col in names:
+            if col in categorical:
+                X[col] = X[col].astype(object).astype("category")
+            elif column_kind(X[col]) == DATE:
+                X[col] = as_numbers(X[col])
+            elif not pd.api.types.is_numeric_dtype(X[col].dtype) or pd.api.types.is_bool_dtype(X[col].dtype):
+                # the file says this feature is a number (e.g. a postcode read here as text "02139")
+                numbers = pd.to_numeric(X[col].astype(object), errors="coerce")
+                if (numbers.isna() & X[col].notna()).any():
+                    raise DataError(f"the model treats '{col}' as a number but the table holds text in it")
+                X[col] = numbers.astype(float)
         X.columns = self.booster.feature_name()
         return X
 

@@ -185,3 +185,20 @@ def test_regression_target_errors_name_the_column(sample):
         train_default_model(X.drop(columns="age"), X["age"] + 0.5)
     with pytest.raises(DataError, match=r"the target 'age' has 1 missing value\(s\)"):
         train_default_model(X.drop(columns="age"), X["age"].where(X.index != X.index[0]), task="regression")
+
+
+def test_a_model_file_with_a_numeric_feature_reads_a_code_column_kept_as_text(tmp_path):
+    """A postcode the reader keeps as text ("02139") meets a model trained on it as a number."""
+    from anonymizer.models import check_model, load_model, train_default_model
+
+    rng = np.random.default_rng(0)
+    numeric = pd.DataFrame({"zip": rng.integers(2000, 2200, 300), "age": rng.integers(20, 60, 300)})
+    y = pd.Series(np.where(numeric["age"] > 40, "a", "b"))
+    model = train_default_model(numeric, y)
+    path = tmp_path / "m.txt"
+    path.write_text(model[-1].booster_.model_to_string())
+    as_text = numeric.assign(zip=numeric["zip"].map(lambda v: f"{v:05d}"))
+    loaded = check_model(load_model(path), as_text, y)
+    assert (loaded.predict(as_text) == model.predict(numeric)).all()
+    with pytest.raises(DataError, match="treats 'zip' as a number"):
+        loaded.predict(as_text.assign(zip="n/a"))
