@@ -139,7 +139,8 @@ def membership_bars(original: dict, anonymized: dict, label: str) -> go.Figure:
                         name=name, marker_color=color, showlegend=col == 1, legendgroup=name,
                         hovertemplate="%{x}: %{y:.3f}<extra>" + name + "</extra>", row=1, col=col)
     fig.update_layout(**dict(LAYOUT, height=440, margin=dict(l=60, r=20, t=80, b=130)), barmode="group",
-                      title=dict(text="Membership inference: before and after anonymization", x=0))
+                      title=dict(text="Membership inference: before and after anonymization (dotted lines: guessing)",
+                                 x=0))
     fig.update_layout(legend=dict(y=-0.35))
     fig.update_yaxes(range=[0.4, 1], row=1, col=1)
     fig.update_yaxes(range=[0, None], row=1, col=2)
@@ -148,8 +149,6 @@ def membership_bars(original: dict, anonymized: dict, label: str) -> go.Figure:
     # chance: AUC 0.5, advantage 0, TPR = FPR = 1% for a guessing attacker
     for col, y in ((1, 0.5), (2, 0.0), (3, 0.01)):
         fig.add_hline(y=y, line_dash="dot", line_color="#999", row=1, col=col)
-    fig.add_annotation(text="dotted lines: guessing", xref="paper", yref="paper", x=1, y=1.12, showarrow=False,
-                       font=dict(size=11, color="#7B8794"), xanchor="right")
     return fig
 
 

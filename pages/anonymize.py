@@ -124,9 +124,15 @@ def release_check(anon) -> None:
                 f": {fix['column']}"
             buttons[j].button(label, key=f"fix_{i}_{j}", on_click=fix_roles, args=(fix["action"], fix["column"]),
                               type="primary" if j == 0 else "secondary")
-    st.caption(esc(f"k achieved counts the quasi-identifiers only. Adding any one kept column, the smallest group is "
-                   f"{describe_k(k_all)}; {report.unique_share_all_columns:.1%} of records are unique over all "
-                   "released columns. Make a kept column a quasi-identifier if an attacker may know it."))
+    weak = [c for c, v in report.k_with_column.items() if v < anon.k]
+    if weak:
+        st.warning(esc(f"k = {anon.k} holds over the quasi-identifiers only. An attacker who also knows "
+                       f"{', '.join(map(str, weak[:6]))}{' ...' if len(weak) > 6 else ''} narrows a class to "
+                       f"{describe_k(k_all)}; {report.unique_share_all_columns:.1%} of records are unique over all "
+                       "released columns. Make such a column a quasi-identifier if an attacker may know it."))
+    else:
+        st.caption(esc(f"k holds also with any one kept column added; {report.unique_share_all_columns:.1%} of "
+                       "records are unique over all released columns."))
 
 
 controls_and_results()

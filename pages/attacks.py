@@ -35,6 +35,7 @@ try:
             status.write("attacking the original model")
             _ = sim.original_evaluation
             status.update(label="Attacks ready", state="complete", expanded=False)
+        st.rerun()  # redraw without the button and the explanation
     original = sim.original_evaluation
     with st.spinner(f"Attacking the {METHODS[method]} model at k = {k}..."):
         run = sim.run(method, k, attacks=True)

@@ -115,7 +115,7 @@ for note in dataset.data.attrs.get("reading_notes", []):
     st.caption(esc(f"Read: {note}."))
 suggestion = suggestion_for(dataset)
 for message in suggestion.messages:
-    st.caption(esc(message))
+    st.caption(esc(f"Suggestion: {message}"))
 if suggestion.identifiers:
     st.warning(esc("Likely direct identifiers: " + ", ".join(f"{c} ({why})" for c, why in suggestion.identifiers)
                    + ". They single people out on their own and should be dropped, not generalized."))
