@@ -74,7 +74,18 @@ def k_controls(n_rows: int) -> int:
 
 
 def method_control() -> str:
-    st.radio("Method", list(METHODS), format_func=METHODS.get, horizontal=True, key="method",
+    """The method radio; the choice lives in the plain key "method", so pages without the radio keep it.
+
+    (Streamlit drops a widget's own key on a run that does not draw the widget; copying it back on every
+    run was not enough after the Data page, which the browser test caught.)"""
+    if st.session_state.get("method_radio") != st.session_state["method"]:
+        st.session_state["method_radio"] = st.session_state["method"]
+
+    def chosen():
+        st.session_state["method"] = st.session_state["method_radio"]
+
+    st.radio("Method", list(METHODS), format_func=METHODS.get, horizontal=True, key="method_radio",
+             on_change=chosen,
              help="Accuracy-guided: a decision tree trained on the model's own predictions decides which records "
                   "become indistinguishable. Mondrian: classic k-anonymity that splits ranges at their median.")
     return st.session_state["method"]

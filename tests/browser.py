@@ -72,21 +72,61 @@ class RunningApp:
         self.stop()
 
 
+# Counts the app's finished script runs (whole-page and fragment reruns alike): Streamlit sets
+# data-test-script-state on the app element to "running" while a run is in progress and back to
+# "notRunning" when it ends. Waiting for this counter to move is waiting on the event itself.
+RUN_COUNTER = """
+window.__stRunsDone = 0;
+new MutationObserver(records => {
+  for (const r of records) {
+    if (r.target.getAttribute('data-test-script-state') === 'notRunning' && r.oldValue !== 'notRunning') {
+      window.__stRunsDone += 1;
+    }
+  }
+}).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
+                      attributeFilter: ['data-test-script-state']});
+"""
+
+
 def launch(playwright, user_dir: str, height: int = 1000):
-    return playwright.chromium.launch_persistent_context(
+    context = playwright.chromium.launch_persistent_context(
         user_dir, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, accept_downloads=True,
         viewport={"width": 1400, "height": height})
+    context.add_init_script(RUN_COUNTER)
+    return context
 
 
-def wait_idle(page, timeout: float = 120_000) -> None:
-    """Let Streamlit start the rerun an interaction triggers, then wait until it is done."""
-    page.wait_for_timeout(200)
-    page.wait_for_selector(IDLE, timeout=timeout)
+def runs_done(page) -> int:
+    return page.evaluate("window.__stRunsDone || 0")
 
 
-def open_page(page, name: str) -> None:
-    page.locator("[data-testid=stSidebarNav] a", has_text=name).first.click()
-    wait_idle(page)
+def act(page, action, timeout: float = 120_000) -> None:
+    """Do `action()` and wait until the script run it triggers has finished (no fixed sleeps)."""
+    before = runs_done(page)
+    action()
+    page.wait_for_function(f"(window.__stRunsDone || 0) > {before} && !!document.querySelector('{IDLE}')",
+                           timeout=timeout, polling="raf")
+
+
+def load(page, url: str, timeout: float = 120_000) -> None:
+    """Open the app and wait for its first run to finish and a title to show."""
+    page.goto(url)
+    page.wait_for_function(f"(window.__stRunsDone || 0) > 0 && !!document.querySelector('{IDLE}') "
+                           "&& !!document.querySelector('h1')", timeout=timeout, polling="raf")
+
+
+def wait_for_text(page, text: str, where: str = "[data-testid=stMain]", timeout: float = 120_000) -> None:
+    """Wait until `text` is shown inside `where` and the app is idle."""
+    page.wait_for_function(
+        "([sel, t, idle]) => { const e = document.querySelector(sel);"
+        " return !!e && e.innerText.includes(t) && !!document.querySelector(idle); }",
+        arg=[where, text, IDLE], timeout=timeout, polling="raf")
+
+
+def open_page(page, name: str, timeout: float = 120_000) -> None:
+    act(page, page.locator("[data-testid=stSidebarNav] a", has_text=name).first.click, timeout)
+    page.wait_for_function("t => (document.querySelector('h1') || {}).innerText?.startsWith(t)", arg=name,
+                           timeout=timeout, polling="raf")
 
 
 def metric(page, label: str) -> str:
