@@ -98,6 +98,11 @@ class Anonymization:
 
         return recoding_summary(self._original, self.result.data, list(self.roles.quasi_identifiers))
 
+    def warm(self) -> None:
+        """Compute what the Anonymize page shows (leak check, class list, recoding), so a prefetched k is
+        drawn as fast as one already seen."""
+        _ = self.leaks, self.class_summary, self.recoding
+
     def output(self, form: str = "representative") -> pd.DataFrame:
         """The table to release: QI cells as one real value per class ('representative', for retraining) or
         as the class's range / set ('generalized', for people); every other cell as it was."""
@@ -269,7 +274,7 @@ class Analysis:
                 if self._prefetch_request is not None:  # superseded
                     break
                 try:
-                    self.anonymize(method, k)
+                    self.anonymize(method, k).warm()
                 except Exception:  # the page shows the error when the k is asked for
                     break
 

@@ -25,7 +25,6 @@ def controls_and_results():
     except Exception as exc:  # one line; the page stays usable
         widgets.error(exc)
         return
-    analysis.prefetch(method, [k - 1, k + 1])
     m = anon.metrics
     cards = st.columns(5)
     cards[0].metric("k achieved", describe_k(m.k_achieved),
@@ -98,6 +97,8 @@ def controls_and_results():
     if len(called):
         st.caption(esc(f"Across all QIs, {plural(len(called), 'category', 'categories')} vanish or lose more than "
                        "half their records: the anonymized table no longer shows them as they were."))
+    # last, so the neighbours' work (LightGBM threads on every core) never slows drawing this k
+    analysis.prefetch(method, [k - 1, k + 1])
 
 
 def fix_roles(action: str, column: str) -> None:

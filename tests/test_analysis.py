@@ -74,6 +74,19 @@ def test_anonymizations_are_memoized_and_computed_once_under_concurrency(small):
     assert len({id(r) for r in results}) == 1 and analysis.has_anonymization("mondrian", 40)
 
 
+def test_prefetch_computes_the_neighbours_and_what_the_page_shows_of_them(small):
+    analysis = Analysis(small, Roles("income", ADULT_QIS, None, ("education",)))
+    analysis.prefetch("mondrian", [30, 31, 0, len(small) + 1])  # out-of-range ks are skipped
+    thread = analysis._prefetch_thread
+    if thread is not None:
+        thread.join(120)
+    for k in (30, 31):
+        assert analysis.has_anonymization("mondrian", k)
+        held = vars(analysis.anonymize("mondrian", k))
+        assert {"leaks", "class_summary", "recoding"} <= held.keys()  # drawn without computing anything
+    assert not analysis.has_anonymization("mondrian", len(small) + 1)
+
+
 def test_rows_without_a_target_are_released_but_not_trained_on(small):
     data = small.copy()
     data.loc[[3, 50, 700], "income"] = None
