@@ -13,12 +13,16 @@ import re
 # every ASCII punctuation character may be backslash-escaped in CommonMark; Streamlit adds `:` directives
 # (":red[...]", ":material/x:") and `$` maths, which the same escape neutralizes
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^])")
+# GitHub-flavoured autolinks ("http://...", "www.x", "a@b.c") survive backslash escapes: an invisible
+# word joiner (U+2060) inside each one keeps it text
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|www|xmpp)(?=\\[:.])|(@)")
 
 
 def markdown_escape(value) -> str:
     """Text that Markdown shows literally: every special character escaped, newlines as spaces."""
     text = str(value).replace("\r", " ").replace("\n", " ")
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, _MARKDOWN_SPECIAL.sub(r"\\\1", text))
 
 
 def html_text(value) -> str:

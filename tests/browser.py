@@ -116,10 +116,11 @@ def load(page, url: str, timeout: float = 120_000) -> None:
 
 
 def wait_for_text(page, text: str, where: str = "[data-testid=stMain]", timeout: float = 120_000) -> None:
-    """Wait until `text` is shown inside `where` and the app is idle."""
+    """Wait until `text` is shown inside `where` and the app is idle (invisible word joiners, which keep
+    user strings from becoming links, are ignored)."""
     page.wait_for_function(
         "([sel, t, idle]) => { const e = document.querySelector(sel);"
-        " return !!e && e.innerText.includes(t) && !!document.querySelector(idle); }",
+        " return !!e && e.innerText.replaceAll('\\u2060', '').includes(t) && !!document.querySelector(idle); }",
         arg=[where, text, IDLE], timeout=timeout, polling="raf")
 
 
@@ -132,6 +133,11 @@ def open_page(page, name: str, timeout: float = 120_000) -> None:
 def metric(page, label: str) -> str:
     card = page.locator("[data-testid=stMetric]", has_text=label).first
     return card.locator("[data-testid=stMetricValue]").inner_text().strip()
+
+
+def text(page, where: str = "[data-testid=stMain]") -> str:
+    """What a reader sees in `where`, without the invisible word joiners."""
+    return page.locator(where).inner_text().replace("\u2060", "")
 
 
 def exceptions(page) -> list[str]:

@@ -12,8 +12,8 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 def plain(text: str) -> str:
-    """Shown text without the backslashes that keep user strings from being read as Markdown."""
-    return re.sub(r"\\(.)", r"\1", text)
+    """Shown text without the backslashes and word joiners that keep user strings from being read as Markdown."""
+    return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")
 
 
 def start():
