@@ -288,6 +288,15 @@ class Analysis:
         features = model_features(self.guide.model, labelled[self.features])
         return retrain(self.guide.model, labelled[features], labelled[self.roles.target], self.seed)
 
+    def release(self) -> None:
+        """Let go of everything computed (anonymizations, guide model, simulation) and stop prefetching;
+        called when the session that owns this analysis ends. The analysis still works afterwards: it
+        computes again what it is asked for."""
+        with self._lock:
+            self._prefetch_request = (None, [])  # supersedes a running prefetch, and asks for nothing
+            self._guide, self._simulation = None, None
+        self._anonymizations.clear()
+
     # -- the simulation of cost and benefit ------------------------------------------------------
 
     @property

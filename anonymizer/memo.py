@@ -98,3 +98,21 @@ class BoundedMemo:
         with self._lock:
             self._entries.clear()
             self.bytes = 0
+
+
+def give_back_memory() -> None:
+    """Collect garbage and ask glibc to return freed heap pages to the system.
+
+    Without the trim, memory freed by a closed session stays in the allocator's arenas: the server's
+    resident size never shrinks and only part of it is reused. A no-op where glibc is absent.
+    """
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass

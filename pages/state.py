@@ -1,14 +1,15 @@
 """Per-session state: the dataset, the roles, the seed, and the session's own `Analysis`.
 
-Everything a session computes lives in its `Analysis`, kept in `st.session_state`: nothing is shared
-between browser sessions but the read-only demo tables, and a session's memory is given back when it
-ends. Widget keys that must survive page switches are re-assigned here on every run (GUIDE section 7).
+Everything a session computes lives in its `Analysis`, held in a session-scoped resource cache:
+nothing is shared between browser sessions but the read-only demo tables, and Streamlit releases the
+analysis (and we give its memory back to the system) as soon as the session disconnects. Widget keys
+that must survive page switches are re-assigned here on every run (GUIDE section 7).
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +17,7 @@ import streamlit as st
 from anonymizer import ADULT_QIS, ADULT_TARGET, DataError, load_adult
 from anonymizer.analysis import Analysis
 from anonymizer.data import read_table_bytes, table_format
+from anonymizer.memo import give_back_memory
 from anonymizer.models import DEFAULT_SEED, load_model_bytes
 from anonymizer.roles import Roles
 
@@ -83,7 +85,6 @@ def use_dataset(dataset: Dataset, roles: Roles) -> None:
     """Make `dataset` current with `roles` (already valid), and set the role widgets to match."""
     st.session_state["dataset"] = dataset
     st.session_state["roles"] = roles
-    st.session_state.pop("analysis", None)
     show_roles(roles)
     st.session_state["k"] = max(1, min(st.session_state.get("k", 10), len(dataset.data) // 2))
 
@@ -97,16 +98,24 @@ def build_analysis(dataset: Dataset, roles: Roles, seed: int, family: str = "lig
                     model_name=dataset.model_name, model_family=family)
 
 
+def _release(analysis: Analysis) -> None:
+    analysis.release()
+    give_back_memory()
+
+
+@st.cache_resource(scope="session", max_entries=1, show_spinner=False, on_release=_release,
+                   hash_funcs={Dataset: lambda d: d.key, Roles: astuple})
+def session_analysis(dataset: Dataset, roles: Roles, seed: int, family: str) -> Analysis:
+    """This session's one Analysis. Streamlit drops it (and `_release` gives its memory back) when the
+    session disconnects, or when the dataset, roles, seed or family change."""
+    return build_analysis(dataset, roles, seed, family)
+
+
 def analysis() -> Analysis:
     """This session's Analysis for the current dataset, roles and seed (built again when they change)."""
     dataset, roles = current()
-    seed, family = int(st.session_state["seed"]), st.session_state.get("model_family", "lightgbm")
-    key = (dataset.key, roles, seed, family)
-    held = st.session_state.get("analysis")
-    if held is None or held[0] != key:
-        st.session_state.pop("analysis", None)  # let the old one go before building the next
-        st.session_state["analysis"] = (key, build_analysis(dataset, roles, seed, family))
-    return st.session_state["analysis"][1]
+    return session_analysis(dataset, roles, int(st.session_state["seed"]),
+                            st.session_state.get("model_family", "lightgbm"))
 
 
 def read_upload(upload) -> tuple[pd.DataFrame, str]:
