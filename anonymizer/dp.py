@@ -208,12 +208,14 @@ class DPClassifier(ClassifierMixin, _DPBase):
         labels = y.astype(str).to_numpy()
         targets = [str(self.classes_[1])] if len(classes) == 2 else [str(c) for c in self.classes_]
         share = len(targets)
+        if len(set(labels)) < 2:
+            raise DataError(f"the training rows hold a single class ('{labels[0]}'); a classifier needs two")
         self.models_ = []
         for i, c in enumerate(targets):
             positive = labels == c
-            if positive.all() or not positive.any():
-                raise DataError(f"the training rows hold no example {'outside' if positive.all() else 'of'} "
-                                f"class '{c}'; DP-EBM needs both sides of every one-vs-rest split")
+            if not positive.any():  # a class of the schema these rows lack (e.g. 2 rows in 12,960): never
+                self.models_.append(None)  # predicted; its share of the budget is left unspent
+                continue
             ebm = DPExplainableBoostingClassifier(**self._ebm_params(self.epsilon / share, self.delta / share,
                                                                      self.schema_, self.random_state + i))
             self.models_.append(_quiet_fit(ebm, Xp, positive))
@@ -222,7 +224,8 @@ class DPClassifier(ClassifierMixin, _DPBase):
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         check_is_fitted(self, "models_")
         Xp = self.schema_.prepare(X)
-        positive = np.column_stack([m.predict_proba(Xp)[:, list(m.classes_).index(True)] for m in self.models_])
+        positive = np.column_stack([np.zeros(len(Xp)) if m is None else
+                                    m.predict_proba(Xp)[:, list(m.classes_).index(True)] for m in self.models_])
         if len(self.models_) == 1:
             return np.column_stack([1 - positive[:, 0], positive[:, 0]])
         total = positive.sum(axis=1, keepdims=True)

@@ -276,6 +276,13 @@ class Simulation:
                 m = self.split.members
                 self._dp_schema = (PrivacySchema.from_data(m[self.features], m[target], self.task),
                                    "bounds and categories read from the members themselves")
+            if self._dp_schema[0].classes is not None:
+                # the label set is the model's public output space: every class the table holds, so a class
+                # that only the attacker's pool or the hold-out has (Nursery's 2-row class) is not refused
+                s = self.split
+                labels = pd.concat([s.members[target], s.nonmembers[target], s.pool[target], s.holdout[target]])
+                classes = tuple(np.sort(labels.dropna().unique()))
+                self._dp_schema = (dataclasses.replace(self._dp_schema[0], classes=classes), self._dp_schema[1])
         return self._dp_schema
 
     def dp_run(self, epsilon: float, delta: float = 1e-5, schema=None) -> DPRun:

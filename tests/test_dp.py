@@ -93,6 +93,18 @@ def test_multiclass_is_one_vs_rest_with_the_budget_split(adult):
     assert set(model.predict(X)) <= {"full", "long", "part"}
 
 
+def test_a_schema_class_the_rows_lack_is_never_predicted_and_one_class_is_refused(adult):
+    X, _ = adult
+    y = pd.cut(X["hours-per-week"], [0, 40, 100], labels=["short", "long"]).astype(str)
+    schema = PrivacySchema(SCHEMA.features, classes=("long", "rare", "short"))
+    model = dp_model(3.0, schema=schema, random_state=1).fit(X, y)
+    assert model.models_[1] is None and all(m is not None for m in (model.models_[0], model.models_[2]))
+    proba = model.predict_proba(X)
+    assert proba.shape == (len(X), 3) and (proba[:, 1] == 0).all() and np.allclose(proba.sum(axis=1), 1)
+    with pytest.raises(DataError, match="single class"):
+        dp_model(3.0, schema=schema).fit(X, pd.Series(["long"] * len(X)))
+
+
 def test_regressor_needs_the_target_range_and_predicts_numbers(adult):
     X, _ = adult
     y = X["hours-per-week"].astype(float)

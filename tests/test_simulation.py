@@ -184,3 +184,22 @@ def test_dp_runs_are_reproducible_with_a_seed(small):
     b = simulate(small.iloc[:1200], "income", ["age", "sex"], references=2, repeats=1, seed=9).dp_run(2.0)
     assert a.evaluation.utility == b.evaluation.utility
     assert a.evaluation.membership["rmia"]["auc"] == b.evaluation.membership["rmia"]["auc"]
+
+
+def test_a_class_the_members_lack_does_not_stop_dp(small):
+    """Nursery's class of 2 rows: when it falls outside the members, the DP reference models trained on the
+    attacker's pool still need it in the schema (the label set is the model's public output space)."""
+    data = small.iloc[:1200].reset_index(drop=True).copy()
+    data["income"] = data["income"].astype(str)
+    rare_row = 0
+    sim = None
+    for seed in range(20):  # a seed whose split leaves the one rare row out of the members
+        data["income"] = data["income"].where(data.index != rare_row, "rare")
+        sim = simulate(data, "income", ["age", "sex"], references=2, repeats=1, seed=seed)
+        if "rare" not in set(sim.split.members["income"]):
+            break
+    assert "rare" not in set(sim.split.members["income"])
+    schema, _ = sim.dp_schema()
+    assert "rare" in set(map(str, schema.classes))
+    run = sim.dp_run(4.0)
+    assert set(run.evaluation.membership) == {"threshold", "shadow", "lira", "rmia"}
