@@ -5,8 +5,10 @@ Skipped where Chromium is absent, unless E2E_REQUIRED=1 (as tests/test_e2e.py).
 """
 
 import os
+from pathlib import Path
 from urllib.parse import urlparse
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -62,30 +64,58 @@ def sidebar(page) -> str:
     return browser.text(page, "[data-testid=stSidebar]")
 
 
-def test_sessions_at_once_see_only_their_own_data_and_choices(app, people, tmp_path):
-    alice, bob = people("alice"), people("bob")
-    table = pd.DataFrame({"age": [20 + i % 50 for i in range(240)], "alice_only_column": [i % 7 for i in range(240)],
-                          "outcome": ["yes" if i % 3 else "no" for i in range(240)]})
-    path = tmp_path / "alice_private.csv"
-    table.to_csv(path, index=False)
-    # both act before either waits: Alice uploads while Bob opens the Anonymize page and moves k
-    alice.get_by_text("Use your own data").click()
-    alice.locator("[data-testid=stFileUploaderDropzoneInput]").first.set_input_files(str(path))
-    bob.locator("[data-testid=stSidebarNav] a", has_text="Anonymize").first.click()
-    browser.wait_for_text(alice, "alice_private.csv", where="[data-testid=stSidebar]")
-    browser.wait_for_text(bob, "Accuracy-guided at k = 10,")
-    slider = bob.get_by_role("slider").first
-    slider.focus()
-    browser.act(bob, lambda: slider.press("ArrowRight"))
-    browser.wait_for_text(bob, "Accuracy-guided at k = 11,")
+def people_table(marker: str, n: int = 400, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 80, n)
+    return pd.DataFrame({"age": age, "zip": [f"0{2100 + i}" for i in rng.integers(0, 12, n)],
+                         f"{marker}_hours": rng.integers(10, 60, n),
+                         "outcome": np.where((age > 45) ^ (rng.random(n) < 0.2), "yes", "no")})
 
-    assert "alice" not in sidebar(bob) and "UCI Adult" in sidebar(bob)
-    browser.open_page(bob, "Data & model")
-    assert "alice" not in bob.locator("[data-testid=stMain]").inner_text()
-    browser.open_page(alice, "Anonymize")
-    assert "at k = 10," in alice.locator("[data-testid=stMain]").inner_text()  # Bob's k stayed Bob's
-    assert "alice_private.csv" in sidebar(alice)
-    assert browser.exceptions(alice) == [] and browser.exceptions(bob) == []
+
+def choose(page, method: str, k: int) -> None:
+    """On the Anonymize page: pick the method and type k; wait for the page to show both."""
+    browser.open_page(page, "Anonymize")
+    if method != "Accuracy-guided":
+        browser.act(page, page.get_by_text(method, exact=True).click)
+    number = page.get_by_label("k (any value)")
+    number.fill(str(k))
+    browser.act(page, lambda: number.press("Enter"))
+    browser.wait_for_text(page, f"{method} at k = {k},")
+
+
+def test_four_sessions_at_once_keep_their_own_tables_choices_and_reports(app, people, tmp_path):
+    plans = [("demo", None, "Accuracy-guided", 12), ("anaqz", 1, "Mondrian", 5), ("benqz", 2, "Accuracy-guided", 8),
+             ("cleoqz", 3, "Mondrian", 20)]
+    pages = {}
+    for name, seed, method, k in plans:
+        page = people(name)
+        if seed is not None:
+            path = tmp_path / f"{name}_table.csv"
+            people_table(name, seed=seed).to_csv(path, index=False)
+            upload_table(page, path)
+        choose(page, method, k)
+        browser.open_page(page, "Attacks")
+        pages[name] = page
+    # the four attack simulations run at the same time on the one server
+    for page in pages.values():
+        page.get_by_role("button", name="Run the attacks").click()
+    for page in pages.values():
+        browser.wait_for_text(page, "Anonymize or differential privacy?", timeout=600_000)
+
+    for name, _, method, k in plans:
+        page = pages[name]
+        others = [other for other, *_ in plans if other not in (name, "demo")]
+        browser.open_page(page, "Export")
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Download report (HTML)").click()
+        report = Path(info.value.path()).read_text()
+        assert "<h2>Membership inference</h2>" in report and "was not run" not in report, name
+        assert f"{method} anonymization at k = {k} of " in report, name
+        assert ("UCI Adult" in report) == (name == "demo"), name
+        for other in others:
+            assert f"{other}_hours" not in report and f"{other}_table" not in report, (name, other)
+            assert other not in sidebar(page), (name, other)
+        assert browser.exceptions(page) == [], name
 
 
 @pytest.mark.parametrize("malform", [truncated, more_leaves])
