@@ -68,6 +68,9 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--settle", type=float, default=30)
+    parser.add_argument("--after-ttl", action="store_true",
+                        help="then wait out server.disconnectedSessionTTL (120 s) and open and close one more session, "
+                             "which makes Streamlit drop the expired sessions it kept for reconnecting")
     args = parser.parse_args()
     rows = []
     with browser.RunningApp() as app, sync_playwright() as pw:
@@ -84,6 +87,12 @@ def main() -> None:
                 context.close()
             after, waited = settle(pid, args.settle)
             rows.append((f"round {round_}: after every session closed", after, f"steady after {waited:.0f} s"))
+        if args.after_ttl:
+            time.sleep(125)
+            one_session(pw, app.url).close()
+            after, waited = settle(pid, args.settle)
+            rows.append(("after the 120 s reconnect window and one more session", after,
+                         f"steady after {waited:.0f} s"))
     print(f"{args.sessions} sessions per round, demo (UCI Adult, 32,561 rows), each: Anonymize + 3 k steps + "
           "Utility\n")
     print("| what | server RSS (MB) | note |\n|---|---|---|")

@@ -3,6 +3,7 @@
 import io
 import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
@@ -224,7 +225,10 @@ def test_cli_csv_output_is_defused(tmp_path, capsys):
 
 def run_cli(args, cwd=ROOT, env=None):
     cmd = [sys.executable, "-m", "anonymizer", *map(str, args)]
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})})
+    # as from a terminal: a runner started in the background (nohup, `&`) ignores SIGINT, the child would
+    # inherit that, and Python would then never raise KeyboardInterrupt for the Ctrl-C tests
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})},
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 @pytest.fixture
