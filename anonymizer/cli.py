@@ -349,8 +349,15 @@ def run_anonymize(args) -> int:
     print(f"wrote {args.out}: {metrics.n_rows} rows in {metrics.n_classes} classes, "
           f"k achieved {metrics.k_achieved}, GCP {metrics.gcp:.3f}, {result.seconds:.2f} s "
           f"({args.method}, seed {args.seed})")
-    for finding in anonymization.leaks.findings():
+    leaks = anonymization.leaks
+    for finding in leaks.findings():
         print(f"warning: {finding['message']}; make it a QI (--qi) or drop it (--drop)", file=sys.stderr)
+    weak = leaks.weak_columns(args.k)
+    if weak:
+        smallest = min(leaks.k_with_column[c] for c in weak)
+        print(f"warning: k = {args.k} holds over the quasi-identifiers only: with {', '.join(map(str, weak[:6]))}"
+              f"{' ...' if len(weak) > 6 else ''} also known, a class can be as small as {smallest}; make such a "
+              "column a QI (--qi) if an attacker may know it", file=sys.stderr)
     return 0
 
 

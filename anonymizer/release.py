@@ -122,8 +122,17 @@ class LeakReport:
 
     @property
     def clean(self) -> bool:
-        """No kept column reveals a QI or singles people out."""
+        """No kept column reveals a QI or singles people out on its own. Not enough for an all-clear: see
+        `holds_with_kept_columns`."""
         return not self.leaks and not self.near_unique_columns
+
+    def weak_columns(self, k: int) -> list[str]:
+        """Kept columns that, known beside the QIs, leave some class smaller than `k`."""
+        return [column for column, value in self.k_with_column.items() if value < k]
+
+    def holds_with_kept_columns(self, k: int) -> bool:
+        """The all-clear: clean, and k still holds with any one kept column added to the QIs."""
+        return self.clean and not self.weak_columns(k)
 
     def findings(self) -> list[dict]:
         """One finding per flagged kept column, with a plain message and its fixes as data (first: recommended).

@@ -114,9 +114,10 @@ def release_check(anon) -> None:
     report = anon.leaks
     k_all = min([report.k_quasi_identifiers, *report.k_with_column.values()])
     st.markdown("##### What the released table reveals")
-    if report.clean:
-        st.success(esc(f"No column released unchanged reveals a generalized quasi-identifier or singles people out "
-                       f"(checked {plural(len(report.kept_columns), 'kept column')})."))
+    if report.holds_with_kept_columns(anon.k):
+        st.success(esc(f"No column released unchanged reveals a generalized quasi-identifier or singles people out, "
+                       f"and k = {anon.k} holds with any one of them added (checked "
+                       f"{plural(len(report.kept_columns), 'kept column')})."))
     for i, finding in enumerate(report.findings()):
         st.warning(esc(finding["message"] + "."))
         buttons = st.columns(4)
@@ -125,7 +126,7 @@ def release_check(anon) -> None:
                 f": {fix['column']}"
             buttons[j].button(label, key=f"fix_{i}_{j}", on_click=fix_roles, args=(fix["action"], fix["column"]),
                               type="primary" if j == 0 else "secondary")
-    weak = [c for c, v in report.k_with_column.items() if v < anon.k]
+    weak = report.weak_columns(anon.k)
     if weak:
         st.warning(esc(f"k = {anon.k} holds over the quasi-identifiers only. An attacker who also knows "
                        f"{', '.join(map(str, weak[:6]))}{' ...' if len(weak) > 6 else ''} narrows a class to "

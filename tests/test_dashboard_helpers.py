@@ -75,6 +75,9 @@ def test_report_is_self_contained_and_says_what_it_measured(adult_train):
     assert "was not run in this session" in html
     assert "<h2>Leak check</h2>" in html and "<h2>Definitions</h2>" in html
     assert "<th></th>" not in html  # no empty header rows
+    leaks = analysis.anonymize("ag", 25).leaks
+    assert leaks.clean and leaks.weak_columns(25)  # hours-per-week and the like split classes below 25
+    assert "Leak check: k = 25 holds over the quasi-identifiers only." in html and "holds with any one" not in html
 
 
 def membership(auc, tpr=0.02):

@@ -87,6 +87,17 @@ def test_a_mirror_of_a_qi_left_unchanged_is_not_a_leak():
     assert report.leaks == ()
 
 
+def test_clean_is_not_an_all_clear_when_a_kept_column_splits_classes():
+    # two classes of 4 over q; the kept column c reveals no q (each c value spans both classes) and is not
+    # near-unique, but q plus c leaves classes of 2: k = 4 holds over the QIs only
+    table = pd.DataFrame({"q": [1, 2, 3, 4, 5, 6, 7, 8], "c": list("xxyyxxyy")})
+    released = table.assign(q=[0, 0, 0, 0, 1, 1, 1, 1])
+    report = leak_check(table, released, ["q"])
+    assert report.clean and report.k_quasi_identifiers == 4 and report.k_with_column == {"c": 2}
+    assert report.weak_columns(4) == ["c"] and not report.holds_with_kept_columns(4)
+    assert report.weak_columns(2) == [] and report.holds_with_kept_columns(2)
+
+
 def test_threshold_is_a_parameter():
     table = pd.DataFrame({"q": [1, 1, 2, 2, 3, 3, 4, 4, 5, 6], "c": list("aabbccddee")})
     released = table.assign(q=0)
