@@ -76,7 +76,17 @@ def choose(page, method: str, k: int) -> None:
     """On the Anonymize page: pick the method and type k; wait for the page to show both."""
     browser.open_page(page, "Anonymize")
     if method != "Accuracy-guided":
-        browser.act(page, page.get_by_text(method, exact=True).click)
+        # under load a click can land on the radio just before the fragment's widgets are live and be lost
+        # (seen once in a clean-clone CI run): wait for the page to show the method, click again if it does not
+        label = page.get_by_text(method, exact=True)
+        for attempt in range(3):
+            label.click()
+            try:
+                browser.wait_for_text(page, f"{method} at k = ", timeout=30_000)
+                break
+            except playwright_api.TimeoutError:
+                if attempt == 2:
+                    raise
     number = page.get_by_label("k (any value)")
     number.fill(str(k))
     browser.act(page, lambda: number.press("Enter"))
