@@ -130,6 +130,19 @@ class LeakReport:
         """Kept columns that, known beside the QIs, leave some class smaller than `k`."""
         return [column for column, value in self.k_with_column.items() if value < k]
 
+    def weak_detail(self, k: int) -> str:
+        """What an attacker who knows the weak columns gains, in one sentence ('' when none is weak); every
+        surface (pages, report) puts it after "k = K holds over the quasi-identifiers only"."""
+        from .display import describe_k
+
+        weak = self.weak_columns(k)
+        if not weak:
+            return ""
+        shown = ", ".join(map(str, weak[:6])) + (" ..." if len(weak) > 6 else "")
+        smallest = min(self.k_with_column[c] for c in weak)
+        return (f"An attacker who also knows {shown} narrows a class to {describe_k(smallest)}; "
+                f"{self.unique_share_all_columns:.1%} of records are unique over all released columns.")
+
     def holds_with_kept_columns(self, k: int) -> bool:
         """The all-clear: clean, and k still holds with any one kept column added to the QIs."""
         return self.clean and not self.weak_columns(k)

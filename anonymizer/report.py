@@ -119,16 +119,13 @@ def build_report(analysis: Analysis, method: str, k: int, budget_points: float =
             summary.append("<li><b>The anonymized model is more attackable</b> than the original by "
                            + _esc(", ".join(charts.ATTACK_NAMES[a] for a in worse)) + ".</li>")
     leaks = anon.leaks
-    weak = leaks.weak_columns(k)
     if leaks.holds_with_kept_columns(k):
         summary.append("<li>Leak check: no column released unchanged reveals a generalized quasi-identifier or "
                        f"singles people out, and k = {k} holds with any one of them added; "
                        f"{leaks.unique_share_all_columns:.1%} of records are unique over all released columns.</li>")
     elif leaks.clean:
-        summary.append(f"<li><b>Leak check: k = {k} holds over the quasi-identifiers only.</b> An attacker who also "
-                       "knows " + _esc(", ".join(map(str, weak[:6]))) + " narrows a class to "
-                       f"{min(leaks.k_with_column[c] for c in weak)} record(s); "
-                       f"{leaks.unique_share_all_columns:.1%} of records are unique over all released columns.</li>")
+        summary.append(f"<li><b>Leak check: k = {k} holds over the quasi-identifiers only.</b> "
+                       f"{_esc(leaks.weak_detail(k))}</li>")
     else:
         summary.append("<li><b>Leak check failed:</b> " + "; ".join(_esc(f["message"]) for f in leaks.findings())
                        + ". The k above does not hold for the released table until these columns are made "

@@ -112,7 +112,6 @@ def fix_roles(action: str, column: str) -> None:
 def release_check(anon) -> None:
     """Whether the k shown holds for the table as released, with each problem's fix at one click."""
     report = anon.leaks
-    k_all = min([report.k_quasi_identifiers, *report.k_with_column.values()])
     st.markdown("##### What the released table reveals")
     if report.holds_with_kept_columns(anon.k):
         st.success(esc(f"No column released unchanged reveals a generalized quasi-identifier or singles people out, "
@@ -126,12 +125,9 @@ def release_check(anon) -> None:
                 f": {fix['column']}"
             buttons[j].button(label, key=f"fix_{i}_{j}", on_click=fix_roles, args=(fix["action"], fix["column"]),
                               type="primary" if j == 0 else "secondary")
-    weak = report.weak_columns(anon.k)
-    if weak:
-        st.warning(esc(f"k = {anon.k} holds over the quasi-identifiers only. An attacker who also knows "
-                       f"{', '.join(map(str, weak[:6]))}{' ...' if len(weak) > 6 else ''} narrows a class to "
-                       f"{describe_k(k_all)}; {report.unique_share_all_columns:.1%} of records are unique over all "
-                       "released columns. Make such a column a quasi-identifier if an attacker may know it."))
+    if report.weak_columns(anon.k):
+        st.warning(esc(f"k = {anon.k} holds over the quasi-identifiers only. {report.weak_detail(anon.k)} Make such "
+                       "a column a quasi-identifier if an attacker may know it."))
     else:
         st.caption(esc(f"k holds also with any one kept column added; {report.unique_share_all_columns:.1%} of "
                        "records are unique over all released columns."))

@@ -38,9 +38,8 @@ if report.holds_with_kept_columns(k):
 for finding in report.findings():
     st.warning(esc(finding["message"] + ". Fix it on the Anonymize page (one click) before you release."))
 if report.weak_columns(k):
-    st.warning(esc(f"k = {k} holds over the quasi-identifiers only: an attacker who also knows "
-                   f"{', '.join(map(str, report.weak_columns(k)[:6]))} can narrow a class below k. Make such a column "
-                   "a quasi-identifier on the Anonymize page if an attacker may know it."))
+    st.warning(esc(f"k = {k} holds over the quasi-identifiers only. {report.weak_detail(k)} Make such a column a "
+                   "quasi-identifier on the Anonymize page if an attacker may know it."))
 st.caption(esc(f"{report.unique_share_all_columns:.1%} of records are unique over all released columns; k counts "
                "the quasi-identifiers only."))
 

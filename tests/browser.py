@@ -27,6 +27,18 @@ def chromium_available() -> bool:
     return Path(CHROMIUM).exists()
 
 
+def require_chromium():
+    """Playwright's sync API for a browser-test module; skips the module where Chromium is absent, or fails
+    it when E2E_REQUIRED=1 (CI)."""
+    import pytest
+
+    if not chromium_available():
+        if os.environ.get("E2E_REQUIRED") == "1":
+            raise RuntimeError(f"E2E_REQUIRED=1 but Chromium is missing at {CHROMIUM}")
+        pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
+    return pytest.importorskip("playwright.sync_api")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

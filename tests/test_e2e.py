@@ -2,7 +2,6 @@
 an upload, a download. Skipped where Chromium is absent, unless E2E_REQUIRED=1."""
 
 import io
-import os
 
 import pandas as pd
 import pytest
@@ -11,12 +10,7 @@ from tests import browser
 
 pytestmark = pytest.mark.e2e
 
-if not browser.chromium_available():
-    if os.environ.get("E2E_REQUIRED") == "1":
-        raise RuntimeError(f"E2E_REQUIRED=1 but Chromium is missing at {browser.CHROMIUM}")
-    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
-
-playwright_api = pytest.importorskip("playwright.sync_api")
+playwright_api = browser.require_chromium()
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ model file stops no one, and user strings stay plain text with no request to any
 Skipped where Chromium is absent, unless E2E_REQUIRED=1 (as tests/test_e2e.py).
 """
 
-import os
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -17,12 +16,7 @@ from tests.test_hardening import more_leaves, small_table, truncated
 
 pytestmark = pytest.mark.e2e
 
-if not browser.chromium_available():
-    if os.environ.get("E2E_REQUIRED") == "1":
-        raise RuntimeError(f"E2E_REQUIRED=1 but Chromium is missing at {browser.CHROMIUM}")
-    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
-
-playwright_api = pytest.importorskip("playwright.sync_api")
+playwright_api = browser.require_chromium()
 FOREIGN = "198.51.100.7"  # TEST-NET-2: never a real host
 
 
