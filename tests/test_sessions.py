@@ -83,7 +83,8 @@ def choose(page, method: str, k: int) -> None:
                     raise
     number = page.get_by_label("k (any value)")
     number.fill(str(k))
-    browser.act(page, lambda: number.press("Enter"))
+    # the new value may be committed by the fill (a rerun) or by Enter: wait for what the page shows, not a run
+    number.press("Enter")
     browser.wait_for_text(page, f"{method} at k = {k},")
 
 
