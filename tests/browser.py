@@ -84,20 +84,24 @@ class RunningApp:
         self.stop()
 
 
-# Counts the app's finished script runs (whole-page and fragment reruns alike): Streamlit sets
-# data-test-script-state on the app element to "running" while a run is in progress and back to
-# "notRunning" when it ends. Waiting for this counter to move is waiting on the event itself.
+# Counts the app's finished script runs (whole-page and fragment reruns alike). Streamlit's App component
+# keeps this count itself (`scriptRunFinishedSequence`, one more per scriptFinished message), so the init
+# script reads it from the component's state through React's fiber of the app element. Counting changes of
+# the app's data-test-script-state attribute instead misses runs: when the "running" and "not running"
+# status messages arrive close together React renders both in one commit, the attribute never changes, and
+# a wait for the next run never ends (1 navigation in 40 on an idle machine; a CI run timed out on it).
 RUN_COUNTER = """
-window.__stRunsDone = 0;
-new MutationObserver(records => {
-  for (const r of records) {
-    if (r.target.getAttribute('data-test-script-state') === 'notRunning' && r.oldValue !== 'notRunning') {
-      window.__stRunsDone += 1;
-    }
+window.__stRunsDone = () => {
+  const app = document.querySelector('[data-testid=stApp]');
+  const key = app && Object.keys(app).find(k => k.startsWith('__reactFiber$'));
+  for (let f = key && app[key]; f; f = f.return) {
+    const state = f.stateNode && f.stateNode.state;
+    if (state && typeof state.scriptRunFinishedSequence === 'number') return state.scriptRunFinishedSequence;
   }
-}).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
-                      attributeFilter: ['data-test-script-state']});
+  return app ? -1 : 0;
+};
 """
+RUNS = "window.__stRunsDone()"
 
 
 def launch(playwright, user_dir: str, height: int = 1000):
@@ -109,22 +113,27 @@ def launch(playwright, user_dir: str, height: int = 1000):
 
 
 def runs_done(page) -> int:
-    return page.evaluate("window.__stRunsDone || 0")
+    done = page.evaluate(RUNS)
+    if done < 0:
+        raise RuntimeError("cannot read Streamlit's finished-run count from its App component (a Streamlit "
+                           "version other than requirements.txt's?): see RUN_COUNTER in tests/browser.py")
+    return done
 
 
 def act(page, action, timeout: float = 120_000) -> None:
     """Do `action()` and wait until the script run it triggers has finished (no fixed sleeps)."""
     before = runs_done(page)
     action()
-    page.wait_for_function(f"(window.__stRunsDone || 0) > {before} && !!document.querySelector('{IDLE}')",
+    page.wait_for_function(f"{RUNS} > {before} && !!document.querySelector('{IDLE}')",
                            timeout=timeout, polling="raf")
 
 
 def load(page, url: str, timeout: float = 120_000) -> None:
     """Open the app and wait for its first run to finish and a title to show."""
     page.goto(url)
-    page.wait_for_function(f"(window.__stRunsDone || 0) > 0 && !!document.querySelector('{IDLE}') "
-                           "&& !!document.querySelector('h1')", timeout=timeout, polling="raf")
+    page.wait_for_function(f"{RUNS} !== 0 && !!document.querySelector('{IDLE}') && !!document.querySelector('h1')",
+                           timeout=timeout, polling="raf")
+    runs_done(page)
 
 
 def wait_for_text(page, text: str, where: str = "[data-testid=stMain]", timeout: float = 120_000) -> None:

@@ -92,3 +92,41 @@ def test_choices_persist_across_pages(page):
     assert page.get_by_role("radiogroup").first.get_by_role("radio", name="Mondrian").is_checked()
     assert page.get_by_label("k (any value)").input_value() == "11"
     assert browser.exceptions(page) == []
+
+
+def test_a_run_is_counted_when_its_status_messages_arrive_together(app, tmp_path):
+    """When a run's messages reach the page in one burst, React renders "running" and "not running" in one
+    commit and the app's script-state attribute never changes; waiting on that attribute then never ended
+    (a CI run timed out on it). Hold each run's messages and deliver them at once: `act` still sees the run."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    held: list | None = None
+
+    def route(ws):
+        server = ws.connect_to_server()
+
+        def from_server(message):
+            if held is None:
+                ws.send(message)
+                return
+            held.append(message)
+            msg = ForwardMsg.FromString(message)
+            if msg.WhichOneof("type") == "session_status_changed" and not msg.session_status_changed.script_is_running:
+                for m in held:
+                    ws.send(m)
+                held.clear()
+
+        server.on_message(from_server)
+        ws.on_message(server.send)
+
+    with playwright_api.sync_playwright() as pw:
+        context = browser.launch(pw, str(tmp_path / "profile"))
+        page = context.pages[0] if context.pages else context.new_page()
+        page.route_web_socket("**/_stcore/stream", route)
+        browser.load(page, app.url)
+        for name in ("Export", "Data & model", "Export"):
+            held = []
+            browser.act(page, page.locator("[data-testid=stSidebarNav] a", has_text=name).first.click, timeout=30_000)
+            held = None
+            assert page.locator("h1").first.inner_text().startswith(name)
+        context.close()
