@@ -28,7 +28,7 @@ from .classes import (
     value_numbers,
 )
 from .data import NUMERIC, ORDERED_KINDS, DataError, as_numbers, check_finite, check_k, check_seed, column_kind
-from .trees import ExactTree, GuideLabels, HistogramTree, guide_labels, merge_small_leaves
+from .trees import BinnedTree, ExactTree, GuideLabels, HistogramTree, guide_labels, merge_small_leaves
 
 TREE_FEATURES = ("all", "qi")
 SPLITTERS = ("auto", "histogram", "exact")
@@ -184,9 +184,10 @@ class AccuracyGuidedAnonymizer(_Generalizer):
     quasi_identifiers : list of column names to generalize.
     tree_features : 'qi' (default: the tree sees only the QIs) or 'all' (every column of X).
         On Adult the QI-only tree keeps more accuracy at every k (bench/engine.py).
-    splitter : 'histogram' (one LightGBM tree on binned features, fast on large tables), 'exact'
+    splitter : 'histogram' (splits on binned features: `BinnedTree`, numpy, on tables whose
+        histograms fit in a few million cells; one LightGBM tree on larger ones), 'exact'
         (sklearn's tree, sorts at every node) or 'auto' (default): histogram for binary and
-        continuous guides, exact for multiclass ones (one LightGBM tree cannot hold a multiclass
+        continuous guides, exact for multiclass ones (neither histogram tree holds a multiclass
         Gini split). bench/splitters.py compares the retrained accuracy of the two.
     random_state : seed of the tree (it breaks ties between equally good splits).
     n_jobs : threads of the histogram tree (LightGBM busy-waits; 1 suits a shared machine).
@@ -205,7 +206,7 @@ class AccuracyGuidedAnonymizer(_Generalizer):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    def _tree(self, labels: GuideLabels):
+    def _tree(self, labels: GuideLabels, n_rows: int, n_features: int):
         if self.splitter not in SPLITTERS:
             raise DataError(f"splitter must be one of {SPLITTERS}, got {self.splitter!r}")
         histogram = labels.continuous or labels.n_classes <= 2
@@ -214,6 +215,8 @@ class AccuracyGuidedAnonymizer(_Generalizer):
                             f"{labels.n_classes} classes; use splitter='exact' or 'auto'")
         if self.splitter == "exact" or not histogram:
             return ExactTree(self.k, self.random_state, labels.continuous)
+        if BinnedTree.fits(n_rows, n_features, self.k):
+            return BinnedTree(self.k)
         return HistogramTree(self.k, self.random_state, self.n_jobs)
 
     def fit(self, X: pd.DataFrame, y):
@@ -229,13 +232,15 @@ class AccuracyGuidedAnonymizer(_Generalizer):
         check_seed(self.random_state)
         start = time.perf_counter()
         labels = guide_labels(y)
-        tree = self._tree(labels)
         tree_columns = list(X.columns) if self.tree_features == "all" else qis
+        tree = self._tree(labels, len(X), len(tree_columns))
         check_finite(X, [c for c in tree_columns if c not in qis])
         encoder = TreeEncoder()
         Z, encodings = encoder.fit_encode(X[tree_columns], labels)
-        tree.fit(Z, labels.values)
-        leaves = tree.apply(Z)
+        if isinstance(tree, BinnedTree):
+            leaves = tree.fit_apply(Z, labels.values)
+        else:
+            leaves = tree.fit(Z, labels.values).apply(Z)
         del Z
         counts = np.bincount(leaves, minlength=tree.n_leaves_)
         if counts[counts > 0].min() < self.k:  # a safety net; the trees already keep k a leaf

@@ -56,6 +56,12 @@ def ordered_codes(series: pd.Series) -> OrderedCodes:
     return OrderedCodes(kind, codes, values)
 
 
+def stable_order(ids: np.ndarray, n_ids: int) -> np.ndarray:
+    """Row numbers sorted by id, rows of one id in their order. Ids under 2**16 are sorted as
+    uint16, which numpy sorts by radix: about 10x faster than its merge sort of int64 (30k rows)."""
+    return np.argsort(ids.astype(np.uint16) if n_ids <= 1 << 16 else ids, kind="stable")
+
+
 def value_numbers(enc: OrderedCodes) -> np.ndarray:
     """The sorted distinct values of a numeric or date column as floats (dates: day numbers)."""
     if enc.kind == DATE:
@@ -211,7 +217,7 @@ def class_table(X: pd.DataFrame, quasi_identifiers: list[str], grouping: Groupin
     n = grouping.n_classes
     sizes = np.bincount(class_ids, minlength=n)
     table = {"size": sizes}
-    order = np.argsort(class_ids, kind="stable")  # rows grouped by class, once for every QI
+    order = stable_order(class_ids, n)  # rows grouped by class, once for every QI
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     for q in quasi_identifiers:
         enc = grouping.encodings[q]

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from .classes import ordered_codes
+from .classes import ordered_codes, stable_order
 from .data import ORDERED_KINDS, DataError, as_numbers, column_kind
 
 DEFAULT_RISK_THRESHOLD = 0.1  # a record in a class of fewer than 10 is "at risk" by default
@@ -26,7 +26,7 @@ def equivalence_classes(anonymized: pd.DataFrame, quasi_identifiers: list[str]) 
 
 def _count_blocks(class_ids: np.ndarray, codes: np.ndarray, n_classes: int, n_codes: int):
     """Yield dense (classes x values) count blocks, a bounded number of cells at a time."""
-    order = np.argsort(class_ids, kind="stable")
+    order = stable_order(class_ids, n_classes)
     bounds = np.searchsorted(class_ids[order], np.arange(n_classes + 1))
     step = max(1, _BLOCK // n_codes)
     for start in range(0, n_classes, step):

@@ -1,10 +1,16 @@
-"""The histogram tree grown in two stages (past `one_tree_leaves`): the same partition as one tree where no
-two splits tie, k rows a leaf always, and a structure the merge can walk."""
+"""The histogram trees. LightGBM's grown in two stages (past `one_tree_leaves`): the same partition as one
+tree where no two splits tie, k rows a leaf always, and a structure the merge can walk. The numpy
+`BinnedTree`: LightGBM's partition where both bin exactly and nothing ties, missing values sent the
+better way, k rows a leaf, and `apply` agreeing with the leaves found in fit."""
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from anonymizer.trees import HistogramTree, merge_small_leaves
+from anonymizer import AccuracyGuidedAnonymizer
+from anonymizer.trees import BinnedTree, HistogramTree, merge_small_leaves
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +63,61 @@ def test_two_stages_keep_k_a_leaf_and_a_walkable_structure(table):
     # merging with a larger k walks the grafted structure: every group then holds k rows
     groups = merge_small_leaves(two.structure(), counts, 40)[leaves]
     assert np.bincount(groups).min() >= 40
+
+
+def test_binned_tree_finds_lightgbms_partition_on_whole_numbers(table):
+    Z, _, continuous = table  # whole numbers: both trees bin them one value a bin; no gains tie
+    binned, lgbm = BinnedTree(5), HistogramTree(5).fit(Z, continuous)
+    leaves = binned.fit_apply(Z, continuous)
+    assert binned.n_leaves_ == lgbm.n_leaves_ == 476
+    assert same_partition(leaves, lgbm.apply(Z))
+    assert reachable_leaves(binned) == list(range(binned.n_leaves_))
+
+
+def test_binned_tree_sends_missing_values_to_the_better_side():
+    # low labels: ages 30, 31 and two missing; high: 40..43. Only "age <= 31 or missing" separates them
+    Z = np.array([[np.nan], [30.0], [31.0], [np.nan], [40.0], [41.0], [42.0], [43.0]])
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 1], dtype=float)
+    tree = BinnedTree(4)
+    leaves = tree.fit_apply(Z, y)
+    assert tree.n_leaves_ == 2 and leaves.tolist() == [0, 0, 0, 0, 1, 1, 1, 1]
+    assert tree.threshold_[0] == 35.5 and tree.missing_left_[0]  # halfway between 31 and 40
+    new = np.array([[np.nan], [37.0], [31.0], [35.4], [-4.0]])
+    assert tree.apply(new).tolist() == [0, 1, 0, 0, 0]
+
+
+def test_binned_tree_stops_where_no_split_gains():
+    Z = np.arange(40, dtype=float).reshape(-1, 1)
+    assert BinnedTree(5).fit(Z, np.ones(40)).n_leaves_ == 1  # one label: nothing to gain
+    assert BinnedTree(25).fit(Z, np.arange(40) % 2).n_leaves_ == 1  # k on both sides is impossible
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 400), st.integers(1, 4), st.integers(1, 30), st.sampled_from(["binary", "continuous"]),
+       st.integers(0, 10_000))
+def test_binned_tree_keeps_k_a_leaf_and_apply_agrees(n, d, k, guide, seed):
+    rng = np.random.default_rng(seed)
+    Z = np.column_stack([rng.integers(0, 6, n), rng.normal(size=n) * 1e3, rng.integers(0, 500, n),
+                         rng.integers(-3, 3, n)])[:, :d].astype(float)
+    Z[rng.random(Z.shape) < 0.1] = np.nan
+    y = (rng.random(n) < 0.3).astype(float) if guide == "binary" else rng.normal(size=n)
+    tree = BinnedTree(k, max_bin=16)  # few bins: the quantile binning is exercised too
+    leaves = tree.fit_apply(Z, y)
+    counts = np.bincount(leaves, minlength=tree.n_leaves_)
+    assert len(counts) == tree.n_leaves_ and (counts.min() >= k or tree.n_leaves_ == 1)
+    assert np.array_equal(tree.apply(Z), leaves)
+    assert reachable_leaves(tree) == list(range(tree.n_leaves_))
+
+
+def test_the_anonymizer_uses_the_numpy_tree_on_small_tables_and_lightgbms_on_large_ones(monkeypatch):
+    assert BinnedTree.fits(32_561, 9, 10) and not BinnedTree.fits(1_000_000, 10, 100)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.integers(0, 50, 400), "b": rng.normal(size=400)})
+    y = (X["a"] > 20).to_numpy()
+    small = AccuracyGuidedAnonymizer(k=10, quasi_identifiers=["a", "b"]).fit(X, y)
+    assert isinstance(small.tree_, BinnedTree)
+    # the same table with the numpy tree's memory bound set to nothing
+    monkeypatch.setattr(BinnedTree, "fits", staticmethod(lambda *args, **kwargs: False))
+    large = AccuracyGuidedAnonymizer(k=10, quasi_identifiers=["a", "b"]).fit(X, y)
+    assert isinstance(large.tree_, HistogramTree)
+    assert np.bincount(large.result_.class_ids).min() >= 10 and np.bincount(small.result_.class_ids).min() >= 10
