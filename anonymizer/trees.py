@@ -127,6 +127,7 @@ class HistogramTree:
 
     def fit(self, Z: np.ndarray, y: np.ndarray) -> HistogramTree:
         y = np.asarray(y, dtype=float)
+        y = y - y.mean()  # gains do not change; LightGBM's float32 labels keep their precision
         self.parts_: dict[int, object] = {}
         if len(Z) // self.min_samples_leaf <= self.one_tree_leaves:
             self.booster_, self.n_leaves_, _ = self._grow(Z, y)
@@ -253,7 +254,8 @@ class BinnedTree:
             present = v[~missing] if has_missing else v
             upper = np.empty(0)
             if len(present):
-                whole = present.astype(np.int64)
+                with np.errstate(invalid="ignore"):  # a value beyond int64 is not whole: quantile bins
+                    whole = present.astype(np.int64)
                 lo, hi = int(whole.min()), int(whole.max())
                 if hi - lo < self.max_bin and np.array_equal(whole, present):
                     upper = np.arange(lo, hi + 1, dtype=np.float64)  # one bin a whole number
@@ -283,6 +285,8 @@ class BinnedTree:
         d, n = codes.shape
         y = np.asarray(y, dtype=np.float64)
         binary = bool(np.all((y == 0) | (y == 1)))
+        if not binary:  # gains do not change with a shift; sums of a guide far from 0 lose their digits
+            y = y - y.mean()
         widths = np.array([len(u) + 1 for u in self.uppers_], dtype=np.int64)  # and the missing bin
         n_bins = int(widths.sum())
         starts = np.concatenate([[0], np.cumsum(widths)[:-1]])
@@ -422,7 +426,9 @@ class BinnedTree:
                 present = np.unique(np.asarray(Z[codes[j] < len(upper), j], dtype=np.float64))
             after = np.searchsorted(present, highest_left, side="right")
             lowest_right = np.append(present, np.inf)[after]  # inf: only missing values go right
-            threshold[at] = (highest_left + lowest_right) / 2
+            with np.errstate(invalid="ignore"):
+                middle = (highest_left + lowest_right) / 2
+            threshold[at] = np.where(np.isnan(middle), highest_left, middle)  # -inf and +inf: no middle
         return threshold
 
     def apply(self, Z: np.ndarray) -> np.ndarray:
