@@ -56,8 +56,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     with browser.RunningApp(root=args.root) as app, sync_playwright() as pw:
-        context = browser.launch(pw, tempfile.mkdtemp())
-        page = context.pages[0] if context.pages else context.new_page()
+        context, page = browser.launch(pw, tempfile.mkdtemp())
         rows.append(("first render: Data & model (fresh server, demo loads)",
                      timed(page, lambda: page.goto(app.url), title="Data & model")))
         for name in ("Anonymize", "Utility", "Attacks", "Export"):

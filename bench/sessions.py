@@ -48,9 +48,7 @@ def settle(pid: int, limit: float) -> tuple[float, float]:
 
 
 def one_session(pw, url: str) -> object:
-    context = browser.launch(pw, tempfile.mkdtemp())
-    page = context.pages[0] if context.pages else context.new_page()
-    page.set_default_timeout(300_000)
+    context, page = browser.launch(pw, tempfile.mkdtemp(), timeout=300_000)
     browser.load(page, url)
     browser.open_page(page, "Anonymize")
     slider = page.get_by_role("slider").first

@@ -104,12 +104,16 @@ window.__stRunsDone = () => {
 RUNS = "window.__stRunsDone()"
 
 
-def launch(playwright, user_dir: str, height: int = 1000):
+def launch(playwright, user_dir: str, height: int = 1000, timeout: float = 120_000):
+    """(context, page): headless Chromium with its own profile in `user_dir` (so its own Streamlit
+    session), the run counter installed, and `timeout` ms as the page's default wait."""
     context = playwright.chromium.launch_persistent_context(
         user_dir, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, accept_downloads=True,
         viewport={"width": 1400, "height": height})
     context.add_init_script(RUN_COUNTER)
-    return context
+    page = context.pages[0] if context.pages else context.new_page()
+    page.set_default_timeout(timeout)
+    return context, page
 
 
 def runs_done(page) -> int:

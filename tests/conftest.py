@@ -2,6 +2,7 @@ import pandas as pd
 import pytest
 
 from anonymizer import load_adult
+from tests import browser
 
 
 @pytest.fixture(scope="session")
@@ -18,3 +19,10 @@ def small_people() -> pd.DataFrame:
         "note": pd.array(list("abcdefgh"), dtype="str"),
         "score": [0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5],
     }, index=[10, 11, 12, 13, 14, 15, 16, 17])
+
+
+@pytest.fixture(scope="module")
+def app():
+    """`streamlit run app.py` on a free port, one server per browser-test module."""
+    with browser.RunningApp() as running:
+        yield running

@@ -13,18 +13,11 @@ pytestmark = pytest.mark.e2e
 playwright_api = browser.require_chromium()
 
 
-@pytest.fixture(scope="module")
-def app():
-    with browser.RunningApp() as running:
-        yield running
-
 
 @pytest.fixture
 def page(app, tmp_path):
     with playwright_api.sync_playwright() as pw:
-        context = browser.launch(pw, str(tmp_path / "profile"))
-        page = context.pages[0] if context.pages else context.new_page()
-        page.set_default_timeout(120_000)
+        context, page = browser.launch(pw, str(tmp_path / "profile"))
         browser.load(page, app.url)
         yield page
         context.close()
@@ -121,8 +114,7 @@ def test_a_run_is_counted_when_its_status_messages_arrive_together(app, tmp_path
         ws.on_message(server.send)
 
     with playwright_api.sync_playwright() as pw:
-        context = browser.launch(pw, str(tmp_path / "profile"))
-        page = context.pages[0] if context.pages else context.new_page()
+        context, page = browser.launch(pw, str(tmp_path / "profile"))
         page.route_web_socket("**/_stcore/stream", route)
         browser.load(page, app.url)
         for name in ("Export", "Data & model", "Export"):

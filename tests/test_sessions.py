@@ -20,11 +20,6 @@ playwright_api = browser.require_chromium()
 FOREIGN = "198.51.100.7"  # TEST-NET-2: never a real host
 
 
-@pytest.fixture(scope="module")
-def app():
-    with browser.RunningApp() as running:
-        yield running
-
 
 @pytest.fixture
 def people(app, tmp_path):
@@ -34,10 +29,8 @@ def people(app, tmp_path):
         contexts = []
 
         def open_session(name):
-            context = browser.launch(pw, str(tmp_path / name))
+            context, page = browser.launch(pw, str(tmp_path / name))
             contexts.append(context)
-            page = context.pages[0] if context.pages else context.new_page()
-            page.set_default_timeout(120_000)
             page.requests = []
             context.on("request", lambda request: page.requests.append(request.url))
             browser.load(page, app.url)
