@@ -31,7 +31,7 @@ from .data import NUMERIC, ORDERED_KINDS, DataError, as_numbers, check_finite, c
 from .trees import BinnedTree, ExactTree, GuideLabels, HistogramTree, guide_labels, merge_small_leaves
 
 TREE_FEATURES = ("all", "qi")
-SPLITTERS = ("auto", "histogram", "exact")
+SPLITTERS = ("auto", "histogram", "lightgbm", "exact")
 
 
 def _check_input(X, quasi_identifiers, k) -> list[str]:
@@ -184,13 +184,14 @@ class AccuracyGuidedAnonymizer(_Generalizer):
     quasi_identifiers : list of column names to generalize.
     tree_features : 'qi' (default: the tree sees only the QIs) or 'all' (every column of X).
         On Adult the QI-only tree keeps more accuracy at every k (bench/engine.py).
-    splitter : 'histogram' (splits on binned features: `BinnedTree`, numpy, on tables whose
-        histograms fit in a few million cells; one LightGBM tree on larger ones), 'exact'
-        (sklearn's tree, sorts at every node) or 'auto' (default): histogram for binary and
-        continuous guides, exact for multiclass ones (neither histogram tree holds a multiclass
-        Gini split). bench/splitters.py compares the retrained accuracy of the two.
-    random_state : seed of the tree (it breaks ties between equally good splits).
-    n_jobs : threads of the histogram tree (LightGBM busy-waits; 1 suits a shared machine).
+    splitter : 'histogram' (splits on binned features: `BinnedTree`, compiled with numba),
+        'lightgbm' (the same rule as one LightGBM tree, on `n_jobs` threads), 'exact' (sklearn's
+        tree, sorts at every node) or 'auto' (default): histogram for binary and continuous
+        guides, exact for multiclass ones (neither histogram tree holds a multiclass Gini split).
+        bench/splitters.py compares the retrained accuracy of histogram and exact.
+    random_state : seed of the exact and LightGBM trees (they break ties between equally good
+        splits at random; `BinnedTree` takes the first feature, then the lowest threshold).
+    n_jobs : threads of the LightGBM tree (its threads busy-wait; 1 suits a shared machine).
 
     Fitted attributes: `result_` (the anonymization of the fitted X), `tree_`, `encoder_`,
     `grouping_` (leaf -> class, class -> representatives); none of them holds a row of X
@@ -206,18 +207,18 @@ class AccuracyGuidedAnonymizer(_Generalizer):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    def _tree(self, labels: GuideLabels, n_rows: int, n_features: int):
+    def _tree(self, labels: GuideLabels):
         if self.splitter not in SPLITTERS:
             raise DataError(f"splitter must be one of {SPLITTERS}, got {self.splitter!r}")
         histogram = labels.continuous or labels.n_classes <= 2
-        if self.splitter == "histogram" and not histogram:
-            raise DataError(f"the histogram splitter needs binary or continuous predictions, got "
+        if self.splitter in ("histogram", "lightgbm") and not histogram:
+            raise DataError(f"the {self.splitter} splitter needs binary or continuous predictions, got "
                             f"{labels.n_classes} classes; use splitter='exact' or 'auto'")
         if self.splitter == "exact" or not histogram:
             return ExactTree(self.k, self.random_state, labels.continuous)
-        if BinnedTree.fits(n_rows, n_features, self.k):
-            return BinnedTree(self.k)
-        return HistogramTree(self.k, self.random_state, self.n_jobs)
+        if self.splitter == "lightgbm":
+            return HistogramTree(self.k, self.random_state, self.n_jobs)
+        return BinnedTree(self.k)
 
     def fit(self, X: pd.DataFrame, y):
         """Learn the classes from X and the model's predictions y on X; the result is `result_`."""
@@ -233,7 +234,7 @@ class AccuracyGuidedAnonymizer(_Generalizer):
         start = time.perf_counter()
         labels = guide_labels(y)
         tree_columns = list(X.columns) if self.tree_features == "all" else qis
-        tree = self._tree(labels, len(X), len(tree_columns))
+        tree = self._tree(labels)
         check_finite(X, [c for c in tree_columns if c not in qis])
         encoder = TreeEncoder()
         Z, encodings = encoder.fit_encode(X[tree_columns], labels)

@@ -201,7 +201,7 @@ def _fit_on_sample(sample: pd.DataFrame, guide, method: str, qis: list[str], tre
     labels = guide_labels(guide)
     encoder = TreeEncoder()
     Z = encoder.fit_encode(sample[tree_columns], labels)[0]
-    tree = a._tree(labels, *Z.shape).fit(Z, labels.values)
+    tree = a._tree(labels).fit(Z, labels.values)
     return Partitioner(qis, tree_columns, encoder, tree, n_leaves=tree.n_leaves_)
 
 

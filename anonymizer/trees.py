@@ -1,8 +1,8 @@
 """The partitioning trees of the accuracy-guided method, and the merge that restores k.
 
 Three trees split the same encoded features on the model's predictions:
-- `BinnedTree`: histograms in numpy, level by level (the fastest up to about 100,000 rows);
-- `HistogramTree`: one LightGBM tree on 255-bin histograms (fast on large tables);
+- `BinnedTree`: histograms of binned features, grown by a numba-compiled loop (the default);
+- `HistogramTree`: one LightGBM tree on 255-bin histograms (several threads if asked);
 - sklearn's exact `DecisionTree*` (sorts at every node; the reference behaviour).
 All expose `apply(Z)` -> a leaf index 0..n_leaves-1 and `structure()` -> the tree as arrays,
 so `merge_small_leaves` can fold leaves under k into their siblings (the Dask engine fits its tree
@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .classes import stable_order
+from .tree_growth import grow
 
 MAX_LEAVES = 131_072  # LightGBM's upper limit on num_leaves
 
@@ -212,39 +213,30 @@ def _booster_structure(booster) -> TreeStructure:
 
 
 class BinnedTree:
-    """At least `min_samples_leaf` rows a leaf, grown level by level in numpy over integer bin codes.
+    """At least `min_samples_leaf` rows a leaf, grown over integer bin codes by a compiled loop.
 
     The split rule of `HistogramTree` (variance reduction of the guide, which for 0/1 labels is the
     Gini reduction; k rows on each side; positive gain), without LightGBM's Dataset construction and
     leaf prediction, which on tables of tens of thousands of rows cost more than the tree itself
-    (Adult: 24 of a 64 ms fit). Each level takes the histograms of all its open leaves from one
-    `bincount` over the rows of the smaller child of every split (the larger child's histogram is
-    its parent's minus the smaller one's). Whole-number columns spanning at most `max_bin` values
-    (every encoded category, ages, counts) get one bin a value, so there the splits are exact;
-    other columns get up to `max_bin` quantile bins. Missing values form a bin of their own, sent to
-    whichever side scores better (as LightGBM learns a default direction).
+    (Adult: 24 of a 64 ms fit). Whole-number columns spanning at most `max_bin` values (every
+    encoded category, ages, counts) get one bin a value, so there the splits are exact; other
+    columns get up to `max_bin` quantile bins. Missing values form a bin of their own, sent to
+    whichever side scores better (as LightGBM learns a default direction). The growth itself is
+    `tree_growth.grow`: depth first, smaller child first, the larger child's histogram by
+    subtraction; it needs memory for the bin codes and a few histograms only.
     Growth ends where no leaf can be split, which does not depend on the order leaves are split
     in, so the partition is a leaf-wise tree's up to ties; ties go to the first feature, then the
-    lowest threshold. Memory grows with open leaves x bins, so `AccuracyGuidedAnonymizer` uses it
-    on small tables only (`fits`).
+    lowest threshold.
     """
 
     def __init__(self, min_samples_leaf: int, max_bin: int = 255):
         self.min_samples_leaf = min_samples_leaf
         self.max_bin = max_bin
 
-    @staticmethod
-    def fits(n_rows: int, n_features: int, k: int, max_rows: int = 100_000, max_cells: int = 4_000_000,
-             max_bin: int = 255) -> bool:
-        """Whether this tree suits the table: at most `max_rows` rows (beyond them LightGBM's is faster:
-        10 QIs, k = 100, 100k rows 0.24 s both, 300k rows 0.84 vs 0.66 s), and the histograms of the
-        most leaves one level can hold under `max_cells` numbers (about 64 MB)."""
-        return n_rows <= max_rows and max(1, n_rows // (2 * k)) * n_features * (max_bin + 1) <= max_cells
-
     def _bin(self, Z: np.ndarray) -> np.ndarray:
         """Integer bin codes of Z's columns, (features, rows); keeps each feature's upper bin values in `uppers_`."""
         n, d = Z.shape
-        codes = np.empty((d, n), dtype=np.int64)
+        codes = np.empty((d, n), dtype=np.uint8 if self.max_bin < 256 else np.int64)  # bin max_bin: missing
         self.uppers_: list[np.ndarray] = []
         self.exact_ = np.zeros(d, dtype=bool)
         for j in range(d):
@@ -263,7 +255,7 @@ class BinnedTree:
                     if has_missing:
                         codes[j, ~missing] = whole - lo
                     else:
-                        np.subtract(whole, lo, out=codes[j])
+                        np.subtract(whole, lo, out=codes[j], casting="unsafe")
                 else:
                     upper = np.unique(np.quantile(present, np.linspace(0, 1, self.max_bin + 1)[1:],
                                                   method="inverted_cdf")).astype(np.float64)
@@ -288,127 +280,19 @@ class BinnedTree:
         if not binary:  # gains do not change with a shift; sums of a guide far from 0 lose their digits
             y = y - y.mean()
         widths = np.array([len(u) + 1 for u in self.uppers_], dtype=np.int64)  # and the missing bin
-        n_bins = int(widths.sum())
-        starts = np.concatenate([[0], np.cumsum(widths)[:-1]])
-        # a row's histogram cell in every feature (each feature's bins in a range of their own), and
-        # for 0/1 labels the label too: one bincount then gives rows and positives a bin
-        channels = 2 if binary else 1
-        cells = codes + starts[:, None]
-        if binary:
-            cells *= 2
-            cells += y.astype(np.int64)
-        cells = np.ascontiguousarray(cells.T)  # (rows, features): one row's cells are read together
-        flat_codes = codes.ravel()  # feature f of row r at f * n + r
-        start_of_bin = np.repeat(starts, widths)
-        feature_of_bin = np.repeat(np.arange(d), widths)
+        # a feature with missing values may also send them left (scored as extra candidate splits)
+        with_missing = np.array([len(self.uppers_[j]) > 0 and bool(np.any(codes[j] == widths[j] - 1))
+                                 for j in range(d)], dtype=bool)
         tolerance = 1e-12 * max(float(np.var(y)), 1e-300)
-        size = n_bins * channels
-
-        def histograms(rows: np.ndarray, slot: np.ndarray, n_slots: int) -> np.ndarray:
-            """(slot, bin, [rows, label sum]) of `rows`, each counted in its `slot`."""
-            keys = np.take(cells, rows, axis=0)
-            keys += (slot * size)[:, None]
-            keys = keys.ravel()
-            if binary:
-                both = np.bincount(keys, minlength=n_slots * size).reshape(n_slots, n_bins, 2)
-                out = both.astype(np.float64)
-                out[..., 0] += out[..., 1]
-                return out
-            out = np.empty((n_slots, n_bins, 2))
-            out[..., 0] = np.bincount(keys, minlength=n_slots * size).reshape(n_slots, n_bins)
-            out[..., 1] = np.bincount(keys, weights=np.repeat(y[rows], d),
-                                      minlength=n_slots * size).reshape(n_slots, n_bins)
-            return out
-
-        # a feature with missing values may also send them left: those splits are scored on extra
-        # columns, bin b of such a feature with its missing bin added to the left side
-        missing_bin = starts + widths - 1
-        with_missing = np.flatnonzero([bool(np.any(codes[j] == widths[j] - 1)) and len(self.uppers_[j])
-                                       for j in range(d)])
-        alt_bins = np.concatenate([np.arange(starts[j], missing_bin[j]) for j in with_missing]).astype(np.int64) \
-            if len(with_missing) else np.empty(0, dtype=np.int64)
-        alt_missing = missing_bin[feature_of_bin[alt_bins]]
-        candidates = np.concatenate([np.arange(n_bins), alt_bins])  # bin of every scored split
-        feature, cut, left, missing_left = [-1], [-1], [-1], [False]  # the tree: node 0 the root, right = left + 1
-        node_of_row = np.zeros(n, dtype=np.int64)
-        open_nodes = np.array([0] if n >= 2 * k else [], dtype=np.int64)
-        rows = np.arange(n) if len(open_nodes) else np.empty(0, dtype=np.int64)
-        slot_of_row = np.zeros(len(rows), dtype=np.int64)  # position of a row's node in open_nodes
-        hist = histograms(rows, slot_of_row, len(open_nodes))
-        while len(open_nodes):
-            n_open = len(open_nodes)
-            # every feature's bins hold every row of the node once, so the running sum over all bins
-            # reaches j x (node total) where feature j begins: subtracting that leaves each feature's own
-            cum = np.cumsum(hist, axis=1)
-            node = cum[:, widths[0] - 1, :]  # the first feature's last bin: the node's rows and label sum
-            on_left = cum - feature_of_bin[None, :, None] * node[:, None, :]
-            if len(alt_bins):
-                on_left = np.concatenate([on_left, on_left[:, alt_bins] + hist[:, alt_missing]], axis=1)
-            n_left, s_left = on_left[..., 0], on_left[..., 1]
-            n_right, s_right = node[:, :1] - n_left, node[:, 1:] - s_left
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gain = n_left * n_right * (s_left / n_left - s_right / n_right) ** 2
-            gain[(n_left < k) | (n_right < k)] = -1.0
-            best = np.argmax(gain, axis=1)
-            best_gain = gain[np.arange(n_open), best] / node[:, 0]
-            splitting = np.flatnonzero(best_gain > tolerance * node[:, 0])
-            if not len(splitting):
-                break
-            # the splitting nodes' children, numbered after the existing nodes
-            m = len(splitting)
-            first_child = len(feature) + 2 * np.arange(m)
-            split_bin = candidates[best[splitting]]
-            split_feature = feature_of_bin[split_bin]
-            split_cut = split_bin - start_of_bin[split_bin]
-            split_missing_left = best[splitting] >= n_bins
-            parents = open_nodes[splitting].tolist()
-            for parent, f, c, miss, child in zip(parents, split_feature.tolist(), split_cut.tolist(),
-                                                 split_missing_left.tolist(), first_child.tolist()):
-                feature[parent], cut[parent], missing_left[parent], left[parent] = f, c, miss, child
-            feature += [-1] * (2 * m)
-            cut += [-1] * (2 * m)
-            left += [-1] * (2 * m)
-            missing_left += [False] * (2 * m)
-            # every row of a splitting node moves to a child
-            index_of_slot = np.full(n_open, -1, dtype=np.int64)
-            index_of_slot[splitting] = np.arange(m)
-            which = index_of_slot[slot_of_row]
-            moving = which >= 0
-            rows, which = rows[moving], which[moving]
-            bin_of_row = flat_codes[split_feature[which] * n + rows]
-            goes_right = bin_of_row > split_cut[which]
-            if split_missing_left.any():
-                goes_right &= ~(split_missing_left[which] & (bin_of_row == widths[split_feature[which]] - 1))
-            child = 2 * which + goes_right  # 0..2m-1, in child order
-            node_of_row[rows] = first_child[0] + child
-            # children that may split again stay open; of a node with an open child, the smaller child's
-            # histogram comes from its rows and the larger one's by subtraction from the parent's
-            left_n = n_left[splitting, best[splitting]]
-            right_n = node[splitting, 0] - left_n
-            stays = np.stack([left_n, right_n], axis=1).ravel() >= 2 * k
-            if not stays.any():
-                break
-            needed = stays.reshape(m, 2).any(axis=1)
-            small_is_right = (right_n < left_n).astype(np.int64)
-            index_of_needed = np.cumsum(needed) - 1
-            in_small = (goes_right == small_is_right[which]) & needed[which]
-            small = histograms(rows[in_small], index_of_needed[which[in_small]], int(needed.sum()))
-            keep = stays[child]
-            rows, child = rows[keep], child[keep]
-            child_hist = np.empty((2 * m, n_bins, 2))
-            pairs = np.flatnonzero(needed)
-            child_hist[2 * pairs + small_is_right[pairs]] = small
-            child_hist[2 * pairs + 1 - small_is_right[pairs]] = hist[splitting[pairs]] - small
-            open_nodes = first_child[0] + np.flatnonzero(stays)
-            hist = child_hist[stays]
-            slot_of_row = (np.cumsum(stays) - 1)[child]
-        self.feature_, self.cut_, self.left_ = np.array(feature), np.array(cut), np.array(left)
+        feature, cut, left, missing_left, node_of_row = grow(
+            codes, widths, with_missing, y, k, tolerance)
+        self.feature_, self.cut_, self.left_ = feature, cut, left
         self.right_ = np.where(self.left_ >= 0, self.left_ + 1, -1)
         is_leaf = self.left_ < 0
         self.leaf_of_node_ = np.where(is_leaf, np.cumsum(is_leaf) - 1, -1)
         self.n_leaves_ = int(is_leaf.sum())
         self.threshold_ = self._thresholds(Z, codes)
-        self.missing_left_ = np.array(missing_left)
+        self.missing_left_ = missing_left
         del self.uppers_, self.exact_  # bin edges are values of rows: a fitted tree keeps its thresholds
         return self.leaf_of_node_[node_of_row]
 

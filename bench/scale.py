@@ -129,7 +129,7 @@ def main() -> None:
     parser.add_argument("--dask", default="10000000,50000000")
     parser.add_argument("--exact-up-to", type=int, default=1_000_000)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/anonymizer-scale"))
-    parser.add_argument("--threads", type=int, default=1, help="LightGBM threads of the histogram tree")
+    parser.add_argument("--threads", type=int, default=1, help="threads of the lightgbm splitter's tree")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
@@ -142,7 +142,7 @@ def main() -> None:
         return
     runs = []
     for rows in [int(r) for r in args.memory.split(",") if r]:
-        splitters = ["histogram"] + (["exact"] if rows <= args.exact_up_to else [])
+        splitters = ["histogram", "lightgbm"] + (["exact"] if rows <= args.exact_up_to else [])
         for splitter in splitters:
             runs.append((f"memory ({splitter})", rows, measure(f"memory:{splitter}", rows, args)))
     for rows in [int(r) for r in args.dask.split(",") if r]:

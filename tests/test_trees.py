@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anonymizer import AccuracyGuidedAnonymizer
-from anonymizer.trees import BinnedTree, HistogramTree, merge_small_leaves
+from anonymizer.data import DataError
+from anonymizer.trees import BinnedTree, ExactTree, HistogramTree, merge_small_leaves
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +87,24 @@ def test_binned_tree_sends_missing_values_to_the_better_side():
     assert tree.apply(new).tolist() == [0, 1, 0, 0, 0]
 
 
+def test_binned_tree_grows_a_chain_as_deep_as_the_rows_allow():
+    """Blocks of k rows, each marked by a feature of its own, with the block number as the guide:
+    every best split peels an end block off, so the tree is a chain about n / k levels deep, which
+    the compiled loop grows with a bounded stack (smaller child first)."""
+    blocks, k = 120, 3
+    block = np.repeat(np.arange(blocks), k)
+    Z = (block[:, None] == np.arange(blocks)[None, :]).astype(float)
+    tree = BinnedTree(k)
+    leaves = tree.fit_apply(Z, block.astype(float))
+    depth = np.zeros(len(tree.left_), dtype=int)
+    for node in np.flatnonzero(tree.left_ >= 0):
+        depth[[tree.left_[node], tree.right_[node]]] = depth[node] + 1
+    assert tree.n_leaves_ == blocks and depth.max() >= blocks // 2 - 1
+    assert same_partition(leaves, block)
+    assert np.array_equal(tree.apply(Z), leaves)
+    assert reachable_leaves(tree) == list(range(tree.n_leaves_))
+
+
 def test_binned_tree_stops_where_no_split_gains():
     Z = np.arange(40, dtype=float).reshape(-1, 1)
     assert BinnedTree(5).fit(Z, np.ones(40)).n_leaves_ == 1  # one label: nothing to gain
@@ -109,18 +128,18 @@ def test_binned_tree_keeps_k_a_leaf_and_apply_agrees(n, d, k, guide, seed):
     assert reachable_leaves(tree) == list(range(tree.n_leaves_))
 
 
-def test_the_anonymizer_uses_the_numpy_tree_on_small_tables_and_lightgbms_on_large_ones(monkeypatch):
-    assert BinnedTree.fits(32_561, 9, 10) and not BinnedTree.fits(1_000_000, 10, 100)
+def test_the_anonymizer_picks_the_tree_its_splitter_names():
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.integers(0, 50, 400), "b": rng.normal(size=400)})
     y = (X["a"] > 20).to_numpy()
-    small = AccuracyGuidedAnonymizer(k=10, quasi_identifiers=["a", "b"]).fit(X, y)
-    assert isinstance(small.tree_, BinnedTree)
-    # the same table with the numpy tree's memory bound set to nothing
-    monkeypatch.setattr(BinnedTree, "fits", staticmethod(lambda *args, **kwargs: False))
-    large = AccuracyGuidedAnonymizer(k=10, quasi_identifiers=["a", "b"]).fit(X, y)
-    assert isinstance(large.tree_, HistogramTree)
-    assert np.bincount(large.result_.class_ids).min() >= 10 and np.bincount(small.result_.class_ids).min() >= 10
+    trees = {s: AccuracyGuidedAnonymizer(k=10, quasi_identifiers=["a", "b"], splitter=s).fit(X, y)
+             for s in ("auto", "histogram", "lightgbm", "exact")}
+    assert [type(a.tree_) for a in trees.values()] == [BinnedTree, BinnedTree, HistogramTree, ExactTree]
+    assert all(np.bincount(a.result_.class_ids).min() >= 10 for a in trees.values())
+    three_classes = X["a"] // 20
+    assert isinstance(AccuracyGuidedAnonymizer(k=10, quasi_identifiers=["a"]).fit(X, three_classes).tree_, ExactTree)
+    with pytest.raises(DataError, match="the lightgbm splitter needs binary or continuous"):
+        AccuracyGuidedAnonymizer(k=10, quasi_identifiers=["a"], splitter="lightgbm").fit(X, three_classes)
 
 
 @pytest.mark.parametrize("tree", [BinnedTree, HistogramTree])
