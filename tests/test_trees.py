@@ -164,3 +164,21 @@ def test_binned_tree_threshold_between_infinite_values_still_routes_the_rows():
     tree = BinnedTree(10)
     leaves = tree.fit_apply(Z, y)
     assert np.array_equal(tree.apply(Z), leaves) and tree.n_leaves_ == 2
+
+
+def test_the_tree_compiles_where_numba_cannot_write_its_cache(monkeypatch):
+    """A read-only install with no writable home (checked by hand as user nobody): numba refuses
+    `cache=True` at decoration, which must not stop the package from importing."""
+    import numba
+
+    from anonymizer import tree_growth
+
+    real = numba.njit
+
+    def njit(*, cache=False, **options):
+        if cache:
+            raise RuntimeError("cannot cache function 'f': no locator available for file 'm.py'")
+        return real(**options)
+
+    monkeypatch.setattr(tree_growth.numba, "njit", njit)
+    assert tree_growth._compiled(lambda x: x + 1)(41) == 42
