@@ -26,12 +26,13 @@ def _compiled(function):
 
 @_compiled
 def _best_split(hist, starts, widths, with_missing, k):
-    """(gain, bin, missing_left) of a node's best split; gain is -1.0 where no split keeps k a side.
+    """(gain, bin, missing_left, rows) of a node's best split and the node's row count; gain is -1.0
+    where no split keeps k a side.
 
-    Candidates are scored in the order of the vectorized rule this replaces: every bin of every
-    feature with missing values sent right, then, for each feature that has missing values,
-    its value bins with the missing bin added to the left. The first of equal gains wins.
-    Left sums are running sums over all bins minus (feature index) x node totals, as there.
+    Candidates are scored in a fixed order: every bin of every feature with missing values sent
+    right, then, for each feature that has missing values, its value bins with the missing bin
+    added to the left. The first of equal gains wins. Left sums are running sums over all bins
+    minus (feature index) x node totals. Both keep the earlier numpy version's tree, bit for bit.
     """
     d = len(starts)
     n_bins = hist.shape[0]
