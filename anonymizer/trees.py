@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from .classes import stable_order
-from .tree_growth import grow
 
 MAX_LEAVES = 131_072  # LightGBM's upper limit on num_leaves
 
@@ -271,6 +270,8 @@ class BinnedTree:
 
     def fit_apply(self, Z: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Fit, and return the leaf of every training row (no second pass over the rows)."""
+        from .tree_growth import grow  # numba and LLVM (about 130 MB) only where a tree is grown, not in Dask workers
+
         k = int(self.min_samples_leaf)
         Z = np.asarray(Z, dtype=np.float32)
         codes = self._bin(Z)  # (features, rows)

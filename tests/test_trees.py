@@ -175,10 +175,28 @@ def test_the_tree_compiles_where_numba_cannot_write_its_cache(monkeypatch):
 
     real = numba.njit
 
-    def njit(*, cache=False, **options):
+    def njit(*args, cache=False, **options):  # numba's own modules call it too, with a function
         if cache:
             raise RuntimeError("cannot cache function 'f': no locator available for file 'm.py'")
-        return real(**options)
+        return real(*args, **options)
 
     monkeypatch.setattr(tree_growth.numba, "njit", njit)
     assert tree_growth._compiled(lambda x: x + 1)(41) == 42
+
+
+def test_applying_a_fitted_tree_does_not_load_numba(tmp_path):
+    """Dask workers only apply the tree; numba and LLVM add about 100 MB to a process, which pushed
+    a worker of bench/scale.py's out-of-core run past its pause threshold, and the run hung."""
+    import pickle
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(300, 2))
+    tree = BinnedTree(10).fit(Z, (Z[:, 0] > 0).astype(float))
+    (tmp_path / "tree.pkl").write_bytes(pickle.dumps((tree, Z)))
+    script = ("import pickle, sys; tree, Z = pickle.load(open(sys.argv[1], 'rb')); tree.apply(Z); "
+              "import anonymizer.dask_engine; print('numba' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", script, str(tmp_path / "tree.pkl")], capture_output=True,
+                         text=True, check=True)
+    assert run.stdout.strip() == "False"
