@@ -77,21 +77,22 @@ class TreeEncoder(TransformerMixin, BaseEstimator):
         score = labels.score()
         self.columns_ = list(X.columns)
         # per categorical column: (its sorted values, the rank of every code; missing is the last code)
-        self.ranks_: dict[str, tuple[pd.Index, np.ndarray] | None] = {}
+        self.ranks_: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
         encodings: dict[str, OrderedCodes] = {}
         out = np.empty((len(X), len(self.columns_)), dtype=np.float32)
         for j, col in enumerate(self.columns_):
-            if column_kind(X[col]) in ORDERED_KINDS:
+            kind = column_kind(X[col])
+            if kind in ORDERED_KINDS:
                 self.ranks_[col] = None
                 out[:, j] = as_numbers(X[col])
                 continue
-            enc = encodings[col] = ordered_codes(X[col])
+            enc = encodings[col] = ordered_codes(X[col], kind)
             sums = np.bincount(enc.codes, weights=score, minlength=enc.n_codes)
             counts = np.bincount(enc.codes, minlength=enc.n_codes)
             seen = np.flatnonzero(counts)
             rank = np.full(enc.n_codes, np.nan)
             rank[seen[np.lexsort((seen, sums[seen] / counts[seen]))]] = np.arange(len(seen))
-            self.ranks_[col] = (pd.Index(enc.values), rank)
+            self.ranks_[col] = (enc.values, rank)
             out[:, j] = rank[enc.codes]
         return out, encodings
 
@@ -102,7 +103,7 @@ class TreeEncoder(TransformerMixin, BaseEstimator):
                 out[:, j] = as_numbers(X[col])
                 continue
             values, rank = self.ranks_[col]
-            codes = values.get_indexer(X[col])  # -1 for missing and for unseen values
+            codes = pd.Index(values).get_indexer(X[col])  # -1 for missing and for unseen values
             missing = X[col].isna().to_numpy()
             codes[missing] = len(values)
             out[:, j] = np.where(codes >= 0, rank[codes], np.nan)

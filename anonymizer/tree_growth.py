@@ -25,6 +25,49 @@ def _compiled(function):
 
 
 @_compiled
+def whole_number_bins(Z, max_bin, codes, counts):
+    """Bin every column of Z (rows x features) that holds whole numbers spanning at most `max_bin`
+    values one value a bin: code = value - lowest, missing (NaN) the bin after the values, into
+    `codes` (features x rows); `counts` (features x max_bin + 1) gets the rows of every bin.
+
+    Returns per column the lowest value and the number of value bins: 0 for a column with no
+    value, -1 for one that does not qualify (its codes and counts are left to the caller).
+    """
+    n, d = Z.shape
+    lo = np.full(d, np.inf)
+    hi = np.full(d, -np.inf)
+    whole = np.ones(d, dtype=np.bool_)
+    for i in range(n):  # row by row: Z is stored that way
+        for j in range(d):
+            v = Z[i, j]
+            if np.isnan(v):
+                continue
+            if not (np.isfinite(v) and v == np.floor(v) and -9.2e18 < v < 9.2e18):
+                whole[j] = False
+            lo[j] = min(lo[j], v)
+            hi[j] = max(hi[j], v)
+    lowest = np.zeros(d, dtype=np.int64)
+    width = np.full(d, -1, dtype=np.int64)
+    for j in range(d):
+        if not whole[j]:
+            continue
+        if lo[j] > hi[j]:  # no value: every row in the one (missing) bin
+            width[j] = 0
+        elif np.int64(hi[j]) - np.int64(lo[j]) + 1 <= max_bin:
+            lowest[j], width[j] = np.int64(lo[j]), np.int64(hi[j]) - np.int64(lo[j]) + 1
+        counts[j, :] = 0
+    for i in range(n):
+        for j in range(d):
+            if width[j] < 0:
+                continue
+            v = Z[i, j]
+            code = width[j] if np.isnan(v) else np.int64(v) - lowest[j]
+            codes[j, i] = code
+            counts[j, code] += 1
+    return lowest, width
+
+
+@_compiled
 def _best_split(hist, starts, widths, with_missing, k):
     """(gain, bin, missing_left, rows) of a node's best split and the node's row count; gain is -1.0
     where no split keeps k a side.
@@ -134,17 +177,17 @@ def grow(codes, widths, with_missing, y, k, tolerance):
             f += 1
         c = b - starts[f]
         missing_bin = widths[f] - 1
-        # split the node's rows, each side in row order
+        # split the node's rows, each side in row order; without branches (a row's side is not
+        # predictable, and mispredicted branches made this loop most of the growth's time)
         n_left, n_right = lo, 0
         for i in range(lo, hi):
             r = order[i]
             code = codes[f, r]
-            if code <= c or (miss_left and code == missing_bin):
-                order[n_left] = r
-                n_left += 1
-            else:
-                spill[n_right] = r
-                n_right += 1
+            left_side = (code <= c) | (miss_left & (code == missing_bin))
+            order[n_left] = r
+            spill[n_right] = r
+            n_left += left_side
+            n_right += 1 - left_side
         order[n_left:hi] = spill[:n_right]
         child = n_nodes
         n_nodes += 2

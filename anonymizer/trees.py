@@ -233,35 +233,29 @@ class BinnedTree:
         self.max_bin = max_bin
 
     def _bin(self, Z: np.ndarray) -> np.ndarray:
-        """Integer bin codes of Z's columns, (features, rows); keeps each feature's upper bin values in `uppers_`."""
+        """Integer bin codes of Z's columns, (features, rows); keeps each feature's upper bin values in
+        `uppers_` and, where a bin is a value, the rows of every bin in `counts_`."""
+        from .tree_growth import whole_number_bins
+
         n, d = Z.shape
         codes = np.empty((d, n), dtype=np.uint8 if self.max_bin < 256 else np.int64)  # bin max_bin: missing
+        counts = np.empty((d, self.max_bin + 1), dtype=np.int64)
+        lowest, width = whole_number_bins(Z, self.max_bin, codes, counts)
         self.uppers_: list[np.ndarray] = []
-        self.exact_ = np.zeros(d, dtype=bool)
+        self.counts_: list[np.ndarray | None] = []
         for j in range(d):
+            if width[j] >= 0:  # one bin a whole number (or no value at all)
+                self.uppers_.append(np.arange(lowest[j], lowest[j] + width[j], dtype=np.float64))
+                self.counts_.append(counts[j, :width[j] + 1] if width[j] else None)
+                continue
             v = Z[:, j]
             missing = np.isnan(v)
-            has_missing = bool(missing.any())
-            present = v[~missing] if has_missing else v
-            upper = np.empty(0)
-            if len(present):
-                with np.errstate(invalid="ignore"):  # a value beyond int64 is not whole: quantile bins
-                    whole = present.astype(np.int64)
-                lo, hi = int(whole.min()), int(whole.max())
-                if hi - lo < self.max_bin and np.array_equal(whole, present):
-                    upper = np.arange(lo, hi + 1, dtype=np.float64)  # one bin a whole number
-                    self.exact_[j] = True
-                    if has_missing:
-                        codes[j, ~missing] = whole - lo
-                    else:
-                        np.subtract(whole, lo, out=codes[j], casting="unsafe")
-                else:
-                    upper = np.unique(np.quantile(present, np.linspace(0, 1, self.max_bin + 1)[1:],
-                                                  method="inverted_cdf")).astype(np.float64)
-                    codes[j] = np.searchsorted(upper, v, side="left")
-            if has_missing:
-                codes[j, missing] = len(upper)
+            upper = np.unique(np.quantile(v[~missing], np.linspace(0, 1, self.max_bin + 1)[1:],
+                                          method="inverted_cdf")).astype(np.float64)
+            codes[j] = np.searchsorted(upper, v, side="left")  # NaN sorts last: the missing bin
+            codes[j, missing] = len(upper)
             self.uppers_.append(upper)
+            self.counts_.append(None)
         return codes
 
     def fit(self, Z: np.ndarray, y: np.ndarray) -> BinnedTree:
@@ -294,7 +288,7 @@ class BinnedTree:
         self.n_leaves_ = int(is_leaf.sum())
         self.threshold_ = self._thresholds(Z, codes)
         self.missing_left_ = missing_left
-        del self.uppers_, self.exact_  # bin edges are values of rows: a fitted tree keeps its thresholds
+        del self.uppers_, self.counts_  # bin edges are values of rows: a fitted tree keeps its thresholds
         return self.leaf_of_node_[node_of_row]
 
     def _thresholds(self, Z: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -305,8 +299,8 @@ class BinnedTree:
             at = np.flatnonzero(self.feature_ == j)
             upper = self.uppers_[j]
             highest_left = upper[self.cut_[at]]
-            if self.exact_[j]:  # one bin a value: the lowest value going right is the next bin holding rows
-                present = upper[np.flatnonzero(np.bincount(codes[j], minlength=len(upper) + 1)[:len(upper)])]
+            if self.counts_[j] is not None:  # a bin a value: the lowest value going right is the next bin with rows
+                present = upper[np.flatnonzero(self.counts_[j][:len(upper)])]
             else:
                 present = np.unique(np.asarray(Z[codes[j] < len(upper), j], dtype=np.float64))
             after = np.searchsorted(present, highest_left, side="right")
