@@ -117,3 +117,17 @@ def test_histogram_tree_leaves_hold_k(case, guide, seed):
     leaves = anonymizer.tree_.apply(Z)
     assert np.bincount(leaves)[np.bincount(leaves) > 0].min() >= k
     check_guarantees(X, anonymizer.result_, qis, k)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=4), st.sampled_from(["", "é", "E", "z", "Ω", "\U0001f600"])),
+                max_size=40))
+def test_text_codes_from_arrow_equal_sorted_factorize_codes(values):
+    """Arrow-held text is encoded by Arrow's hash and a sort of the distinct values; the codes must be
+    those of a sorted factorize of the same values (missing last), whatever the characters."""
+    from anonymizer.classes import ordered_codes
+
+    enc = ordered_codes(pd.Series(values, dtype="str"))
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), sort=True)
+    assert list(enc.values) == list(uniques)
+    assert enc.codes.tolist() == np.where(codes < 0, len(uniques), codes).tolist()
