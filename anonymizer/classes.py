@@ -106,13 +106,24 @@ def numeric_representatives(values: np.ndarray, groups: np.ndarray, n_groups: in
     """
     valid = ~np.isnan(values)
     g, v = groups[valid], values[valid]
-    codes, uniques = pd.factorize(v, sort=True)  # one integer sort below instead of a 2-key lexsort
-    keys = np.sort(g.astype(np.int64) * max(len(uniques), 1) + codes)
+    lo, hi = (v.min(), v.max()) if len(v) else (0.0, 0.0)
+    if hi - lo < 4096 and np.array_equal(v, np.floor(v)):  # whole numbers (ages, counts): codes by subtraction
+        codes, uniques = (v - lo).astype(np.int64), lo + np.arange(int(hi - lo) + 1, dtype=float)
+    else:
+        codes, uniques = pd.factorize(v, sort=True)  # one integer sort below instead of a 2-key lexsort
+    n_values = max(len(uniques), 1)
     counts = np.bincount(g, minlength=n_groups)
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     rep = np.full(n_groups, np.nan)
     has = counts > 0
-    rep[has] = np.asarray(uniques, dtype=float)[keys[starts[has] + (counts[has] - 1) // 2] % max(len(uniques), 1)]
+    middle = (counts[has] - 1) // 2  # the lower median's position among the group's sorted values
+    if n_groups * n_values <= 4_000_000:  # rows a (group, value), summed along the values: no sort
+        cells = np.bincount(g.astype(np.int64) * n_values + codes, minlength=n_groups * n_values)
+        below = np.cumsum(cells.reshape(n_groups, n_values)[has], axis=1)
+        rep[has] = np.asarray(uniques, dtype=float)[(below <= middle[:, None]).sum(axis=1)]
+        return rep
+    keys = np.sort(g.astype(np.int64) * n_values + codes)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    rep[has] = np.asarray(uniques, dtype=float)[keys[starts[has] + middle] % n_values]
     return rep
 
 
