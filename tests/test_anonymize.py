@@ -124,6 +124,26 @@ def test_numeric_representative_is_the_value_closest_to_the_median():
     assert rep[:2].tolist() == [10.0, 5.0] and np.isnan(rep[2])
 
 
+@pytest.mark.parametrize("kind", ["whole numbers", "fractions", "wide span", "many groups x values"])
+def test_numeric_representatives_are_lower_medians_on_every_path(kind):
+    """Whole numbers are coded by subtraction, others hashed; small tables of (group, value) counts
+    are summed, large ones sorted. Every path gives each group's lower median."""
+    rng = np.random.default_rng(3)
+    n, n_groups = (20_000, 5_000) if kind == "many groups x values" else (3_000, 40)
+    values = {"whole numbers": rng.integers(-5, 90, n).astype(float),
+              "fractions": rng.integers(0, 300, n) / 7,
+              "wide span": rng.integers(0, 10**9, n).astype(float),
+              "many groups x values": rng.normal(size=n)}[kind]
+    values[rng.random(n) < 0.05] = np.nan
+    groups = rng.integers(0, n_groups, n)
+    expected = np.full(n_groups, np.nan)
+    for g in range(n_groups):
+        present = np.sort(values[(groups == g) & ~np.isnan(values)])
+        if len(present):
+            expected[g] = present[(len(present) - 1) // 2]
+    assert np.array_equal(numeric_representatives(values, groups, n_groups), expected, equal_nan=True)
+
+
 def test_categorical_representative_ties_go_to_the_first_value():
     codes = np.array([2, 1, 1, 2, 0, 3, 3])
     groups = np.array([0, 0, 0, 0, 1, 1, 1])
