@@ -65,7 +65,10 @@ def _arrow_text_codes(series: pd.Series, kind: str) -> OrderedCodes:
     """`ordered_codes` of a text column held by Arrow (pandas' default `str`): Arrow's hash encoding
     and a sort of the distinct values only, a third faster than `pd.factorize(sort=True)` on
     Adult's text columns, with the same codes (UTF-8 byte order is code point order)."""
-    encoded = pc.dictionary_encode(pa.array(series.array))
+    arrow = pa.array(series.array)
+    if isinstance(arrow, pa.ChunkedArray):  # concatenated columns: one dictionary over all chunks
+        arrow = arrow.combine_chunks()
+    encoded = pc.dictionary_encode(arrow)
     distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
     order = np.argsort(distinct, kind="stable")
     rank = np.empty(len(distinct) + 1, dtype=np.int64)

@@ -131,3 +131,17 @@ def test_text_codes_from_arrow_equal_sorted_factorize_codes(values):
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), sort=True)
     assert list(enc.values) == list(uniques)
     assert enc.codes.tolist() == np.where(codes < 0, len(uniques), codes).tolist()
+
+
+def test_text_codes_of_a_column_arrow_holds_in_several_chunks():
+    """Concatenated columns (as Dask partitions and pd.concat give) are chunked in Arrow; their codes
+    must still be one sorted encoding over all chunks."""
+    import pyarrow as pa
+
+    from anonymizer.classes import ordered_codes
+
+    column = pd.concat([pd.Series(["b", None, "c"], dtype="str"), pd.Series(["a", "b"], dtype="str")],
+                       ignore_index=True)
+    assert isinstance(pa.array(column.array), pa.ChunkedArray)
+    enc = ordered_codes(column)
+    assert list(enc.values) == ["a", "b", "c"] and enc.codes.tolist() == [1, 3, 2, 0, 1]
