@@ -191,7 +191,7 @@ class AccuracyGuidedAnonymizer(_Generalizer):
         guides, exact for multiclass ones (neither histogram tree holds a multiclass Gini split).
         bench/splitters.py compares the retrained accuracy of histogram and exact.
     random_state : seed of the exact and LightGBM trees (they break ties between equally good
-        splits at random; `BinnedTree` takes the first feature, then the lowest threshold).
+        splits at random; `BinnedTree` takes the first in a fixed order, see its docstring).
     n_jobs : threads of the LightGBM tree (its threads busy-wait; 1 suits a shared machine).
 
     Fitted attributes: `result_` (the anonymization of the fitted X), `tree_`, `encoder_`,

@@ -110,7 +110,8 @@ def numeric_representatives(values: np.ndarray, groups: np.ndarray, n_groups: in
     valid = ~np.isnan(values)
     g, v = groups[valid], values[valid]
     lo, hi = (v.min(), v.max()) if len(v) else (0.0, 0.0)
-    if hi - lo < 4096 and np.array_equal(v, np.floor(v)):  # whole numbers (ages, counts): codes by subtraction
+    # whole numbers from 0 up (ages, counts): codes by subtraction (not from -0.0: lo + 0 would lose its sign)
+    if hi - lo < 4096 and not np.signbit(lo) and np.array_equal(v, np.floor(v)):
         codes, uniques = (v - lo).astype(np.int64), lo + np.arange(int(hi - lo) + 1, dtype=float)
     else:
         codes, uniques = pd.factorize(v, sort=True)  # one integer sort below instead of a 2-key lexsort

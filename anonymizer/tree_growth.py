@@ -53,7 +53,7 @@ def whole_number_bins(Z, max_bin, codes, counts):
             continue
         if lo[j] > hi[j]:  # no value: every row in the one (missing) bin
             width[j] = 0
-        elif np.int64(hi[j]) - np.int64(lo[j]) + 1 <= max_bin:
+        elif hi[j] - lo[j] + 1 <= max_bin:  # compared as floats: a span past int64 does not wrap
             lowest[j], width[j] = np.int64(lo[j]), np.int64(hi[j]) - np.int64(lo[j]) + 1
         counts[j, :] = 0
     for i in range(n):

@@ -224,8 +224,9 @@ class BinnedTree:
     `tree_growth.grow`: depth first, smaller child first, the larger child's histogram by
     subtraction; it needs memory for the bin codes and a few histograms only.
     Growth ends where no leaf can be split, which does not depend on the order leaves are split
-    in, so the partition is a leaf-wise tree's up to ties; ties go to the first feature, then the
-    lowest threshold.
+    in, so the partition is a leaf-wise tree's up to ties; a tie goes to the first candidate in a
+    fixed order: splits sending missing values right before those sending them left, then the
+    first feature, then the lowest threshold.
     """
 
     def __init__(self, min_samples_leaf: int, max_bin: int = 255):
@@ -264,9 +265,15 @@ class BinnedTree:
 
     def fit_apply(self, Z: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Fit, and return the leaf of every training row (no second pass over the rows)."""
-        from .tree_growth import grow  # numba and LLVM (about 130 MB) only where a tree is grown, not in Dask workers
+        from .tree_growth import grow  # numba and LLVM (about 100 MB) only where a tree is grown, not in Dask workers
 
         k = int(self.min_samples_leaf)
+        # the compiled loop does not check indices: inputs that would make it read past an array stop here
+        if k < 1:
+            raise ValueError(f"min_samples_leaf must be at least 1, got {k}")
+        if np.ndim(Z) != 2 or np.shape(Z)[1] == 0 or len(y) != len(Z):
+            raise ValueError(f"need a 2-d Z with at least one column and one guide value a row; got Z of shape "
+                             f"{np.shape(Z)} and {len(y)} guide values")
         Z = np.asarray(Z, dtype=np.float32)
         codes = self._bin(Z)  # (features, rows)
         d, n = codes.shape

@@ -124,13 +124,15 @@ def test_numeric_representative_is_the_value_closest_to_the_median():
     assert rep[:2].tolist() == [10.0, 5.0] and np.isnan(rep[2])
 
 
-@pytest.mark.parametrize("kind", ["whole numbers", "fractions", "wide span", "many groups x values"])
+@pytest.mark.parametrize("kind", ["whole numbers", "negative whole numbers", "fractions", "wide span",
+                                  "many groups x values"])
 def test_numeric_representatives_are_lower_medians_on_every_path(kind):
     """Whole numbers are coded by subtraction, others hashed; small tables of (group, value) counts
     are summed, large ones sorted. Every path gives each group's lower median."""
     rng = np.random.default_rng(3)
     n, n_groups = (20_000, 5_000) if kind == "many groups x values" else (3_000, 40)
-    values = {"whole numbers": rng.integers(-5, 90, n).astype(float),
+    values = {"whole numbers": rng.integers(0, 90, n).astype(float),
+              "negative whole numbers": rng.integers(-5, 90, n).astype(float),
               "fractions": rng.integers(0, 300, n) / 7,
               "wide span": rng.integers(0, 10**9, n).astype(float),
               "many groups x values": rng.normal(size=n)}[kind]
@@ -142,6 +144,11 @@ def test_numeric_representatives_are_lower_medians_on_every_path(kind):
         if len(present):
             expected[g] = present[(len(present) - 1) // 2]
     assert np.array_equal(numeric_representatives(values, groups, n_groups), expected, equal_nan=True)
+
+
+def test_a_negative_zero_representative_keeps_its_sign():
+    rep = numeric_representatives(np.array([-0.0, -0.0, 1.0]), np.array([0, 0, 1]), 2)
+    assert rep.tolist() == [0.0, 1.0] and np.signbit(rep[0])
 
 
 def test_categorical_representative_ties_go_to_the_first_value():

@@ -200,3 +200,15 @@ def test_applying_a_fitted_tree_does_not_load_numba(tmp_path):
     run = subprocess.run([sys.executable, "-c", script, str(tmp_path / "tree.pkl")], capture_output=True,
                          text=True, check=True)
     assert run.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("Z, y, k", [
+    (np.zeros((100, 2)), np.zeros(10), 5),  # fewer guide values than rows
+    (np.empty((50, 0)), np.zeros(50), 5),  # no feature
+    (np.zeros((50, 1)), np.zeros(50), 0),  # k = 0
+])
+def test_binned_tree_refuses_inputs_its_compiled_loop_would_read_past(Z, y, k):
+    """The compiled loop does not check indices (reported in review: a short guide was read past its
+    end without an error; no column allocated a garbage-sized histogram)."""
+    with pytest.raises(ValueError):
+        BinnedTree(k).fit_apply(Z, y)
