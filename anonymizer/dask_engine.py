@@ -49,43 +49,6 @@ DEFAULT_SAMPLE_ROWS = 200_000  # rows the partitioning tree is fit on
 DEFAULT_MODEL_ROWS = 50_000  # rows of that sample the default guiding model is trained on
 DEFAULT_WORKERS = 2
 DEFAULT_MEMORY_LIMIT = "2GiB"  # per worker; workers spill to disk above it
-STALL_SECONDS = 120.0  # no worker able to run for this long: stop with an error instead of waiting forever
-POLL_SECONDS = 2.0
-
-
-def _wait(client, work, stall_seconds: float = STALL_SECONDS):
-    """The result of `work` (a Dask collection, or a future) computed on `client`.
-
-    Dask pauses a worker whose process memory is above its pause threshold (80% of its limit) and
-    waits, forever if it never drops; a worker that only its imports fill never does (a 10M-row
-    run hung that way). So while waiting, the scheduler is asked every `POLL_SECONDS` whether any
-    worker is running; once none has been for `stall_seconds`, the work is cancelled and a
-    one-line DataError says why.
-    """
-    from dask.distributed import Future
-
-    future = work if isinstance(work, Future) else client.compute(work)
-    stalled_since = None
-    while True:
-        try:
-            return future.result(timeout=POLL_SECONDS)
-        except TimeoutError:
-            pass
-        workers = list(client.scheduler_info(n_workers=-1)["workers"].values())
-        if any(w.get("status") == "running" for w in workers):
-            stalled_since = None
-            continue
-        stalled_since = stalled_since or time.monotonic()
-        if time.monotonic() - stalled_since < stall_seconds:
-            continue
-        client.cancel(future)
-        if not workers:
-            raise DataError(f"no Dask worker for {stall_seconds:.0f} s: the cluster has none left; "
-                            "start workers or check why they stopped")
-        limits = ", ".join(sorted({f"{w.get('memory_limit', 0) / 2**20:,.0f} MiB" for w in workers}))
-        raise DataError(f"no Dask worker could run for {stall_seconds:.0f} s: every worker is paused, its "
-                        f"memory above Dask's pause threshold (80% of its limit: {limits}); "
-                        "give the workers more memory or start more of them")
 
 
 @dataclass
@@ -246,12 +209,11 @@ def anonymize_parquet(data: str | Path, out: str | Path, quasi_identifiers: list
                       method: str = "ag", target: str | None = None, model=None, sensitive: str | None = None,
                       seed: int = 0, tree_features: str = "qi", risk_threshold: float = DEFAULT_RISK_THRESHOLD,
                       sample_rows: int = DEFAULT_SAMPLE_ROWS, model_rows: int = DEFAULT_MODEL_ROWS,
-                      client=None, stall_seconds: float = STALL_SECONDS) -> dict:
+                      client=None) -> dict:
     """Anonymize the Parquet table at `data` (folder or glob) into the folder `out`; returns the report.
 
     Runs on `client` (a dask.distributed Client); the caller owns the cluster (see `dask_client`).
     `out` must not exist yet: it is written under a temporary name and moved into place at the end.
-    Stops with a DataError when no worker could run for `stall_seconds` (see `_wait`).
     """
     import dask
     import dask.dataframe as dd
@@ -278,12 +240,12 @@ def anonymize_parquet(data: str | Path, out: str | Path, quasi_identifiers: list
 
     with dask.config.set({"dataframe.convert-string": False}):  # keep the input's own string dtype
         table = dd.read_parquet(files)
-        n_rows = int(_wait(client, table.map_partitions(len).sum(), stall_seconds))
+        n_rows = int(table.map_partitions(len).sum().compute())
         check_k(k, n_rows)
         fraction = min(1.0, sample_rows / n_rows)
         sample_dd = table.sample(frac=fraction, random_state=seed) if fraction < 1 else table
         sample_dd = client.persist(sample_dd)
-        sample = _wait(client, sample_dd, stall_seconds).reset_index(drop=True)
+        sample = sample_dd.compute().reset_index(drop=True)
         validate_roles(sample, qis, target, sensitive)
         features = [c for c in table.columns if c != target]
         tree_columns = features if tree_features == "all" else qis
@@ -297,8 +259,7 @@ def anonymize_parquet(data: str | Path, out: str | Path, quasi_identifiers: list
             else:
                 model = check_model(model, sample[features], sample[target])
             used = model_features(model, sample[features])
-            guide = _wait(client, sample_dd.map_partitions(_predict, model, used, meta=(None, "object")),
-                          stall_seconds).to_numpy()
+            guide = sample_dd.map_partitions(_predict, model, used, meta=(None, "object")).compute().to_numpy()
         k_sample = max(1, min(k, math.floor(k * len(sample) / n_rows)))
         partitioner = _fit_on_sample(sample, guide, method, qis, tree_columns, k_sample, seed)
 
@@ -309,7 +270,7 @@ def anonymize_parquet(data: str | Path, out: str | Path, quasi_identifiers: list
         from dask import delayed
 
         per_part = [delayed(LeafStats.of)(p, partitioner, numeric, counted) for p in parts]
-        stats = _wait(client, _tree_reduce(per_part, LeafStats.combine), stall_seconds)
+        stats = client.compute(_tree_reduce(per_part, LeafStats.combine)).result()
 
         group_of_leaf = merge_small_leaves(partitioner.structure(), stats.counts, k)
         n_groups = int(group_of_leaf.max()) + 1
@@ -337,9 +298,9 @@ def anonymize_parquet(data: str | Path, out: str | Path, quasi_identifiers: list
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.resolve().parent))
         try:
             output = table.map_partitions(generalize, meta=table._meta)
-            _wait(client, output.to_parquet(str(tmp), write_index=False, compute=False), stall_seconds)
+            client.compute(output.to_parquet(str(tmp), write_index=False, compute=False)).result()
             written = dd.read_parquet(str(tmp))
-            sizes = _wait(client, written.groupby(qis, dropna=False).size(), stall_seconds).to_numpy()
+            sizes = client.compute(written.groupby(qis, dropna=False).size()).result().to_numpy()
             if int(sizes.sum()) != n_rows:
                 raise RuntimeError(f"the output holds {int(sizes.sum())} rows, the input {n_rows}")
             report = _report(sizes, stats, grouping, group_of_leaf, numeric, qis, k, sensitive, sample,
