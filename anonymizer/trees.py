@@ -278,9 +278,8 @@ class BinnedTree:
         codes = self._bin(Z)  # (features, rows)
         d, n = codes.shape
         y = np.asarray(y, dtype=np.float64)
-        binary = bool(np.all((y == 0) | (y == 1)))
-        if not binary:  # gains do not change with a shift; sums of a guide far from 0 lose their digits
-            y = y - y.mean()
+        if not np.all((y == 0) | (y == 1)):  # a continuous guide, centred: gains do not change with a
+            y = y - y.mean()  # shift, and sums of a guide far from 0 lose their digits
         widths = np.array([len(u) + 1 for u in self.uppers_], dtype=np.int64)  # and the missing bin
         # a feature with missing values may also send them left (scored as extra candidate splits)
         with_missing = np.array([len(self.uppers_[j]) > 0 and bool(np.any(codes[j] == widths[j] - 1))

@@ -265,7 +265,7 @@ def _arrays(obj, seen=None, skip=("result_",)):
             yield from _arrays(getattr(obj, name, None), seen, skip)
 
 
-@pytest.mark.parametrize("n", [300, 200])  # 200: fewer distinct values than the numpy tree has bins
+@pytest.mark.parametrize("n", [300, 200])  # 200: fewer distinct values than BinnedTree has bins
 @pytest.mark.parametrize("method", ["ag-histogram", "ag-exact", "mondrian"])
 def test_a_pickled_anonymizer_holds_no_row_of_the_original(method, n):
     import pickle

@@ -107,7 +107,7 @@ def test_same_seed_same_result(adult_train):
 @given(tables(), st.sampled_from(["binary", "continuous"]), st.integers(0, 3))
 def test_histogram_tree_leaves_hold_k(case, guide, seed):
     """The histogram tree alone (before any merge or representative) keeps >= k rows in every leaf; on
-    tables this small that is the numpy `BinnedTree` (the LightGBM one: tests/test_trees.py)."""
+    tables that is the compiled `BinnedTree` (the LightGBM one: tests/test_trees.py)."""
     X, qis, k, y = case
     rng = np.random.default_rng(seed)
     y = rng.normal(size=len(X)).round(3) + 0.1 if guide == "continuous" else np.where(y == "p", "p", "q")

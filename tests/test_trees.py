@@ -1,5 +1,5 @@
 """The histogram trees. LightGBM's grown in two stages (past `one_tree_leaves`): the same partition as one
-tree where no two splits tie, k rows a leaf always, and a structure the merge can walk. The numpy
+tree where no two splits tie, k rows a leaf always, and a structure the merge can walk. The compiled
 `BinnedTree`: LightGBM's partition where both bin exactly and nothing ties, missing values sent the
 better way, k rows a leaf, and `apply` agreeing with the leaves found in fit."""
 
