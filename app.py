@@ -22,4 +22,5 @@ navigation = st.navigation([
     st.Page("pages/export.py", title="Export", icon=":material/download:"),
 ])
 widgets.sidebar()
+state.sync_url()  # the address is always a link to this analysis
 navigation.run()

@@ -22,25 +22,26 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from . import scenario as scenario_defaults
 from .anonymize import anonymize_table
 from .attack_suite import DEFAULT_ATTACKS, AttackSettings
 from .classes import AnonymizationResult
 from .data import DataError, check_k, check_seed
 from .memo import BoundedMemo
 from .metrics import DEFAULT_RISK_THRESHOLD, PrivacyMetrics, privacy_metrics
-from .models import DEFAULT_SEED, FAMILIES, check_model, model_features, retrain, train_default_model
+from .models import DEFAULT_SEED, check_model, model_features, retrain, train_default_model
+from .names import FAMILIES, FAMILY_NAMES, METHODS, model_description
 from .roles import Roles
+from .scenario import Scenario, digest_frame
 from .simulation import Simulation
 from .split import make_split
 from .suggest import detect_task
 
-METHODS = {"ag": "Accuracy-guided", "mondrian": "Mondrian"}
 PREFETCH_MAX_ROWS = 200_000
-SWEEP_KS = [5, 10, 25, 50, 100, 250, 500, 1000]  # the Utility page's sweep
-ATTACK_SWEEP_KS = [10, 50, 100, 500, 1000]  # the Attacks page's sweep and the frontier's k values
-DP_EPSILONS = [0.5, 1.0, 2.0, 4.0, 8.0]  # the DP comparator's default epsilons (delta 1e-5)
-FAMILY_NAMES = {"lightgbm": "LightGBM (default parameters)", "random_forest": "random forest (full depth)",
-                "logistic": "logistic regression (ridge for regression)"}
+SWEEP_KS = list(scenario_defaults.SWEEP_KS)  # the Utility page's sweep
+ATTACK_SWEEP_KS = list(scenario_defaults.FRONTIER_KS)  # the Attacks page's sweep and the frontier's k values
+DP_EPSILONS = list(scenario_defaults.DP_EPSILONS)  # the DP comparator's default epsilons (delta 1e-5)
+DISCLOSURE_SEARCH = 12  # k values tried, growing by a quarter, when looking for a k whose classes disclose nothing
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,17 @@ class Anonymization:
 
         return recoding_summary(self._original, self.result.data, list(self.roles.quasi_identifiers))
 
+    @cached_property
+    def disclosing_classes(self) -> np.ndarray:
+        """Ids (as in the class table) of the classes that disclose the sensitive attribute: all their records
+        hold one value, or a numeric one spans a sliver of its range (`metrics.sensitive_metrics`)."""
+        if self.metrics.homogeneous_class_ids is None or not len(self.metrics.homogeneous_class_ids):
+            return np.empty(0, dtype=np.int64)
+        from .metrics import equivalence_classes
+
+        ids = equivalence_classes(self.result.data, list(self.roles.quasi_identifiers))
+        return np.unique(self.result.class_ids[np.isin(ids, self.metrics.homogeneous_class_ids)])
+
     def warm(self) -> None:
         """Compute what the Anonymize page shows (leak check, class list, recoding), so a prefetched k is
         drawn as fast as one already seen."""
@@ -128,7 +140,8 @@ class Analysis:
                  test: pd.DataFrame | None = None, name: str = "table", model_name: str | None = None,
                  attack_settings: AttackSettings = DEFAULT_ATTACKS, tree_features: str = "qi",
                  risk_threshold: float = DEFAULT_RISK_THRESHOLD, max_bytes: int = 384 * 2**20,
-                 model_family: str = "lightgbm"):
+                 model_family: str = "lightgbm", digest: str | None = None, test_digest: str | None = None,
+                 model_digest: str | None = None):
         check_seed(seed)
         if not isinstance(roles, Roles):
             raise DataError("roles must be an anonymizer.Roles")
@@ -139,6 +152,7 @@ class Analysis:
         if model_family not in FAMILIES:
             raise DataError(f"unknown model family '{model_family}'; choose one of {', '.join(FAMILIES)}")
         self.model_family = model_family
+        self._digest, self.test_digest, self.model_digest = digest, test_digest, model_digest
         self.attack_settings = attack_settings
         target = roles.target
         self.task, self.task_reason = (roles.task, "chosen by the analyst") if roles.task else \
@@ -195,6 +209,35 @@ class Analysis:
                 "model": self.model_name or self.guide_source}
 
     @property
+    def digest(self) -> str:
+        """The digest of the table as given (its file's, or of the frame itself when there is no file)."""
+        if self._digest is None:
+            self._digest = digest_frame(self.table)
+        return self._digest
+
+    def scenario(self, method: str = scenario_defaults.DEFAULT_METHOD, k: int = scenario_defaults.DEFAULT_K,
+                 epsilons=scenario_defaults.DP_EPSILONS, delta: float = scenario_defaults.DP_DELTA) -> Scenario:
+        """This analysis at (method, k) as a `Scenario`: what every JSON and report names, and a link reopens."""
+        return Scenario(self.digest, self.roles, method, int(k), self.seed, self.model_family, tuple(epsilons),
+                        float(delta), self.test_digest, self.model_digest)
+
+    @cached_property
+    def target_leaks(self):
+        """The target-leak check for the target in use, however it was chosen (`results.TargetLeakCheck`);
+        None without a target."""
+        from .target_leaks import check_target_leaks
+
+        if self.roles.target is None:
+            return None
+        return check_target_leaks(self.table, self.roles.target, self.task, self.features, self.seed)
+
+    @property
+    def model_description(self) -> str:
+        """The model in use, in words: the analyst's file, or the default family trained here."""
+        uploaded = (self.model_name or type(self.user_model).__name__) if self.user_model is not None else None
+        return model_description(uploaded, self.model_family)
+
+    @property
     def guide_source(self) -> str:
         if self.user_model is not None:
             return f"user model ({self.model_name or type(self.user_model).__name__})"
@@ -244,6 +287,22 @@ class Analysis:
         metrics = privacy_metrics(result.data, qis, k=k, original=self.table, sensitive=self.roles.sensitive,
                                   risk_threshold=self.risk_threshold)
         return Anonymization(self, method, k, result, metrics)
+
+    def k_without_disclosure(self, method: str, k: int) -> tuple[int | None, list[int]]:
+        """The smallest k tried above `k` (growing by a quarter, at most DISCLOSURE_SEARCH values, up to half the
+        rows) at which no class discloses the sensitive attribute; returns (that k or None, the ks tried).
+        The one-click way forward the Anonymize page offers when classes disclose it."""
+        if self.roles.sensitive is None:
+            return None, []
+        tried, candidate = [], int(k)
+        for _ in range(DISCLOSURE_SEARCH):
+            candidate = max(candidate + 1, int(round(candidate * 1.25)))
+            if candidate > len(self.table) // 2:
+                break
+            tried.append(candidate)
+            if not self.anonymize(method, candidate).metrics.homogeneous_classes:
+                return candidate, tried
+        return None, tried
 
     def prefetch(self, method: str, ks: list[int]) -> None:
         """Anonymize at `ks` in the background so the next slider step is a memo hit.

@@ -1,10 +1,11 @@
 """The anonymizers: accuracy-guided (Goldsteen et al. 2021), Mondrian (LeFevre et al. 2006), QIs dropped.
 
 Both anonymizers are scikit-learn estimators: keyword-only parameters in `__init__`, `fit(X, y)`
-learns the grouping and leaves the anonymization of X in `result_`, `fit_transform` returns its
+learns the grouping, `anonymize(X, y)` fits and returns the anonymization of X (an
+`AnonymizationResult`: the frame, every row's class, the class table), `fit_transform` returns its
 frame, `transform` generalizes new records (NotFittedError before fit), `get_feature_names_out`
-makes `set_output(transform="pandas")` work. Beyond `result_`, a fitted anonymizer keeps only what
-`transform` needs: no row of the original table can be read back from it.
+makes `set_output(transform="pandas")` work. A fitted anonymizer keeps only what `transform` needs:
+no row of the training table, QI or not, can be read back from it or from its pickle.
 """
 
 from __future__ import annotations
@@ -130,22 +131,26 @@ class _Generalizer(TransformerMixin, BaseEstimator):
         if missing:
             raise DataError(f"columns the anonymizer was fit on are missing: {missing}")
 
-    def _finish(self, X, qis, groups, n_groups, encodings, method, start) -> Grouping:
-        """Representatives, classes and the result for rows already grouped; returns the grouping."""
+    def _finish(self, X, qis, groups, n_groups, encodings, method, start) -> tuple[Grouping, AnonymizationResult]:
+        """Representatives, classes and the result for rows already grouped; keeps only the row-free grouping."""
         grouping = group_into_classes(X, qis, groups, n_groups, encodings)
         class_ids = grouping.class_of_group[groups]
         data = apply_classes(X, qis, grouping, class_ids)
         classes = class_table(X, qis, grouping, class_ids)
-        self.result_ = AnonymizationResult(data, class_ids, classes, qis, self.k, method,
-                                           time.perf_counter() - start)
+        result = AnonymizationResult(data, class_ids, classes, qis, self.k, method, time.perf_counter() - start)
         self.quasi_identifiers_ = qis
         self._remember_input(X)
         self.grouping_ = _without_rows(grouping, X)
-        return grouping
+        return grouping, result
+
+    def fit(self, X: pd.DataFrame, y=None):
+        """Learn the classes from X (and, accuracy-guided, the model's predictions y on X)."""
+        self.anonymize(X, y)
+        return self
 
     def fit_transform(self, X: pd.DataFrame, y=None, **fit_params) -> pd.DataFrame:
-        """The anonymized X (the same frame as `result_.data`)."""
-        return self.fit(X, y).result_.data
+        """The anonymized X (the frame of `anonymize(X, y)`)."""
+        return self.anonymize(X, y).data
 
 
 def _without_rows(grouping: Grouping, X: pd.DataFrame) -> Grouping:
@@ -194,9 +199,8 @@ class AccuracyGuidedAnonymizer(_Generalizer):
         splits at random; `BinnedTree` takes the first in a fixed order, see its docstring).
     n_jobs : threads of the LightGBM tree (its threads busy-wait; 1 suits a shared machine).
 
-    Fitted attributes: `result_` (the anonymization of the fitted X), `tree_`, `encoder_`,
-    `grouping_` (leaf -> class, class -> representatives); none of them holds a row of X
-    besides `result_`.
+    Fitted attributes: `tree_`, `encoder_`, `grouping_` (leaf -> class, class -> representatives);
+    none of them holds a row of X. `anonymize(X, y)` fits and returns the anonymization of X.
     """
 
     def __init__(self, *, k: int = 10, quasi_identifiers=None, tree_features: str = "qi",
@@ -221,8 +225,8 @@ class AccuracyGuidedAnonymizer(_Generalizer):
             return HistogramTree(self.k, self.random_state, self.n_jobs)
         return BinnedTree(self.k)
 
-    def fit(self, X: pd.DataFrame, y):
-        """Learn the classes from X and the model's predictions y on X; the result is `result_`."""
+    def anonymize(self, X: pd.DataFrame, y) -> AnonymizationResult:
+        """Fit on X and the model's predictions y on X; returns the anonymization of X (not kept)."""
         qis = _check_input(X, self.quasi_identifiers, self.k)
         if self.tree_features not in TREE_FEATURES:
             raise DataError(f"tree_features must be one of {TREE_FEATURES}, got {self.tree_features!r}")
@@ -253,10 +257,11 @@ class AccuracyGuidedAnonymizer(_Generalizer):
         for q in qis:  # numeric QIs need no codes: representatives come from the values
             if q not in encodings and column_kind(X[q]) == NUMERIC:
                 encodings[q] = OrderedCodes(NUMERIC, _NO_ROWS, np.empty(0))
-        grouping = self._finish(X, qis, groups, int(group_of_leaf.max()) + 1, encodings, "accuracy-guided", start)
+        grouping, result = self._finish(X, qis, groups, int(group_of_leaf.max()) + 1, encodings,
+                                        "accuracy-guided", start)
         self.grouping_.class_of_group = grouping.class_of_group[group_of_leaf]  # leaf -> class
         self.tree_columns_, self.encoder_, self.tree_ = tree_columns, encoder, tree
-        return self
+        return result
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         """Generalize any records (e.g. new ones) with the classes learned in fit.
@@ -393,8 +398,9 @@ class MondrianAnonymizer(_Generalizer):
                 stack.append((idx[split], node, "left"))
         return groups, nodes
 
-    def fit(self, X: pd.DataFrame, y=None):
-        """Partition X on its QIs; `y` is ignored (Mondrian does not look at a model)."""
+    def anonymize(self, X: pd.DataFrame, y=None) -> AnonymizationResult:
+        """Partition X on its QIs and return the anonymization of X; `y` is ignored (Mondrian does not look
+        at a model)."""
         qis = _check_input(X, self.quasi_identifiers, self.k)
         start = time.perf_counter()
         encs = {q: ordered_codes(X[q]) for q in qis}
@@ -402,9 +408,9 @@ class MondrianAnonymizer(_Generalizer):
         groups, nodes = self._partition(codes, self._scales([encs[q] for q in qis]))
         del codes
         n_groups = int(groups.max()) + 1
-        self._finish(X, qis, groups, n_groups, encs, "mondrian", start)
+        _, result = self._finish(X, qis, groups, n_groups, encs, "mondrian", start)
         self.splits_ = _mondrian_splits(nodes, [encs[q] for q in qis])
-        return self
+        return result
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         """Generalize any records with the learned partition (k is guaranteed on the fitted rows only)."""
@@ -461,7 +467,7 @@ def anonymize_table(table: pd.DataFrame, quasi_identifiers, k: int, method: str 
     anonymizer = anonymizer_for(method, k, quasi_identifiers, random_state, tree_features, splitter)
     if method == "ag" and guide is None:
         raise DataError("the accuracy-guided method needs the model's predictions (a target and a model)")
-    result = anonymizer.fit(features, guide).result_
+    result = anonymizer.anonymize(features, guide)
     if target is None:
         return result
     data = table.copy()

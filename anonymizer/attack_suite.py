@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import attacks as atk
+from .results import AttributeInference, Membership
 from .split import Split
 from .stats import auc_against_chance
 
@@ -97,7 +98,7 @@ class AttackSuite:
             self.seconds["attribute_baseline"] = time.perf_counter() - t
         self.seconds["total"] = time.perf_counter() - start
 
-    def attack(self, model) -> tuple[dict, dict | None, dict, dict]:
+    def attack(self, model) -> tuple[Membership, AttributeInference | None, dict, dict]:
         """(membership metrics per attack, attribute inference or None, raw scores, seconds) for `model`.
 
         Attacks query the model with the original records only.
@@ -112,12 +113,12 @@ class AttackSuite:
                "rmia": self.rmia.score(model, X_e, y_e)}
         m = len(self.split.members)
         scores = {name: (s[:m], s[m:]) for name, s in raw.items()}
-        membership = {}
+        figures = {}
         for name, (mem, non) in scores.items():
-            membership[name] = atk.repeated_membership_metrics(mem, non, self.settings.n_repeats, self.seed)
             # against chance on every evaluated record (Mann-Whitney U): is the AUC distinguishable from 0.5?
-            test = auc_against_chance(mem, non, alternative="greater")
-            membership[name]["p_value_vs_chance"] = test.p_value
+            p_value = auc_against_chance(mem, non, alternative="greater").p_value
+            figures[name] = atk.repeated_membership_metrics(mem, non, self.settings.n_repeats, self.seed, p_value)
+        membership = Membership(figures)
         seconds["membership"] = time.perf_counter() - t
         attribute = None
         if self.attribute_setup is not None:

@@ -1,4 +1,4 @@
-"""Simulated privacy attacks: membership and attribute inference (definitions: GUIDE section 5).
+"""Simulated privacy attacks: membership and attribute inference (definitions: docs/design.md, "Membership inference").
 
 Attacks always query a model with original records. One bank of reference models, trained on
 random halves of the attacker's pool, serves two attacks: the shadow attack learns from each
@@ -8,11 +8,12 @@ record with that on population records of the pool. Nothing is tuned on the reco
 scored on.
 
 Classifiers are attacked through the probability of the true label; regressors (models without
-predict_proba) through the per-record squared error l = (y - f(x))^2 (GUIDE section 10).
+predict_proba) through the per-record squared error l = (y - f(x))^2 (docs/design.md, "Membership inference").
 """
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,10 +25,11 @@ from sklearn.metrics import balanced_accuracy_score, roc_auc_score, roc_curve
 
 from .data import DataError
 from .models import class_index, default_model, is_regression_model
+from .names import CLASSIFICATION, REGRESSION
+from .results import LOW_FPR, AttackFigures, AttributeInference, imbalanced
 
 EPS = 1e-7
-FPR_LEVELS = {"tpr_at_1pct_fpr": 0.01, "tpr_at_0_1pct_fpr": 0.001}
-CLASSIFICATION, REGRESSION = "classification", "regression"
+FPR_LEVELS = LOW_FPR
 MAX_SENSITIVE_VALUES = 30
 
 
@@ -77,7 +79,7 @@ def tpr_at_fpr(fpr: np.ndarray, tpr: np.ndarray, level: float) -> float:
     return float(tpr[fpr <= level + 1e-12].max())
 
 
-def membership_metrics(member_scores, nonmember_scores, roc_points: int = 120) -> dict:
+def membership_metrics(member_scores, nonmember_scores, roc_points: int = 120) -> AttackFigures:
     """ROC AUC, advantage = max(TPR - FPR), TPR at low FPR and the ROC curve (higher = member).
 
     A TPR at FPR x is flagged unsupported when fewer than 10 / x non-members back it: with fewer,
@@ -89,17 +91,16 @@ def membership_metrics(member_scores, nonmember_scores, roc_points: int = 120) -
     # every threshold is kept: the default drop_intermediate=True removes collinear points, which
     # are exactly the ones a TPR-at-FPR step needs when tied scores make diagonal steps
     fpr, tpr, _ = roc_curve(labels, scores, drop_intermediate=False)
-    out = {"auc": float(roc_auc_score(labels, scores)), "advantage": float(np.max(tpr - fpr))}
-    for key, level in FPR_LEVELS.items():
-        out[key] = tpr_at_fpr(fpr, tpr, level)
-        out[key + "_supported"] = bool(len(nonmember_scores) >= 10 / level)
+    low = {key: tpr_at_fpr(fpr, tpr, level) for key, level in FPR_LEVELS.items()}
+    supported = {key + "_supported": bool(len(nonmember_scores) >= 10 / level) for key, level in FPR_LEVELS.items()}
     grid = np.unique(np.r_[0.0, list(FPR_LEVELS.values()), np.logspace(-4, 0, roc_points)].round(6))  # as shown
-    out["roc"] = {"fpr": grid.tolist(), "tpr": [round(tpr_at_fpr(fpr, tpr, g), 6) for g in grid]}
-    out["n_members"], out["n_nonmembers"] = len(member_scores), len(nonmember_scores)
-    return out
+    roc = {"fpr": grid.tolist(), "tpr": [round(tpr_at_fpr(fpr, tpr, g), 6) for g in grid]}
+    return AttackFigures(auc=float(roc_auc_score(labels, scores)), advantage=float(np.max(tpr - fpr)), **low,
+                         **supported, n_members=len(member_scores), n_nonmembers=len(nonmember_scores), roc=roc)
 
 
-def repeated_membership_metrics(member_scores, nonmember_scores, n_repeats: int, seed: int) -> dict:
+def repeated_membership_metrics(member_scores, nonmember_scores, n_repeats: int, seed: int,
+                                p_value: float | None = None) -> AttackFigures:
     """Metrics on balanced sets: every repeat draws as many members as there are non-members.
 
     Reports the mean over repeats and, as `<key>_std`, their spread; the ROC curve is that of
@@ -113,12 +114,11 @@ def repeated_membership_metrics(member_scores, nonmember_scores, n_repeats: int,
         m = rng.choice(len(member_scores), n, replace=False)
         nm = rng.choice(len(nonmember_scores), n, replace=False)
         runs.append(membership_metrics(member_scores[m], nonmember_scores[nm]))
-    out = dict(runs[0])
+    spread = {}
     for key in ("auc", "advantage", *FPR_LEVELS):
-        values = np.array([run[key] for run in runs])
-        out[key], out[key + "_std"] = float(values.mean()), float(values.std())
-    out["repeats"] = len(runs)
-    return out
+        values = np.array([getattr(run, key) for run in runs])
+        spread[key], spread[key + "_std"] = float(values.mean()), float(values.std())
+    return dataclasses.replace(runs[0], **spread, repeats=len(runs), p_value_vs_chance=p_value)
 
 
 def correct_means_member_accuracy(model, members: pd.DataFrame, members_y, nonmembers: pd.DataFrame,
@@ -225,7 +225,7 @@ class OfflineLiRA:
 
     Regressors: phi = -log(l + c) by default ("log_loss"), c = 1e-6 x the reference models' mean
     loss. It is the regression analogue of the logit: for a confident classifier logit(p) is about
-    -log(cross-entropy loss). phi = -l ("loss", GUIDE section 10) is bounded above by 0 with a
+    -log(cross-entropy loss). phi = -l ("loss", docs/design.md) is bounded above by 0 with a
     long lower tail, far from Gaussian: it gave AUC 0.74 against a 1-NN regressor that -log(l + c)
     catches at 0.99."""
 
@@ -464,15 +464,16 @@ def prepare_attribute_attack(pool: pd.DataFrame, evaluation: pd.DataFrame, featu
     labels = [MISSING_LABEL if pd.isna(c) else str(c) for c in candidates]
     pool_labels = _labels(values)
     prior = np.array([np.mean(pool_labels == lab) for lab in labels])
-    eval_labels = _labels(evaluation[sensitive])
-    majority_rate = float(pd.Series(eval_labels).value_counts(normalize=True).iloc[0])
+    eval_shares = pd.Series(_labels(evaluation[sensitive])).value_counts(normalize=True)
+    majority_rate = float(eval_shares.iloc[0])
     known = [c for c in features if c != sensitive] + [target]
     order = np.random.default_rng(seed).permutation(len(pool))
     learn, select = np.sort(order[: int(0.7 * len(pool))]), np.sort(order[int(0.7 * len(pool)):])
     # the baseline learns from exactly the rows the attacks learn from, so only the model differs
     baseline = default_model(seed).fit(pool.iloc[learn][known], pool_labels[learn])
+    shares = np.r_[eval_shares.to_numpy(), np.zeros(max(0, len(candidates) - len(eval_shares)))]
     return AttributeSetup(sensitive, target, features, known, candidates, labels, prior,
-                          balanced=majority_rate > 1.5 / len(candidates), majority_rate=majority_rate,
+                          balanced=imbalanced(shares), majority_rate=majority_rate,
                           baseline=baseline, learn=learn, select=select)
 
 
@@ -498,7 +499,7 @@ def _model_outputs(setup: AttributeSetup, model, frame: pd.DataFrame) -> np.ndar
 
 
 def attribute_inference(setup: AttributeSetup, model, pool: pd.DataFrame, members: pd.DataFrame,
-                        nonmembers: pd.DataFrame, seed: int) -> dict:
+                        nonmembers: pd.DataFrame, seed: int) -> AttributeInference:
     """Baseline, black-box attack and confidence-maximizing attack on members and non-members.
 
     The headline attack figures are those of the variant that scores better on a held-out part of
@@ -524,22 +525,21 @@ def attribute_inference(setup: AttributeSetup, model, pool: pd.DataFrame, member
     select_truth = _labels(select[setup.sensitive])
     select_scores = {name: attribute_score(select_truth, guess, setup.balanced)
                      for name, guess in guesses(select, _model_outputs(setup, model, select)).items()}
-    result = {"metric": "balanced_accuracy" if setup.balanced else "accuracy",
-              "majority_rate": setup.majority_rate, "n_values": len(setup.candidates)}
-    variants = {name: {"attack_pool_holdout": score} for name, score in select_scores.items()}
+    baselines, attacked = {}, {}
     for name, frame in (("members", members), ("nonmembers", nonmembers)):
         truth = _labels(frame[setup.sensitive])
-        result["baseline_" + name] = attribute_score(truth, setup.baseline.predict(frame[setup.known]),
-                                                     setup.balanced)
+        baselines[name] = attribute_score(truth, setup.baseline.predict(frame[setup.known]), setup.balanced)
         for variant, guess in guesses(frame, _model_outputs(setup, model, frame)).items():
-            variants[variant]["attack_" + name] = attribute_score(truth, guess, setup.balanced)
-    for block in variants.values():
-        for name in ("members", "nonmembers"):
-            block["advantage_" + name] = block["attack_" + name] - result["baseline_" + name]
+            attacked.setdefault(variant, {})[name] = attribute_score(truth, guess, setup.balanced)
+    variants = {variant: {"attack_pool_holdout": select_scores[variant],
+                          **{f"attack_{n}": v for n, v in scores.items()},
+                          **{f"advantage_{n}": v - baselines[n] for n, v in scores.items()}}
+                for variant, scores in attacked.items()}
     best = max(select_scores, key=select_scores.get)
-    result.update({"attack_members": variants[best]["attack_members"],
-                   "attack_nonmembers": variants[best]["attack_nonmembers"],
-                   "advantage_members": variants[best]["advantage_members"],
-                   "advantage_nonmembers": variants[best]["advantage_nonmembers"],
-                   "attack_variant": best, "variants": variants})
-    return result
+    return AttributeInference(
+        sensitive=str(setup.sensitive), metric="balanced_accuracy" if setup.balanced else "accuracy",
+        majority_rate=setup.majority_rate, n_values=len(setup.candidates), n_members=len(members),
+        n_nonmembers=len(nonmembers), baseline_members=baselines["members"],
+        baseline_nonmembers=baselines["nonmembers"], attack_members=variants[best]["attack_members"],
+        attack_nonmembers=variants[best]["attack_nonmembers"], advantage_members=variants[best]["advantage_members"],
+        advantage_nonmembers=variants[best]["advantage_nonmembers"], attack_variant=best, variants=variants)

@@ -11,11 +11,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .display import plural
+from .names import ATTACK_NAMES, KIND_NAMES, METHODS, UTILITY_NAMES
+from .results import Membership
 from .text import html_text
 
-ATTACK_NAMES = {"threshold": "Confidence threshold", "shadow": "Shadow models", "lira": "LiRA (offline)",
-                "rmia": "RMIA (offline)"}
-METHOD_NAMES = {"ag": "Accuracy-guided", "mondrian": "Mondrian"}
+METHOD_NAMES = METHODS
 ORIGINAL, ANONYMIZED = "#5B6C7D", "#2E6F9E"
 METHOD_COLORS = {"ag": "#2E6F9E", "mondrian": "#D97B29"}
 LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=20, t=50, b=110), height=420,
@@ -65,7 +65,7 @@ def reading_class_sizes(sizes: np.ndarray, k: int) -> str:
 
 # --- utility -----------------------------------------------------------------------------------
 
-UTILITY_LABELS = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "r2": "R²"}
+UTILITY_LABELS = UTILITY_NAMES
 
 
 def _utility_text(value: float, key: str) -> str:
@@ -134,8 +134,8 @@ def membership_bars(original: dict, anonymized: dict, label: str) -> go.Figure:
     attacks = [a for a in ATTACK_NAMES if a in original]
     for col, (key, _) in enumerate(metrics, start=1):
         for name, data, color in (("original model", original, ORIGINAL), (label, anonymized, ANONYMIZED)):
-            fig.add_bar(x=[ATTACK_NAMES[a] for a in attacks], y=[data[a][key] for a in attacks],
-                        error_y=dict(type="data", array=[data[a].get(key + "_std", 0) for a in attacks]),
+            fig.add_bar(x=[ATTACK_NAMES[a] for a in attacks], y=[getattr(data[a], key) for a in attacks],
+                        error_y=dict(type="data", array=[getattr(data[a], key + "_std") for a in attacks]),
                         name=name, marker_color=color, showlegend=col == 1, legendgroup=name,
                         hovertemplate="%{x}: %{y:.3f}<extra>" + name + "</extra>", row=1, col=col)
     fig.update_layout(**dict(LAYOUT, height=440, margin=dict(l=60, r=20, t=80, b=130)), barmode="group",
@@ -159,8 +159,8 @@ def more_attackable(original: dict, anonymized: dict) -> list[str]:
     for attack in original:
         if attack not in anonymized:
             continue
-        noise = max(0.01, 2 * max(original[attack].get("auc_std", 0), anonymized[attack].get("auc_std", 0)))
-        if anonymized[attack]["auc"] > original[attack]["auc"] + noise:
+        noise = max(0.01, 2 * max(original[attack].auc_std, anonymized[attack].auc_std))
+        if anonymized[attack].auc > original[attack].auc + noise:
             out.append(attack)
     return out
 
@@ -171,38 +171,52 @@ def _p_text(p: float | None) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-def strongest_attack(membership: dict) -> str:
-    return max(membership, key=lambda a: membership[a]["auc"])
+def strongest_attack(membership: Membership) -> str:
+    """The strongest attack against a model: `results.Membership.strongest` (the one definition)."""
+    return membership.strongest()
 
 
-def reading_membership(original: dict, anonymized: dict, label: str) -> str:
+def _chance_reading(p_before: float | None, p_after: float | None, label: str) -> str:
+    """Before against after, against chance (Mann-Whitney U, p < 0.05 beats guessing)."""
+    if p_before is None or p_after is None:
+        return ""
+    figures = f"Against chance (Mann-Whitney U): {_p_text(p_before)} before, {_p_text(p_after)} after"
+    before, after = p_before < 0.05, p_after < 0.05
+    if before and not after:
+        return f"{figures}; with the {label} the attack is no longer distinguishable from guessing."
+    if not before and not after:
+        return f"{figures}; neither before nor after is the attack distinguishable from guessing."
+    if not before and after:
+        return f"{figures}; the attack beats guessing only against the {label}."
+    return f"{figures}; it beats guessing before and after."
+
+
+def reading_membership(original: Membership, anonymized: Membership, label: str) -> str:
     best = strongest_attack(original)
-    before, after = original[best]["auc"], anonymized[best]["auc"]
+    before, after = original[best].auc, anonymized[best].auc
     if after < before - 0.005:
         change = f"drops to {after:.3f} with the {label}"
     elif after > before + 0.005:
         change = f"rises to {after:.3f} with the {label}: anonymization did not reduce this attack"
     else:
         change = f"stays at {after:.3f} with the {label}: no measurable change"
-    tpr = original[best]["tpr_at_1pct_fpr"]
-    p_before, p_after = original[best].get("p_value_vs_chance"), anonymized[best].get("p_value_vs_chance")
-    chance = ""
-    if p_before is not None and p_after is not None:
-        chance = (f" Against chance (Mann-Whitney U): {_p_text(p_before)} before, {_p_text(p_after)} after"
-                  + ("; after anonymization the attack is not distinguishable from guessing." if p_after >= 0.05
-                     else "."))
-    return (f"The strongest attack, {ATTACK_NAMES[best]}, tells members from non-members with AUC {before:.3f} on "
-            f"the original model (0.5 is guessing) and {change}; at 1% false alarms it finds {pct(tpr)} of members "
-            f"(guessing finds 1%).{chance}")
+    figures = original[best]
+    tpr = figures.tpr_at_1pct_fpr
+    firm = "" if figures.tpr_at_1pct_fpr_supported else " (too few non-members for a firm figure at 1%)"
+    chance = _chance_reading(figures.p_value_vs_chance, anonymized[best].p_value_vs_chance, label)
+    return (f"The strongest attack (largest advantage, {figures.advantage:.3f}) is {ATTACK_NAMES[best]}: it tells "
+            f"members from non-members with AUC {before:.3f} on the original model (0.5 is guessing; "
+            f"{figures.n_members:,} members and {figures.n_nonmembers:,} non-members a draw) and {change}; at 1% "
+            f"false alarms it finds {pct(tpr)} of members (guessing finds 1%){firm}. {chance}").strip()
 
 
 def roc_curves(original: dict, anonymized: dict, attack: str, label: str) -> go.Figure:
     fig = _fig(f"ROC curve of the {ATTACK_NAMES[attack]} attack (log axes)")
     for name, data, color, dash in (("original model", original, ORIGINAL, "dash"),
                                     (label, anonymized, ANONYMIZED, "solid")):
-        roc = data[attack]["roc"]
+        roc = data[attack].roc
         fpr, tpr = np.maximum(roc["fpr"], 1e-4), np.maximum(roc["tpr"], 1e-4)
-        fig.add_scatter(x=fpr, y=tpr, mode="lines", name=f"{name} (AUC {data[attack]['auc']:.3f})",
+        fig.add_scatter(x=fpr, y=tpr, mode="lines", name=f"{name} (AUC {data[attack].auc:.3f})",
                         line=dict(color=color, shape="hv", dash=dash, width=2),
                         hovertemplate="FPR %{x:.4f}<br>TPR %{y:.4f}<extra></extra>")
     grid = np.logspace(-4, 0, 50)
@@ -215,8 +229,8 @@ def roc_curves(original: dict, anonymized: dict, attack: str, label: str) -> go.
 
 
 def reading_roc(original: dict, anonymized: dict, attack: str) -> str:
-    a, b = original[attack]["tpr_at_0_1pct_fpr"], anonymized[attack]["tpr_at_0_1pct_fpr"]
-    note = "" if original[attack].get("tpr_at_0_1pct_fpr_supported", True) else \
+    a, b = original[attack].tpr_at_0_1pct_fpr, anonymized[attack].tpr_at_0_1pct_fpr
+    note = "" if original[attack].tpr_at_0_1pct_fpr_supported else \
         " (too few non-members for a firm figure at 0.1%)"
     return (f"Curves above the dotted diagonal mean the attack beats guessing; at 0.1% false alarms it finds "
             f"{pct(a)} of members before and {pct(b)} after{note}.")
@@ -253,8 +267,8 @@ def attack_auc_vs_k(points: pd.DataFrame, original: dict) -> go.Figure:
                         name=f"{METHOD_NAMES.get(method, method)} · {ATTACK_NAMES[attack]}",
                         line=dict(color=METHOD_COLORS.get(method), dash=dashes[attack]))
     best = strongest_attack(original)
-    fig.add_hline(y=original[best]["auc"], line_dash="dot", line_color=ORIGINAL,
-                  annotation_text=f"original, {ATTACK_NAMES[best]}: {original[best]['auc']:.3f}")
+    fig.add_hline(y=original[best].auc, line_dash="dot", line_color=ORIGINAL,
+                  annotation_text=f"original, {ATTACK_NAMES[best]}: {original[best].auc:.3f}")
     fig.add_hline(y=0.5, line_color="#999", annotation_text="guessing", annotation_position="bottom right")
     fig.update_layout(xaxis_title="k (log scale)", yaxis_title="attack ROC AUC", height=460,
                       margin=dict(l=60, r=20, t=50, b=150), legend=dict(y=-0.25))
@@ -264,38 +278,40 @@ def attack_auc_vs_k(points: pd.DataFrame, original: dict) -> go.Figure:
 
 def reading_auc_vs_k(points: pd.DataFrame, original: dict) -> str:
     best = strongest_attack(original)
-    lira = points[points["attack"] == best]
-    top = lira.loc[lira["auc"].idxmax()]
+    rows = points[points["attack"] == best]
+    top = rows.loc[rows["auc"].idxmax()]
     method = METHOD_NAMES.get(top["method"], top["method"])
-    return (f"{ATTACK_NAMES[best]} reaches AUC {original[best]['auc']:.3f} on the original model; across the sweep "
+    return (f"{ATTACK_NAMES[best]} (the strongest against the original model) reaches AUC "
+            f"{original[best].auc:.3f} on it; across the sweep "
             f"its highest is {top['auc']:.3f} ({method} at k = {int(top['k'])}).")
 
 
 # --- attribute inference -----------------------------------------------------------------------
 
 def attribute_bars(original: dict, anonymized: dict, sensitive: str, label: str) -> go.Figure:
-    metric = "balanced accuracy" if original["metric"] == "balanced_accuracy" else "accuracy"
+    metric = "balanced accuracy" if original.metric == "balanced_accuracy" else "accuracy"
     fig = _fig(f"Guessing '{html_text(sensitive)}': with the model vs without it ({metric})")
     groups = ["members", "non-members"]
     keys = ["members", "nonmembers"]
-    fig.add_bar(x=groups, y=[original["baseline_" + k] for k in keys], name="without the model (baseline)",
+    fig.add_bar(x=groups, y=[getattr(original, "baseline_" + k) for k in keys], name="without the model (baseline)",
                 marker_color="#A7B4C2")
-    fig.add_bar(x=groups, y=[original["attack_" + k] for k in keys], name="with the original model",
+    fig.add_bar(x=groups, y=[getattr(original, "attack_" + k) for k in keys], name="with the original model",
                 marker_color=ORIGINAL)
-    fig.add_bar(x=groups, y=[anonymized["attack_" + k] for k in keys], name=f"with the {label}",
+    fig.add_bar(x=groups, y=[getattr(anonymized, "attack_" + k) for k in keys], name=f"with the {label}",
                 marker_color=ANONYMIZED)
     fig.update_layout(barmode="group", yaxis_title=metric, yaxis_range=[0, 1])
     return fig
 
 
-def reading_attribute(original: dict, anonymized: dict, sensitive: str) -> str:
-    adv_before = original["advantage_members"]
-    adv_after = anonymized["advantage_members"]
+def reading_attribute(original, anonymized, sensitive: str) -> str:
+    adv_before, adv_after = original.advantage_members, anonymized.advantage_members
     verdict = "the model adds little to what the attacker already knew" if abs(adv_before) < 0.02 else \
         f"the model helps the attacker by {100 * adv_before:+.1f} points"
-    return (f"For members, guessing '{sensitive}' without the model scores {original['baseline_members']:.1%}; "
+    flag = (f" Small sample ({min(original.n_members, original.n_nonmembers):,} records a group): read with care."
+            if original.small_sample else "")
+    return (f"For members, guessing '{sensitive}' without the model scores {original.baseline_members:.1%}; "
             f"{verdict}; with the anonymized model the attack scores {100 * adv_after:+.1f} points against that "
-            "baseline.")
+            f"baseline.{flag}")
 
 
 # --- what the recoding did ---------------------------------------------------------------------
@@ -347,18 +363,13 @@ def reading_recoding(summary: pd.DataFrame, column: str | None = None) -> str:
 
 # --- privacy-utility frontier ------------------------------------------------------------------
 
-KIND_NAMES = {"original": "Original", "qi_dropped": "QIs dropped", "ag": "Accuracy-guided", "mondrian": "Mondrian",
-              "dp": "Differential privacy (DP-EBM)"}
 KIND_COLORS = {"original": ORIGINAL, "qi_dropped": "#B03A2E", "ag": METHOD_COLORS["ag"],
                "mondrian": METHOD_COLORS["mondrian"], "dp": "#3C8D5A"}
 KIND_SYMBOLS = {"original": "star", "qi_dropped": "x", "ag": "circle", "mondrian": "square", "dp": "diamond"}
-# RMIA joins ATTACK_NAMES (and the AUC-vs-k dashes) once the pipeline scores it: the Attacks page lists
-# every name in ATTACK_NAMES as an attack it has figures for
-FRONTIER_ATTACK_NAMES = {**ATTACK_NAMES, "rmia": "RMIA (offline)"}
 
 
 def privacy_utility_frontier(points: pd.DataFrame, utility_name: str = "accuracy",
-                             recommended: str | None = None) -> go.Figure:
+                             recommended: str | None = None, partial: str = "") -> go.Figure:
     """Utility against the strongest attack's advantage, one point per setting (AUC on hover),
     intervals as error bars, the Pareto-optimal points joined.
 
@@ -367,7 +378,8 @@ def privacy_utility_frontier(points: pd.DataFrame, utility_name: str = "accuracy
     """
     from .frontier import pareto_front
 
-    fig = _fig(f"Privacy against {utility_name}: every setting, best trade-offs joined")
+    title = f"Privacy against {utility_name}: every setting, best trade-offs joined"
+    fig = _fig(f"PARTIAL ({html_text(partial)}) · " + title if partial else title)
     points = points.reset_index(drop=True)
     front = points[pareto_front(points)].sort_values(["advantage", "utility"])
     fig.add_scatter(x=front["advantage"], y=front["utility"], mode="lines", name="best trade-offs (Pareto front)",
@@ -376,7 +388,7 @@ def privacy_utility_frontier(points: pd.DataFrame, utility_name: str = "accuracy
     for kind, group in points.groupby("kind", sort=False):
         low = group.get("utility_low", group["utility"])
         high = group.get("utility_high", group["utility"])
-        attack = group["attack"].map(lambda a: FRONTIER_ATTACK_NAMES.get(a, a)) if "attack" in group else ""
+        attack = group["attack"].map(lambda a: ATTACK_NAMES.get(a, a)) if "attack" in group else ""
         fig.add_scatter(
             x=group["advantage"], y=group["utility"], mode="markers", name=KIND_NAMES.get(kind, kind),
             marker=dict(color=KIND_COLORS.get(kind, "#777"), symbol=KIND_SYMBOLS.get(kind, "circle"), size=11),
@@ -399,17 +411,39 @@ def privacy_utility_frontier(points: pd.DataFrame, utility_name: str = "accuracy
 
 
 def reading_frontier(rec, utility_name: str = "accuracy") -> str:
-    """The recommendation in one sentence (rec: frontier.Recommendation)."""
-    if utility_name == "accuracy":
-        figure = f"{rec.utility:.1%} accuracy against the original's {rec.original_utility:.1%}"
-    else:
-        figure = f"{utility_name} {rec.utility:.3f} against the original's {rec.original_utility:.3f}"
+    """What the frontier concludes, in one or two sentences (rec: results.Recommendation). Says "no
+    recommendation" unless the frontier finished and its intervals settle the choice."""
+    from .results import NOTHING_BETTER, PARTIAL, UNDECIDED
+
+    def show(v):
+        return f"{v:.1%}" if rec.utility_key != "r2" else f"{v:.3f}"
+
+    budget = f"Within {'an' if utility_name[:1].lower() in 'aeiour' else 'a'} {utility_name} budget of " \
+             f"{rec.budget_points:g} points"
+    rows = f"{rec.n_holdout:,} held-out rows" + ("; small sample: read with care" if rec.small_sample else "")
+    if rec.status == PARTIAL:
+        missing = ", ".join(rec.missing[:6]) + (" ..." if len(rec.missing) > 6 else "")
+        return (f"No recommendation: the frontier is partial ({len(rec.missing)} setting(s) not computed: {missing}); "
+                "a recommendation needs every setting.")
+    if rec.status == UNDECIDED:
+        crossing = ", ".join(rec.overlapping)
+        return (f"{budget}, no recommendation: the 95% interval of {crossing} crosses the budget line "
+                f"({show(rec.original_utility - rec.budget_points / 100)}), so whether it is within the budget is "
+                f"noise ({rows}). Of the settings whose whole interval lies within the budget, the most private "
+                f"is {rec.surely_within}.")
+    if rec.status == NOTHING_BETTER:
+        return (f"{budget}, no setting is more private than the original model (attack advantage "
+                f"{rec.original_advantage:.3f}; {rows}).")
+    from .stats import within_noise
+
+    gain = rec.cost_points is not None and rec.cost_points < 0
+    noise = within_noise(rec.original_utility, rec.utility, (rec.original_low, rec.original_high),
+                         (rec.utility_low, rec.utility_high))
+    change = (f"{abs(rec.cost_points):.1f} points {'above' if gain else 'below'} the original's "
+              f"{show(rec.original_utility)}" + (", within noise" if noise else ""))
+    figure = f"{utility_name} {show(rec.utility)} ({show(rec.utility_low)} – {show(rec.utility_high)}; {change})"
     auc = "" if rec.auc is None else f", AUC {rec.auc:.3f}"
-    budget = f"Within {'an' if utility_name[:1].lower() in 'aeiour' else 'a'} {utility_name} budget"
-    if rec.advantage >= rec.original_advantage:
-        return (f"{budget} of {rec.budget_points:g} points, no setting is more private than "
-                f"the original model (attack advantage {rec.original_advantage:.3f}).")
-    return (f"{budget} of {rec.budget_points:g} points, the most private setting is "
-            f"{rec.setting}: {figure} ({rec.cost_points:.1f} points lost), and the strongest attack's advantage "
-            f"falls from {rec.original_advantage:.3f} to {rec.advantage:.3f}{auc} ({rec.candidates} settings "
-            "were within the budget).")
+    spread = f" ± {rec.advantage_std:.3f}" if rec.advantage_std else ""
+    return (f"{budget}, the most private setting is {rec.setting}: {figure}, and the strongest attack's advantage "
+            f"falls from {rec.original_advantage:.3f} to {rec.advantage:.3f}{spread}{auc} ({rec.candidates} settings "
+            f"were within the budget; {rows}).")

@@ -23,12 +23,15 @@ import warnings
 from pathlib import Path
 
 from .analysis import Analysis
-from .attack_suite import AttackSettings
-from .data import DataError, check_k, check_seed, read_table, table_format
+from .attack_suite import DEFAULT_ATTACKS, AttackSettings
+from .data import DataError, check_k, check_seed, read_table_bytes, table_format
 from .export import csv_bytes
 from .metrics import DEFAULT_RISK_THRESHOLD
-from .models import DEFAULT_SEED, load_model
+from .models import load_model
+from .names import FAMILIES, METHODS
+from .results import json_ready
 from .roles import Roles
+from .scenario import DEFAULT_FAMILY, DEFAULT_METHOD, DEFAULT_SEED, DP_DELTA, UTILITY_BUDGET, Scenario, digest_bytes
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
@@ -71,18 +74,19 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Generalize the quasi-identifiers of a table so that every "
                                    "combination of their values is shared by at least k rows.")
     p.add_argument("--data", required=True, type=Path, help="input table (.csv or .parquet)")
-    p.add_argument("--qi", required=True, type=_columns,
-                   help='quasi-identifiers, comma separated (or a JSON list: \'["hours, weekly", "age"]\')')
-    p.add_argument("--k", required=True, type=int, help="minimum number of rows in every class")
+    p.add_argument("--qi", type=_columns,
+                   help='quasi-identifiers, comma separated (or a JSON list: \'["hours, weekly", "age"]\'); '
+                        'required unless --scenario gives them')
+    p.add_argument("--k", type=int, help="minimum number of rows in every class (required unless --scenario)")
     p.add_argument("--out", required=True, type=Path,
                    help="anonymized table; .csv or .parquet, by extension")
     p.add_argument("--target", help="the column the model predicts (needed by --method ag)")
-    p.add_argument("--method", choices=["ag", "mondrian"], default="ag",
+    p.add_argument("--method", choices=list(METHODS),
                    help="ag: accuracy-guided, led by a LightGBM model trained on --target "
                         "(default); mondrian: classic k-anonymity")
     p.add_argument("--sensitive", help="sensitive attribute: adds l-diversity and t-closeness")
     p.add_argument("--report", type=Path, help="write the metrics as one JSON object here")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of every random choice (default 0)")
+    p.add_argument("--seed", type=int, help=f"seed of every random choice (default {DEFAULT_SEED})")
     p.add_argument("--tree-features", choices=["all", "qi"], default="qi",
                    help="ag: the guiding tree sees only the QIs (default; more accurate on Adult) or all columns")
     p.add_argument("--output-form", choices=["representative", "generalized"], default="representative",
@@ -98,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     _model_options(p)
     _role_options(p)
     _family_option(p)
+    _common_options(p)
     p.set_defaults(func=run_anonymize)
 
     e = sub.add_parser("evaluate", help="what anonymization costs (accuracy) and buys (attacks), over k",
@@ -105,26 +110,32 @@ def build_parser() -> argparse.ArgumentParser:
                                    "k: anonymize the members, retrain, and measure accuracy, membership "
                                    "inference and attribute inference against the original model.")
     e.add_argument("--data", required=True, type=Path, help="the table (.csv or .parquet)")
-    e.add_argument("--target", required=True, help="the column the model predicts")
-    e.add_argument("--qi", required=True, type=_columns,
-                   help='quasi-identifiers, comma separated (or a JSON list: \'["hours, weekly", "age"]\')')
-    e.add_argument("--k", required=True, type=_ints, help="k values, comma separated, e.g. 10,50,100")
+    e.add_argument("--target", help="the column the model predicts (required unless --scenario gives it)")
+    e.add_argument("--qi", type=_columns,
+                   help='quasi-identifiers, comma separated (or a JSON list: \'["hours, weekly", "age"]\'); '
+                        'required unless --scenario gives them')
+    e.add_argument("--k", type=_ints, help="k values, comma separated, e.g. 10,50,100 (required unless --scenario)")
     e.add_argument("--out", required=True, type=Path, help="the results as one JSON object (.json)")
-    e.add_argument("--method", type=_methods, default=["ag", "mondrian"],
-                   help="methods, comma separated: ag, mondrian (default both)")
+    e.add_argument("--method", type=_methods, help="methods, comma separated: ag, mondrian (default both)")
     e.add_argument("--sensitive", help="sensitive attribute for attribute inference")
     e.add_argument("--test", type=Path, help="held-out table for accuracy (required with --model)")
-    e.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of every random choice (default 0)")
-    e.add_argument("--references", type=int, default=8, help="reference models for shadow/LiRA (default 8)")
-    e.add_argument("--repeats", type=int, default=3, help="balanced evaluation draws per figure (default 3)")
+    e.add_argument("--seed", type=int, help=f"seed of every random choice (default {DEFAULT_SEED})")
+    e.add_argument("--references", type=int, default=DEFAULT_ATTACKS.n_reference,
+                   help=f"reference models for shadow/LiRA/RMIA (default {DEFAULT_ATTACKS.n_reference})")
+    e.add_argument("--repeats", type=int, default=DEFAULT_ATTACKS.n_repeats,
+                   help=f"balanced evaluation draws per figure (default {DEFAULT_ATTACKS.n_repeats})")
     e.add_argument("--roc", action="store_true", help="include ROC curve points in the JSON")
-    e.add_argument("--dp-epsilon", type=_floats, default=[],
+    e.add_argument("--dp-epsilon", type=_floats,
                    help="also train DP-EBM (the differential-privacy comparator) at these epsilons, e.g. 0.5,1,2,4,8; "
                         "scored and attacked like the other models")
-    e.add_argument("--dp-delta", type=float, default=1e-5, help="delta of the DP models (default 1e-5)")
+    e.add_argument("--dp-delta", type=float, help=f"delta of the DP models (default {DP_DELTA:g})")
+    e.add_argument("--budget", type=float, default=UTILITY_BUDGET,
+                   help="utility points you would give up, for the frontier's recommendation "
+                        f"(default {UTILITY_BUDGET:g})")
     _model_options(e)
     _role_options(e)
     _family_option(e)
+    _common_options(e)
     e.set_defaults(func=run_evaluate)
 
     s = sub.add_parser("suggest", help="suggest roles for a table: target, task, QIs, identifiers, sensitive",
@@ -132,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "quasi-identifiers, direct identifiers to drop (with reasons), a sensitive "
                                    "attribute, and every column as read.")
     s.add_argument("--data", required=True, type=Path, help="the table (.csv or .parquet)")
+    _encoding_option(s)
     s.set_defaults(func=run_suggest)
     return parser
 
@@ -145,9 +157,22 @@ def _model_options(p) -> None:
 
 
 def _family_option(p) -> None:
-    p.add_argument("--model-family", choices=["lightgbm", "random_forest", "logistic"], default="lightgbm",
+    p.add_argument("--model-family", choices=list(FAMILIES),
                    help="the default model when no --model is given: LightGBM (default), a full-depth random forest "
                         "(as often shipped; leaky) or logistic regression (ridge for a regression target)")
+
+
+def _encoding_option(p) -> None:
+    p.add_argument("--encoding", help="text encoding of a CSV table, e.g. cp1252, latin-1, utf-16 (default: UTF-8; "
+                                      "a file in another encoding is refused with the likely one named)")
+
+
+def _common_options(p) -> None:
+    _encoding_option(p)
+    p.add_argument("--scenario", type=Path,
+                   help="replay a scenario: a scenario JSON, or any JSON this tool wrote (its 'scenario' entry). "
+                        "It gives the roles, method, k, seed, model family and DP settings; options given here win. "
+                        "--data must be the table it names (same digest)")
 
 
 def _floats(text: str) -> list[float]:
@@ -309,19 +334,94 @@ def _model(args):
     return load_model(args.model, args.allow_pickle) if args.model is not None else None
 
 
+def _read(path: Path, encoding: str | None) -> tuple[object, str]:
+    """(table, digest of the file's bytes): the digest names the table in every JSON and scenario."""
+    fmt = table_format(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file" + (" (it is a folder)" if path.is_dir() else ""))
+    content = path.read_bytes()
+    return read_table_bytes(content, fmt, name=path.name, encoding=encoding), digest_bytes(content)
+
+
+def _apply_scenario(args, evaluate: bool) -> Scenario | None:
+    """Fill every option left out from --scenario (options given on the command line win), then the defaults;
+    refuse a --data whose digest is not the scenario's. Returns the scenario, or None without one."""
+    scenario = None
+    if args.scenario is not None:
+        scenario = Scenario.read(args.scenario)
+        table_format(args.data)
+        if not args.data.is_file():
+            raise DataError(f"{args.data}: no such file")
+        scenario.check_data(digest_bytes(args.data.read_bytes()), f"--data {args.data}")
+        r = scenario.roles
+        filled = {"qi": list(r.quasi_identifiers) or None, "target": r.target, "sensitive": r.sensitive,
+                  "drop": list(r.dropped), "task": r.task, "seed": scenario.seed, "model_family": scenario.model_family,
+                  "method": [scenario.method] if evaluate else scenario.method, "k": [scenario.k] if evaluate else
+                  scenario.k}
+        if evaluate:
+            filled.update(dp_epsilon=list(scenario.epsilons), dp_delta=scenario.delta)
+        for name, value in filled.items():
+            if getattr(args, name, None) in (None, []):
+                setattr(args, name, value)
+    defaults = {"seed": DEFAULT_SEED, "model_family": DEFAULT_FAMILY, "drop": [],
+                "method": list(METHODS) if evaluate else DEFAULT_METHOD}
+    if evaluate:
+        defaults.update(dp_epsilon=[], dp_delta=DP_DELTA)
+    for name, value in defaults.items():
+        if getattr(args, name, None) is None:
+            setattr(args, name, value)
+    missing = [flag for flag, name in (("--qi", "qi"), ("--k", "k")) + ((("--target", "target"),) if evaluate else ())
+               if getattr(args, name) in (None, [])]
+    if missing:
+        raise DataError(f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} required (or give "
+                        "--scenario FILE)")
+    return scenario
+
+
+def _dumps(report: dict, indent: int = 2) -> str:
+    """Strict JSON: missing figures are null, never NaN (which strict parsers refuse)."""
+    return json.dumps(json_ready(report), indent=indent, allow_nan=False)
+
+
+def _warnings(analysis: Analysis, anonymization=None, k: int | None = None) -> list[str]:
+    """The `warning:` lines of a run: target leaks, attribute disclosure, and the leak verdict at k."""
+    lines = []
+    check = analysis.target_leaks
+    if check is not None:
+        lines += [message + ("; drop it (--drop)" if f.level == "leak" else "")
+                  for f, message in zip(check.findings, check.messages())]
+    if anonymization is not None:
+        disclosure = anonymization.metrics.disclosure_reading()
+        if disclosure:
+            lines.append(disclosure + " A larger k, or a coarser sensitive attribute, is needed")
+        verdict = anonymization.leaks.verdict(k)
+        for line in verdict.lines:
+            hint = " make it a QI (--qi) or drop it (--drop)" if "released unchanged" in line else \
+                " make such a column a QI (--qi) if an attacker may know it"
+            lines.append(line.rstrip(".") + ";" + hint)
+    return lines
+
+
 def run_anonymize(args) -> int:
     if args.engine == "dask":
+        if args.scenario is not None:
+            raise DataError("--scenario is not available with --engine dask yet; give the options")
+        if args.encoding is not None:
+            raise DataError("--encoding is for CSV tables; the dask engine reads Parquet")
         unsupported = [flag for flag, used in (("--drop", args.drop), ("--task", args.task),
                                                ("--output-form generalized", args.output_form != "representative"),
-                                               ("--model-family", args.model_family != "lightgbm")) if used]
+                                               ("--model-family", args.model_family not in (None, "lightgbm")))
+                       if used]
         if unsupported:  # refused rather than silently ignored
             raise DataError(f"{', '.join(unsupported)} not available with --engine dask yet; drop the columns from "
                             "the Parquet files first, or use the in-memory engine")
+        _apply_scenario(args, evaluate=False)
         from .dask_engine import run_cli
 
         return run_cli(args)
     if args.scheduler:
         raise DataError("--scheduler needs --engine dask")
+    _apply_scenario(args, evaluate=False)
     _check_paths(args)
     if args.method == "ag" and not args.target:
         raise DataError("--method ag needs --target: the default model is trained on it to guide "
@@ -331,33 +431,30 @@ def run_anonymize(args) -> int:
     if args.model is not None and args.method != "ag":
         raise DataError("--model guides the accuracy-guided method; drop it or use --method ag")
     model = _model(args)
-    table = read_table(args.data)
+    table, digest = _read(args.data, args.encoding)
     analysis = Analysis(table, _roles(args, table), seed=args.seed, model=model, name=args.data.name,
                         model_name=args.model.name if args.model else None, tree_features=args.tree_features,
-                        risk_threshold=args.risk_threshold, model_family=args.model_family)
+                        risk_threshold=args.risk_threshold, model_family=args.model_family, digest=digest,
+                        model_digest=digest_bytes(args.model.read_bytes()) if args.model else None)
     analysis.check_k(args.k)
     anonymization = analysis.anonymize(args.method, args.k)
     metrics, result = anonymization.metrics, anonymization.result
+    check = analysis.target_leaks
     report = {"method": args.method, "seed": args.seed, "quasi_identifiers": args.qi, "target": args.target,
               "task": analysis.task, "dropped": list(args.drop or []), "measured_on": anonymization.measured_on,
-              **metrics.to_dict(), **anonymization.leaks.to_dict(), "output_form": args.output_form,
-              "seconds": round(result.seconds, 4)}
+              **metrics.to_dict(), **anonymization.leaks.to_dict(),
+              "target_leaks": check.to_dict() if check is not None else [],
+              "output_form": args.output_form, "seconds": round(result.seconds, 4),
+              "scenario": analysis.scenario(args.method, args.k).to_dict()}
     files = [(args.out, anonymization.output(args.output_form))]
     if args.report is not None:
-        files.append((args.report, json.dumps(report, indent=2)))
+        files.append((args.report, _dumps(report)))
     _write_atomically(files)
     print(f"wrote {args.out}: {metrics.n_rows} rows in {metrics.n_classes} classes, "
           f"k achieved {metrics.k_achieved}, GCP {metrics.gcp:.3f}, {result.seconds:.2f} s "
           f"({args.method}, seed {args.seed})")
-    leaks = anonymization.leaks
-    for finding in leaks.findings():
-        print(f"warning: {finding['message']}; make it a QI (--qi) or drop it (--drop)", file=sys.stderr)
-    weak = leaks.weak_columns(args.k)
-    if weak:
-        smallest = min(leaks.k_with_column[c] for c in weak)
-        print(f"warning: k = {args.k} holds over the quasi-identifiers only: with {', '.join(map(str, weak[:6]))}"
-              f"{' ...' if len(weak) > 6 else ''} also known, a class can be as small as {smallest}; make such a "
-              "column a QI (--qi) if an attacker may know it", file=sys.stderr)
+    for line in _warnings(analysis, anonymization, args.k):
+        print(f"warning: {line}", file=sys.stderr)
     return 0
 
 
@@ -365,19 +462,31 @@ def run_evaluate(args) -> int:
     table_format(args.data)
     if args.out.suffix.lower() != ".json":
         raise DataError(f"--out {args.out}: use a .json file name")
-    _check_outputs({"--out": args.out}, [p for p in (args.data, args.test, args.model) if p is not None])
+    _apply_scenario(args, evaluate=True)
+    _check_outputs({"--out": args.out}, [p for p in (args.data, args.test, args.model, args.scenario)
+                                         if p is not None])
     check_seed(args.seed)
     if args.references < 1 or args.repeats < 1:
         raise DataError("--references and --repeats must be at least 1")
-    model = _model(args)
-    table = read_table(args.data)
-    test = read_table(args.test) if args.test is not None else None
-    settings = AttackSettings(n_reference=args.references, n_repeats=args.repeats)
     if not 0 < args.dp_delta < 1:
         raise DataError(f"--dp-delta must be between 0 and 1, got {args.dp_delta}")
+    if not (args.budget >= 0):
+        raise DataError(f"--budget must be a non-negative number of points, got {args.budget}")
+    for k in args.k:  # before any work: k is checked against the table once it is read, then against the split
+        if k < 1:
+            raise DataError(f"k must be at least 1, got {k}")
+    model = _model(args)
+    table, digest = _read(args.data, args.encoding)
+    test, test_digest = _read(args.test, args.encoding) if args.test is not None else (None, None)
+    settings = AttackSettings(n_reference=args.references, n_repeats=args.repeats)
     analysis = Analysis(table, _roles(args, table), seed=args.seed, model=model, test=test, name=args.data.name,
                         model_name=args.model.name if args.model else None, attack_settings=settings,
-                        model_family=args.model_family)
+                        model_family=args.model_family, digest=digest, test_digest=test_digest,
+                        model_digest=digest_bytes(args.model.read_bytes()) if args.model else None)
+    for k in args.k:
+        check_k(k, len(analysis.table))
+    for line in _warnings(analysis):
+        print(f"warning: {line}", file=sys.stderr)
     sim = analysis.simulation
     for k in args.k:
         check_k(k, len(sim.split.members))
@@ -393,20 +502,26 @@ def run_evaluate(args) -> int:
         dp_runs.append(sim.dp_run(eps, args.dp_delta))
         print(f"[dp {i}/{len(args.dp_epsilon)}] epsilon={eps:g} done", file=sys.stderr)
     report = sim.report(runs, with_roc=args.roc, dp_runs=dp_runs)
-    points = sim.frontier_points(args.k, args.method, args.dp_epsilon, args.dp_delta)
-    report["frontier"] = {"utility": sim.frontier_key, "points": points.to_dict("records")}
+    frontier = sim.frontier(args.k, args.method, args.dp_epsilon, args.dp_delta)
+    report["frontier"] = frontier.to_dict(args.budget)
     report["settings"]["rows_without_target"] = analysis.n_without_target
-    _write_atomically([(args.out, json.dumps(report, indent=1))])
-    headline = "r2" if analysis.task == "regression" else "accuracy"
-    print(f"wrote {args.out}: original {headline} {sim.original_utility[headline]:.4f}, "
-          f"{len(runs)} runs ({','.join(args.method)} at k={','.join(map(str, args.k))})")
+    report["target_leaks"] = analysis.target_leaks.to_dict()
+    report["scenario"] = analysis.scenario(args.method[0], args.k[0], args.dp_epsilon or (), args.dp_delta).to_dict()
+    _write_atomically([(args.out, _dumps(report, indent=1))])
+    original = sim.original_utility
+    print(f"wrote {args.out}: original model {original.describe()}, {len(runs)} runs "
+          f"({','.join(args.method)} at k={','.join(map(str, args.k))})")
+    from .charts import reading_frontier
+
+    print(reading_frontier(frontier.recommend(args.budget), frontier.utility_name))
     return 0
 
 
 def run_suggest(args) -> int:
     from .suggest import suggest
 
-    print(json.dumps(suggest(read_table(args.data)).to_dict(), indent=1))
+    table, _ = _read(args.data, args.encoding)
+    print(_dumps(suggest(table).to_dict(), indent=1))
     return 0
 
 

@@ -42,7 +42,7 @@ import pandas as pd
 from .anonymize import _NO_ROWS, TREE_FEATURES, AccuracyGuidedAnonymizer, MondrianAnonymizer, TreeEncoder
 from .classes import Grouping, OrderedCodes, apply_classes, numeric_representatives
 from .data import NUMERIC, DataError, check_k, check_seed, column_kind, validate_roles
-from .metrics import DEFAULT_RISK_THRESHOLD, PrivacyMetrics
+from .metrics import DEFAULT_RISK_THRESHOLD, MAX_NAMED, NARROW_SHARE, PrivacyMetrics, add_disclosure
 from .trees import TreeStructure, guide_labels, merge_small_leaves
 
 DEFAULT_SAMPLE_ROWS = 200_000  # rows the partitioning tree is fit on
@@ -140,7 +140,8 @@ def _mode_by_group(counts: pd.Series, group_of_leaf: np.ndarray, n_groups: int) 
 
 
 def _sensitive_from_counts(counts: pd.DataFrame, numeric: bool) -> dict:
-    """Distinct l, entropy l and t-closeness (GUIDE 4) from a (class x value) count table."""
+    """Distinct l, entropy l, t-closeness and the disclosing classes (`metrics.sensitive_metrics`' rules) from a
+    (class x value) count table."""
     if numeric:  # ordered EMD over sorted values, missing last
         cols = sorted(counts.columns, key=lambda v: (pd.isna(v), 0 if pd.isna(v) else v))
         counts = counts[cols]
@@ -153,8 +154,32 @@ def _sensitive_from_counts(counts: pd.DataFrame, numeric: bool) -> dict:
         dist = np.abs(np.cumsum(p - overall, axis=1)[:, :-1]).sum(axis=1) / max(block.shape[1] - 1, 1)
     else:
         dist = 0.5 * np.abs(p - overall).sum(axis=1)
+    homogeneous = (block > 0).sum(axis=1) == 1
+    if numeric:
+        values = np.array([np.nan if pd.isna(v) else float(v) for v in counts.columns])
+        span = np.nanmax(values) - np.nanmin(values) if np.isfinite(values).any() else 0.0
+        if span > 0:
+            present = (block > 0) & np.isfinite(values)[None, :]
+            with np.errstate(invalid="ignore"):
+                lo = np.where(present, values[None, :], np.inf).min(axis=1)
+                hi = np.where(present, values[None, :], -np.inf).max(axis=1)
+            homogeneous |= np.where(present.any(axis=1), hi - lo, np.inf) < NARROW_SHARE * span
     return {"l_distinct": int((block > 0).sum(axis=1).min()), "l_entropy": float(np.exp(h).min()),
-            "t_closeness": float(dist.max())}
+            "t_closeness": float(dist.max()), "homogeneous": homogeneous}
+
+
+def _disclosed_from_counts(counts: pd.DataFrame, homogeneous: np.ndarray) -> dict[str, int]:
+    """One-valued disclosing classes: value -> records (as `metrics.disclosed_values`)."""
+    block = counts.to_numpy(dtype=float)
+    single = homogeneous & ((block > 0).sum(axis=1) == 1)
+    out: dict[str, int] = {}
+    for row in np.flatnonzero(single):
+        j = int(np.flatnonzero(block[row] > 0)[0])
+        value = counts.columns[j]
+        name = "(missing)" if pd.isna(value) else str(value)
+        out[name] = out.get(name, 0) + int(block[row, j])
+    top = sorted(out.items(), key=lambda kv: -kv[1])[:MAX_NAMED]
+    return dict(top)
 
 
 @contextmanager
@@ -310,8 +335,33 @@ def anonymize_parquet(data: str | Path, out: str | Path, quasi_identifiers: list
             shutil.rmtree(tmp, ignore_errors=True)
     seconds = time.perf_counter() - start
     return {"method": method, "seed": seed, "quasi_identifiers": qis, "target": target, **report.to_dict(),
+            **_leak_keys(sample, target, features, qis, report.k_achieved, seed),
             "seconds": round(seconds, 4), "engine": "dask", "sample_rows": len(sample),
             "partitions": table.npartitions}
+
+
+NOT_MEASURED = ("the release leak check (kept columns that determine a QI, near-unique kept columns, k with each kept "
+                "column, unique share over all columns) needs a pass over every pair of columns of the whole table; "
+                "the dask engine does not run it yet, so these keys are null: run the in-memory engine on a sample "
+                "to see them")
+
+
+def _leak_keys(sample: pd.DataFrame, target: str | None, features: list[str], qis: list[str], k_achieved: int,
+               seed: int) -> dict:
+    """The in-memory report's leak keys: the target-leak check on the seeded sample (the in-memory check also
+    works on at most 20,000 rows), and the release leak check's keys as null with the reason (`not_measured`)."""
+    from .suggest import detect_task
+    from .target_leaks import check_target_leaks
+
+    out = {"leaks": None, "near_unique_columns": None, "unique_share_all_columns": None,
+           "k_quasi_identifiers": k_achieved, "k_with_column": None, "changed_quasi_identifiers": None,
+           "not_measured": {"leak_check": NOT_MEASURED}, "target_leaks": []}
+    if target is not None:
+        task = detect_task(sample[target])[0]
+        check = check_target_leaks(sample, target, task, [c for c in features if c not in (target,)], seed)
+        out["target_leaks"] = check.to_dict()
+        out["target_leaks_measured_on"] = f"a seeded sample of {check.rows_checked:,} rows with a target"
+    return out
 
 
 def _report(sizes, stats: LeafStats, grouping: Grouping, group_of_leaf, numeric, qis, k, sensitive, sample,
@@ -326,7 +376,7 @@ def _report(sizes, stats: LeafStats, grouping: Grouping, group_of_leaf, numeric,
                                  "max": int(sizes.max()), "mean": float(sizes.mean())},
         discernibility=int(np.sum(sizes.astype(np.int64) ** 2)), avg_class_size_metric=(n / n_classes) / k,
         max_risk=float(1.0 / sizes.min()), avg_risk=n_classes / n, risk_threshold=risk_threshold,
-        share_at_risk=row_risk_share)
+        share_at_risk=row_risk_share, share_reidentification_risk=row_risk_share)
     class_of_leaf = grouping.class_of_group
     class_sizes = np.bincount(class_of_leaf, weights=stats.counts, minlength=grouping.n_classes)
     ncp = {}
@@ -350,9 +400,13 @@ def _report(sizes, stats: LeafStats, grouping: Grouping, group_of_leaf, numeric,
         frame["cls"] = class_of_leaf[frame["leaf"].to_numpy()]
         table = frame.pivot_table(index="cls", columns="value", values="n", aggfunc="sum", fill_value=0,
                                   dropna=False)
+        table = table.reindex(range(grouping.n_classes), fill_value=0)
         metrics.sensitive = sensitive
-        for key, value in _sensitive_from_counts(table, column_kind(sample[sensitive]) == NUMERIC).items():
-            setattr(metrics, key, value)
+        disclosure = _sensitive_from_counts(table, column_kind(sample[sensitive]) == NUMERIC)
+        disclosed = _disclosed_from_counts(table, disclosure["homogeneous"])
+        add_disclosure(metrics, disclosure, column_kind(sample[sensitive]) == NUMERIC,
+                       reidentified=1.0 / np.maximum(class_sizes, 1) > risk_threshold, sizes=class_sizes,
+                       disclosed=disclosed)
     return metrics
 
 
@@ -369,14 +423,33 @@ def run_cli(args) -> int:
     if args.model is not None and args.method != "ag":
         raise DataError("--model guides the accuracy-guided method; drop it or use --method ag")
     model = load_model(args.model, args.allow_pickle) if args.model is not None else None
+    from .roles import Roles
+    from .scenario import Scenario, digest_bytes, digest_file
+
+    files = _parquet_files(args.data)  # the digest of a partitioned table: of its files' digests, in order
+    digest = digest_bytes("".join(digest_file(f) for f in files).encode())
+    scenario = Scenario(digest, Roles(args.target, tuple(args.qi), args.sensitive), args.method, args.k, args.seed,
+                        model=digest_file(args.model) if args.model is not None else None)
     with dask_client(args.scheduler) as client:
         report = anonymize_parquet(args.data, args.out, args.qi, args.k, method=args.method, target=args.target,
                                    model=model, sensitive=args.sensitive, seed=args.seed,
                                    tree_features=args.tree_features, risk_threshold=args.risk_threshold,
                                    client=client)
+    report["scenario"] = scenario.to_dict()
     if args.report is not None:
-        args.report.write_text(json.dumps(report, indent=2), encoding="utf-8")
+        from .results import json_ready
+
+        args.report.write_text(json.dumps(json_ready(report), indent=2, allow_nan=False), encoding="utf-8")
     print(f"wrote {args.out}: {report['n_rows']} rows in {report['n_classes']} classes, "
           f"k achieved {report['k_achieved']}, GCP {report['gcp']:.3f}, {report['seconds']:.2f} s "
           f"({args.method}, seed {args.seed}, dask, {report['partitions']} partitions)", file=sys.stdout)
+    from .results import TargetLeak
+
+    for finding in report["target_leaks"]:
+        print(f"warning: {TargetLeak(**finding).message(args.target)}", file=sys.stderr)
+    if report.get("homogeneous_classes"):
+        print(f"warning: {report['homogeneous_classes']:,} classes ({report['homogeneous_rows']:,} records) disclose "
+              f"'{args.sensitive}': {report['homogeneous_rule']}", file=sys.stderr)
+    print("warning: the release leak check is not run by the dask engine (see the report's not_measured)",
+          file=sys.stderr)
     return 0

@@ -189,7 +189,8 @@ def decode_text(content: bytes, name: str, encoding: str | None = None) -> str:
         label, codec = guess_encoding(content)
         word = "" if codec.startswith("utf-16") else f", which reads it as '{_word_at(content, err.start, codec)}'"
         raise DataError(f"{name}: not UTF-8 (byte 0x{content[err.start]:02x} at position {err.start}); it looks like "
-                        f"{label}{word}: save it as UTF-8 CSV, or read it with encoding='{codec}'") from None
+                        f"{label}{word}: choose the encoding {codec} (command line: --encoding {codec}; dashboard: "
+                        "'Text encoding' beside the upload), or save it as UTF-8 CSV") from None
 
 
 def _word_at(content: bytes, position: int, codec: str) -> str:

@@ -30,11 +30,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .data import NUMERIC, DataError, column_kind
+from .names import CLASSIFICATION, REGRESSION
+from .scenario import DP_DELTA as DEFAULT_DELTA
+from .scenario import DP_EPSILONS as DEFAULT_EPSILONS  # noqa: F401  (re-exported)
 
 CONTINUOUS, NOMINAL = "continuous", "nominal"
-CLASSIFICATION, REGRESSION = "classification", "regression"
-DEFAULT_EPSILONS = (0.5, 1.0, 2.0, 4.0, 8.0)
-DEFAULT_DELTA = 1e-5
 MISSING = "(missing)"  # the category of missing text and of text outside the schema's categories
 FROM_DATA_NOTE = ("feature bounds, categories and classes were read from the private data: that spends privacy "
                   "the epsilon does not count, so the stated epsilon understates the true privacy cost")

@@ -1,38 +1,41 @@
 """The privacy-utility frontier: which settings are worth considering, and which one to pick.
 
-A setting (original, QIs dropped, a method at a k, DP at an epsilon) is a point: its utility
-(accuracy or R² on held-out data) and the advantage of the strongest membership attack against it.
-A setting s dominates t when utility(s) >= utility(t) and advantage(s) <= advantage(t), one of them
-strictly (GUIDE section 12); the Pareto front is the undominated settings. The recommendation is
-the most private setting whose utility stays within a budget of the original's.
+A setting (original, QIs dropped, a method at a k, DP at an epsilon) is a point: its utility (the
+headline figure on held-out data, with its 95% interval) and the advantage of the strongest membership
+attack against it (`results.Membership.strongest`). A setting s dominates t when utility(s) >= utility(t)
+and advantage(s) <= advantage(t), one of them strictly; the Pareto front is the undominated settings.
+The recommendation is the most private setting whose utility stays within a budget of the original's,
+made only when the intervals leave no doubt about which settings are within the budget
+(docs/design.md, "Frontier"). The result types live in `results` (`Frontier`, `Recommendation`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .data import DataError
+from .results import NOTHING_BETTER, RECOMMENDED, UNDECIDED, Membership, Recommendation
 
 ORIGINAL = "original"
 
 
-def strongest_attack_point(setting: str, kind: str, utility: float, membership: Mapping[str, dict],
+def strongest_attack_point(setting: str, kind: str, utility: float, membership: Mapping,
                            utility_low: float | None = None, utility_high: float | None = None) -> dict:
-    """One frontier point from a model's membership figures: the attack with the largest advantage
-    is the strongest; its advantage (with spread, if repeated) and AUC go on the point."""
+    """One frontier point from a model's membership figures: the strongest attack (`Membership.strongest`)
+    gives the point its advantage (with its spread over repeats) and its AUC."""
     if not membership:
         raise DataError(f"the setting '{setting}' has no membership attack figures")
-    attack = max(membership, key=lambda a: membership[a]["advantage"])
+    membership = membership if isinstance(membership, Membership) else Membership(membership)
+    attack = membership.strongest()
     m = membership[attack]
     return {"setting": setting, "kind": kind, "utility": float(utility),
             "utility_low": utility if utility_low is None else float(utility_low),
             "utility_high": utility if utility_high is None else float(utility_high),
-            "advantage": float(m["advantage"]), "advantage_std": float(m.get("advantage_std", 0.0)),
-            "auc": float(m["auc"]), "attack": attack}
+            "advantage": float(m.advantage), "advantage_std": float(m.advantage_std),
+            "auc": float(m.auc), "attack": attack}
 
 
 def _frame(points) -> pd.DataFrame:
@@ -64,50 +67,54 @@ def pareto_front(points: pd.DataFrame | Iterable[Mapping]) -> np.ndarray:
     return on_front
 
 
-@dataclass(frozen=True)
-class Recommendation:
-    """The most private setting within the budget, with the figures that support it."""
-
-    setting: str
-    utility: float
-    advantage: float
-    auc: float | None
-    original_utility: float
-    original_advantage: float
-    original_auc: float | None
-    budget_points: float
-    cost_points: float  # utility lost against the original, in points (100 x the difference)
-    candidates: int  # settings within the budget
-
-    @property
-    def advantage_removed(self) -> float:
-        return self.original_advantage - self.advantage
+def _most_private(frame: pd.DataFrame) -> pd.Series:
+    """The row with the smallest advantage (ties: more utility, then lower AUC, then the earlier point)."""
+    frame = frame.assign(_auc=frame["auc"] if "auc" in frame.columns else 0.0, _pos=np.arange(len(frame)))
+    return frame.sort_values(["advantage", "utility", "_auc", "_pos"], ascending=[True, False, True, True]).iloc[0]
 
 
-def recommend(points: pd.DataFrame | Iterable[Mapping], budget_points: float,
-              original: str = ORIGINAL) -> Recommendation:
+def recommend(points: pd.DataFrame | Iterable[Mapping], budget_points: float, original: str = ORIGINAL,
+              utility_key: str = "accuracy", n_holdout: int = 0) -> Recommendation:
     """Among settings whose utility is at least the original's minus `budget_points` / 100, the one
     with the smallest advantage (ties: more utility, then lower AUC, then the earlier point).
 
-    points need `setting`, `utility`, `advantage` (and optionally `auc`); one setting is `original`.
+    points need `setting`, `utility`, `advantage` (optionally `auc`, `advantage_std` and the interval
+    `utility_low`/`utility_high`); one setting is `original`, the reference of the budget. With intervals,
+    the choice is made only when they settle it: no setting that is more private than the pick may have an
+    interval reaching above the budget line, and the pick's own interval must lie above it; otherwise the
+    result is UNDECIDED and names the settings whose intervals cross the line.
     """
     frame = _frame(points)
     if not np.isfinite(budget_points) or budget_points < 0:
         raise DataError(f"the utility budget must be a non-negative number of points; got {budget_points}")
     if "setting" not in frame.columns or (frame["setting"] == original).sum() != 1:
         raise DataError(f"frontier points need exactly one setting named '{original}'")
-    base = frame[frame["setting"] == original].iloc[0]
+    low = frame["utility_low"] if "utility_low" in frame.columns else frame["utility"]
+    high = frame["utility_high"] if "utility_high" in frame.columns else frame["utility"]
+    frame = frame.assign(_low=low.fillna(frame["utility"]), _high=high.fillna(frame["utility"]))
+    is_original = frame["setting"] == original
+    base = frame[is_original].iloc[0]
     floor = base["utility"] - budget_points / 100
-    within = frame[frame["utility"] >= floor - 1e-12].copy()
-    within["_auc"] = within["auc"] if "auc" in within.columns else 0.0
-    within["_pos"] = np.arange(len(within))
-    best = within.sort_values(["advantage", "utility", "_auc", "_pos"], ascending=[True, False, True, True]).iloc[0]
+    within = frame[frame["utility"] >= floor - 1e-12]
+    best = _most_private(within)
 
-    def auc(row):
-        return float(row["auc"]) if "auc" in row.index and pd.notna(row["auc"]) else None
+    def value(row, name):
+        return float(row[name]) if name in row.index and pd.notna(row[name]) else None
 
-    return Recommendation(setting=str(best["setting"]), utility=float(best["utility"]),
-                          advantage=float(best["advantage"]), auc=auc(best),
-                          original_utility=float(base["utility"]), original_advantage=float(base["advantage"]),
-                          original_auc=auc(base), budget_points=float(budget_points),
-                          cost_points=float(100 * (base["utility"] - best["utility"])), candidates=len(within))
+    common = dict(budget_points=float(budget_points), utility_key=utility_key, n_holdout=int(n_holdout),
+                  original_utility=float(base["utility"]), original_low=float(base["_low"]),
+                  original_high=float(base["_high"]), original_advantage=float(base["advantage"]),
+                  original_auc=value(base, "auc"), candidates=len(within))
+    # the original is within its own budget by definition; every other setting is judged by its interval
+    others = frame[~is_original]
+    crossing = others[(others["_low"] < floor - 1e-12) & (others["_high"] >= floor - 1e-12)]
+    doubtful = crossing[(crossing["advantage"] < best["advantage"]) | (crossing["setting"] == best["setting"])]
+    surely = frame[is_original | (frame["_low"] >= floor - 1e-12)]
+    pick = dict(setting=str(best["setting"]), utility=float(best["utility"]), utility_low=float(best["_low"]),
+                utility_high=float(best["_high"]), advantage=float(best["advantage"]),
+                advantage_std=value(best, "advantage_std"), auc=value(best, "auc"))
+    if len(doubtful):
+        return Recommendation(UNDECIDED, **common, overlapping=tuple(map(str, doubtful["setting"])),
+                              surely_within=str(_most_private(surely)["setting"]))
+    status = NOTHING_BETTER if best["advantage"] >= base["advantage"] else RECOMMENDED
+    return Recommendation(status, **common, **pick)

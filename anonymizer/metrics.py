@@ -1,4 +1,4 @@
-"""Privacy and utility metrics of an anonymized table (definitions: GUIDE section 4).
+"""Privacy and utility metrics of an anonymized table (definitions: docs/design.md, "Privacy metrics").
 
 Classes are always recomputed from the anonymized table's QI tuples, never taken from the
 algorithm's bookkeeping: a metric that trusted the algorithm could not catch its bugs.
@@ -6,7 +6,7 @@ algorithm's bookkeeping: a metric that trusted the algorithm could not catch its
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,10 @@ from .classes import ordered_codes, stable_order
 from .data import ORDERED_KINDS, DataError, as_numbers, column_kind
 
 DEFAULT_RISK_THRESHOLD = 0.1  # a record in a class of fewer than 10 is "at risk" by default
+# a numeric sensitive attribute is disclosed by a class whose values span less than this share of the column's
+# range (a class of incomes within 2,000 of each other tells each member's income about as well as one value)
+NARROW_SHARE = 0.05
+MAX_NAMED = 10  # disclosed values named in the JSON and on the page
 _BLOCK = 20_000_000  # cells of a dense class x value count block
 
 
@@ -36,13 +40,17 @@ def _count_blocks(class_ids: np.ndarray, codes: np.ndarray, n_classes: int, n_co
         yield np.bincount(keys, minlength=(stop - start) * n_codes).reshape(stop - start, n_codes)
 
 
-def sensitive_metrics(class_ids: np.ndarray, sensitive: pd.Series) -> dict[str, float]:
-    """Distinct l, entropy l and t-closeness of a sensitive attribute over the classes.
+def sensitive_metrics(class_ids: np.ndarray, sensitive: pd.Series,
+                      narrow_share: float = NARROW_SHARE) -> dict:
+    """Distinct l, entropy l and t-closeness of a sensitive attribute over the classes, and the classes that
+    disclose it (attribute disclosure: k-anonymous, yet every member's sensitive value is known).
 
     t-closeness: categorical -> half the L1 distance between a class's distribution and the
     table's; numeric or ordered categorical -> the ordered EMD of Li et al. (2007) over the sorted
-    distinct values.
-    Missing is a value of its own (sorted last for numeric attributes).
+    distinct values. Missing is a value of its own (sorted last for numeric attributes).
+    A class discloses the attribute when all its records hold one value (missing counted as a value) or,
+    for numbers and dates, when its values span less than `narrow_share` of the column's range.
+    `homogeneous` is that mask, one entry per class.
     """
     enc = ordered_codes(sensitive)
     ordered_category = isinstance(sensitive.dtype, pd.CategoricalDtype) and sensitive.dtype.ordered
@@ -52,11 +60,12 @@ def sensitive_metrics(class_ids: np.ndarray, sensitive: pd.Series) -> dict[str, 
     m = len(present)
     n_classes = int(class_ids.max()) + 1
     overall = np.bincount(codes, minlength=m) / len(codes)
-    l_distinct, l_entropy, t = np.inf, np.inf, 0.0
+    l_entropy, t = np.inf, 0.0
+    distinct = []
     for block in _count_blocks(class_ids, codes, n_classes, m):
         sizes = block.sum(axis=1, keepdims=True)
         p = block / sizes
-        l_distinct = min(l_distinct, int((block > 0).sum(axis=1).min()))
+        distinct.append((block > 0).sum(axis=1))
         with np.errstate(divide="ignore", invalid="ignore"):
             h = -np.where(p > 0, p * np.log(p), 0.0).sum(axis=1)
         l_entropy = min(l_entropy, float(np.exp(h).min()))
@@ -65,7 +74,28 @@ def sensitive_metrics(class_ids: np.ndarray, sensitive: pd.Series) -> dict[str, 
         else:
             dist = 0.5 * np.abs(p - overall).sum(axis=1)
         t = max(t, float(dist.max()))
-    return {"l_distinct": int(l_distinct), "l_entropy": l_entropy, "t_closeness": t}
+    distinct = np.concatenate(distinct)
+    homogeneous = distinct == 1
+    if enc.kind in ORDERED_KINDS:
+        values = pd.Series(as_numbers(sensitive))
+        span = values.max() - values.min()
+        if span > 0:
+            g = values.groupby(class_ids)
+            width = (g.max() - g.min()).reindex(range(n_classes)).to_numpy()
+            homogeneous |= np.nan_to_num(width, nan=np.inf) < narrow_share * span
+    return {"l_distinct": int(distinct.min()), "l_entropy": l_entropy, "t_closeness": t,
+            "homogeneous": homogeneous}
+
+
+def disclosed_values(class_ids: np.ndarray, sensitive: pd.Series, homogeneous: np.ndarray) -> dict[str, int]:
+    """For the classes whose records all hold one sensitive value: that value -> the records it is disclosed
+    for, the most disclosed first (at most MAX_NAMED values)."""
+    rows = homogeneous[class_ids]
+    values = sensitive[rows].astype(object).where(sensitive[rows].notna(), "(missing)").astype(str)
+    single = pd.Series(values.to_numpy()).groupby(class_ids[rows]).nunique() == 1
+    kept = np.isin(class_ids[rows], single.index[single.to_numpy()])
+    counts = pd.Series(values.to_numpy()[kept]).value_counts()
+    return {str(v): int(n) for v, n in counts.head(MAX_NAMED).items()}
 
 
 def ncp_per_qi(original: pd.DataFrame, class_ids: np.ndarray, quasi_identifiers: list[str]) -> dict[str, float]:
@@ -111,20 +141,47 @@ class PrivacyMetrics:
     max_risk: float
     avg_risk: float
     risk_threshold: float
-    share_at_risk: float
+    share_at_risk: float  # re-identification risk above the threshold, or in a class that discloses the sensitive
+    share_reidentification_risk: float | None = None  # re-identification risk above the threshold alone
     gcp: float | None = None
     ncp: dict[str, float] = field(default_factory=dict)
     sensitive: str | None = None
     l_distinct: int | None = None
     l_entropy: float | None = None
     t_closeness: float | None = None
+    homogeneous_classes: int | None = None  # classes that disclose the sensitive attribute (see sensitive_metrics)
+    homogeneous_rows: int | None = None
+    homogeneous_values: dict[str, int] | None = None  # one-valued classes: value -> records it is disclosed for
+    homogeneous_rule: str | None = None
+    homogeneous_class_ids: np.ndarray | None = field(default=None, repr=False)
+
+    SENSITIVE_KEYS = ("sensitive", "l_distinct", "l_entropy", "t_closeness", "homogeneous_classes",
+                      "homogeneous_rows", "homogeneous_values", "homogeneous_rule")
+
+    @property
+    def homogeneous_share(self) -> float | None:
+        return None if self.homogeneous_rows is None else self.homogeneous_rows / self.n_rows
+
+    def disclosure_reading(self) -> str:
+        """The attribute-disclosure finding in one sentence ('' when no class discloses the sensitive attribute);
+        every face shows this sentence, none words it again."""
+        if not self.homogeneous_classes:
+            return ""
+        values = ", ".join(f"'{v}' for {n:,}" for v, n in list((self.homogeneous_values or {}).items())[:4])
+        named = f" (one value each: {values} records)" if values else ""
+        return (f"{self.homogeneous_classes:,} of {self.n_classes:,} classes ({self.homogeneous_rows:,} records, "
+                f"{self.homogeneous_share:.1%}) disclose '{self.sensitive}': {self.homogeneous_rule}{named}. "
+                f"Anyone who finds a person's class learns it, whatever k is (distinct l-diversity "
+                f"{self.l_distinct}).")
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        from .results import json_ready
+
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "homogeneous_class_ids"}
         if self.sensitive is None:
-            for key in ("sensitive", "l_distinct", "l_entropy", "t_closeness"):
+            for key in self.SENSITIVE_KEYS:
                 d.pop(key)
-        return d
+        return json_ready(d)
 
 
 def privacy_metrics(anonymized: pd.DataFrame, quasi_identifiers: list[str], k: int | None = None,
@@ -152,6 +209,7 @@ def privacy_metrics(anonymized: pd.DataFrame, quasi_identifiers: list[str], k: i
         avg_class_size_metric=(n / n_classes) / k if k else None,
         max_risk=float(1.0 / sizes.min()), avg_risk=n_classes / n,
         risk_threshold=risk_threshold, share_at_risk=float(np.mean(row_risk > risk_threshold)),
+        share_reidentification_risk=float(np.mean(row_risk > risk_threshold)),
     )
     if original is not None:
         if len(original) != n or not original.index.equals(anonymized.index):
@@ -164,6 +222,35 @@ def privacy_metrics(anonymized: pd.DataFrame, quasi_identifiers: list[str], k: i
         metrics.sensitive = sensitive
         # the true sensitive values: they differ from the anonymized ones only if it is also a QI
         values = (original if original is not None else anonymized)[sensitive]
-        for key, value in sensitive_metrics(class_ids, values).items():
-            setattr(metrics, key, value)
+        disclosure = sensitive_metrics(class_ids, values)
+        add_disclosure(metrics, disclosure, column_kind(values) in ORDERED_KINDS, class_ids=class_ids,
+                       reidentified=row_risk > risk_threshold, values=values)
     return metrics
+
+
+def add_disclosure(metrics: PrivacyMetrics, disclosure: dict, ordered: bool, *, reidentified: np.ndarray,
+                   class_ids: np.ndarray | None = None, values: pd.Series | None = None,
+                   sizes: np.ndarray | None = None, disclosed: dict | None = None) -> None:
+    """Put the sensitive attribute's figures on `metrics`: l, t, the disclosing classes, and `share_at_risk`
+    as the share of records re-identifiable above the threshold OR in a disclosing class (the one rule).
+
+    In memory: `class_ids` and the per-row `reidentified` mask; the Dask engine gives `sizes` per class and
+    `reidentified` per class instead."""
+    homogeneous = disclosure.pop("homogeneous")
+    for key, value in disclosure.items():
+        setattr(metrics, key, value)
+    if class_ids is not None:
+        at_risk = reidentified | homogeneous[class_ids]
+        metrics.homogeneous_rows = int(homogeneous[class_ids].sum())
+        metrics.homogeneous_values = disclosed_values(class_ids, values, homogeneous)
+    else:
+        at_risk_rows = sizes[reidentified | homogeneous].sum()
+        at_risk = np.array([at_risk_rows / metrics.n_rows])
+        metrics.homogeneous_rows = int(sizes[homogeneous].sum())
+        metrics.homogeneous_values = disclosed
+    metrics.share_at_risk = float(np.mean(at_risk))
+    metrics.homogeneous_classes = int(homogeneous.sum())
+    metrics.homogeneous_class_ids = np.flatnonzero(homogeneous)
+    metrics.homogeneous_rule = (f"a class discloses '{metrics.sensitive}' when all its records hold one value"
+                                + (f", or their values span less than {NARROW_SHARE:.0%} of the column's range"
+                                   if ordered else ""))

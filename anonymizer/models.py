@@ -25,8 +25,8 @@ from sklearn.utils.multiclass import type_of_target
 
 from .data import CATEGORICAL, DATE, DataError, as_numbers, column_kind
 from .model_probe import ModelRefused, probe_lightgbm_text
-
-DEFAULT_SEED = 0
+from .names import FAMILIES, TASKS
+from .scenario import DEFAULT_SEED
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -94,8 +94,6 @@ class CategoryEncoder(BaseEstimator, TransformerMixin):
         return X
 
 
-FAMILIES = ("lightgbm", "random_forest", "logistic")
-TASKS = ("classification", "regression")
 
 
 def _check_family_task(family: str, task: str) -> None:

@@ -2,26 +2,23 @@
 
 k-anonymity is a promise about the quasi-identifiers only; the columns kept unchanged beside them can
 undo it (a kept `education` restores a generalized `education-num`) or single people out on their own.
-Definitions: GUIDE section 11. Everything is vectorized over rows (integer codes, hashing), never a
+Definitions: docs/design.md, "Leak check". Everything is vectorized over rows (integer codes, hashing), never a
 Python loop over records: a 500,000-row table is checked in under two seconds (bench/release.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
-from pandas.api import types as ptypes
 
 from .classes import MAX, MIN, VALUES, AnonymizationResult
 from .data import DATE, NUMERIC, DataError, as_numbers, column_kind
+from .results import DROP, MAKE_QI, Leak, LeakReport  # noqa: F401  (the leak check's result types)
 
 LEAK_THRESHOLD = 0.95  # a kept column "reveals" a QI when it determines the QI's value for this share of rows
 NEAR_UNIQUE = 0.9  # distinct values / rows (missing ignored) from which a kept column singles people out
 RECODING_BINS = 10  # equal-width bins of a numeric QI in the recoding summary...
 RECODING_LISTED = 20  # ...when it has more distinct values than this (else each value is listed)
-MAKE_QI, DROP = "make_qi", "drop"
 
 
 # --- codes ---------------------------------------------------------------------------------------
@@ -85,106 +82,6 @@ def values_changed(original: pd.Series, released: pd.Series) -> bool:
 
 
 # --- leak check ----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Leak:
-    """A kept column whose value determines a generalized QI's original value for `share` of the rows."""
-
-    column: str
-    reveals: str
-    share: float
-
-    @property
-    def fixes(self) -> tuple[dict, ...]:
-        """The one-click fixes, the first one recommended: generalize the column too, or drop it."""
-        return ({"action": MAKE_QI, "column": self.column}, {"action": DROP, "column": self.column})
-
-    def to_dict(self) -> dict:
-        return {"column": self.column, "reveals": self.reveals, "share": self.share}
-
-
-@dataclass(frozen=True)
-class LeakReport:
-    """What the released table reveals beyond its quasi-identifiers' k (GUIDE section 11)."""
-
-    n_rows: int
-    quasi_identifiers: tuple[str, ...]
-    kept_columns: tuple[str, ...]
-    changed_quasi_identifiers: tuple[str, ...]  # QIs whose values the anonymization actually changed
-    leaks: tuple[Leak, ...]
-    near_unique_columns: tuple[str, ...]
-    distinct_ratios: dict[str, float]  # kept column -> distinct values / rows
-    unique_share_all_columns: float  # rows whose tuple over all released columns occurs once
-    k_quasi_identifiers: int  # k over the QIs alone, on the released table
-    k_with_column: dict[str, int]  # kept column -> k over the QIs plus that column, on the released table
-    threshold: float = LEAK_THRESHOLD
-    near_unique_threshold: float = NEAR_UNIQUE
-
-    @property
-    def clean(self) -> bool:
-        """No kept column reveals a QI or singles people out on its own. Not enough for an all-clear: see
-        `holds_with_kept_columns`."""
-        return not self.leaks and not self.near_unique_columns
-
-    def weak_columns(self, k: int) -> list[str]:
-        """Kept columns that, known beside the QIs, leave some class smaller than `k`."""
-        return [column for column, value in self.k_with_column.items() if value < k]
-
-    def weak_detail(self, k: int) -> str:
-        """What an attacker who knows the weak columns gains, in one sentence ('' when none is weak); every
-        surface (pages, report) puts it after "k = K holds over the quasi-identifiers only"."""
-        from .display import describe_k
-
-        weak = self.weak_columns(k)
-        if not weak:
-            return ""
-        shown = ", ".join(map(str, weak[:6])) + (" ..." if len(weak) > 6 else "")
-        smallest = min(self.k_with_column[c] for c in weak)
-        return (f"An attacker who also knows {shown} narrows a class to {describe_k(smallest)}; "
-                f"{self.unique_share_all_columns:.1%} of records are unique over all released columns.")
-
-    def holds_with_kept_columns(self, k: int) -> bool:
-        """The all-clear: clean, and k still holds with any one kept column added to the QIs."""
-        return self.clean and not self.weak_columns(k)
-
-    def findings(self) -> list[dict]:
-        """One finding per flagged kept column, with a plain message and its fixes as data (first: recommended).
-
-        A near-unique column trivially determines every QI (each of its groups is one row), so it is
-        one finding that says it singles people out, not one leak per QI.
-        """
-        out = []
-        by_column: dict[str, list[Leak]] = {}
-        for leak in self.leaks:
-            by_column.setdefault(leak.column, []).append(leak)
-        for col in [*by_column, *(c for c in self.near_unique_columns if c not in by_column)]:
-            leaks = by_column.get(col, [])
-            finding = {"column": col, "reveals": [leak.reveals for leak in leaks],
-                       "share": max((leak.share for leak in leaks), default=None),
-                       "distinct_ratio": self.distinct_ratios[col]}
-            if col in self.near_unique_columns:
-                finding.update(kind="near_unique", fixes=[{"action": DROP, "column": col},
-                                                          {"action": MAKE_QI, "column": col}],
-                               message=f"'{col}' is released unchanged and has a distinct value for "
-                                       f"{100 * self.distinct_ratios[col]:.1f}% of rows: it singles people out "
-                                       "on its own")
-            else:
-                revealed = " and ".join(f"'{leak.reveals}' ({100 * leak.share:.1f}% of rows)" for leak in leaks)
-                finding.update(kind="leak", fixes=list(leaks[0].fixes),
-                               message=f"'{col}' is released unchanged and determines the original {revealed}")
-            out.append(finding)
-        return out
-
-    def to_dict(self) -> dict:
-        """JSON-ready; `leaks`, `near_unique_columns` and `unique_share_all_columns` are the CLI contract."""
-        return {"leaks": [leak.to_dict() for leak in self.leaks],
-                "near_unique_columns": list(self.near_unique_columns),
-                "unique_share_all_columns": self.unique_share_all_columns,
-                "k_quasi_identifiers": self.k_quasi_identifiers,
-                "k_with_column": dict(self.k_with_column),
-                "changed_quasi_identifiers": list(self.changed_quasi_identifiers),
-                "leak_threshold": self.threshold, "near_unique_threshold": self.near_unique_threshold}
-
 
 def _check_release(original: pd.DataFrame, released: pd.DataFrame, qis: list[str],
                    kept: list[str]) -> None:
@@ -264,7 +161,7 @@ def _number_text(v) -> str:
 
 def _date_formatter(column: pd.Series):
     """ISO text for the dates of a column: the day alone when every value is at midnight, else day and time."""
-    present = pd.to_datetime(column.dropna())
+    present = pd.Series(pd.to_datetime(column.dropna()))
     if (present == present.dt.normalize()).all():
         return lambda v: pd.Timestamp(v).date().isoformat()
     return lambda v: pd.Timestamp(v).isoformat()
@@ -305,7 +202,7 @@ def generalized_cells(result: AnonymizationResult, original: pd.DataFrame, q: st
     k = 10 that gives classes of one.)
     """
     col = original[q]
-    if ptypes.is_datetime64_any_dtype(col.dtype):
+    if column_kind(col) == DATE:  # datetime64, and Parquet date columns (Python dates in an object column)
         lo, hi = _class_bounds(result, q)
         as_text = _date_formatter(col)
         per_class = [_range_text(a, b, as_text) for a, b in zip(lo, hi)]

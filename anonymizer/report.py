@@ -14,8 +14,10 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 from . import charts
-from .analysis import ATTACK_SWEEP_KS, METHODS, Analysis
-from .frontier import recommend
+from .analysis import Analysis
+from .names import ATTACK_NAMES, METHODS
+from .results import RECOMMENDED, SMALL_SAMPLE
+from .scenario import DP_EPSILONS, UTILITY_BUDGET
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;color:#1F2933;
@@ -31,6 +33,11 @@ DEFINITIONS = {
     "information loss (GCP)": "Record-weighted mean normalized certainty penalty over the quasi-identifiers: 0 = "
                               "nothing generalized, 1 = every value generalized to the column's whole range.",
     "re-identification risk": "1 / (size of a record's class): the chance of picking out one person from the class.",
+    "records at risk": "Share of records whose re-identification risk is above the threshold, or who sit in a class "
+                       "that discloses the sensitive attribute.",
+    "attribute disclosure": "A class discloses the sensitive attribute when all its records hold one value of it (or, "
+                            "for a number, their values span less than 5% of its range): finding someone's class "
+                            "then tells their value.",
     "l-diversity": "Distinct: fewest different sensitive values in one class. Entropy: exp(entropy) of the least "
                    "diverse class.",
     "t-closeness": "Largest distance between a class's sensitive-value distribution and the whole table's.",
@@ -38,7 +45,9 @@ DEFINITIONS = {
     "R², MAE, RMSE": "Regression: variance explained, mean absolute error, root mean squared error on held-out rows.",
     "majority-class rate": "The accuracy of always predicting the most frequent class: the baseline without a model.",
     "membership attack AUC": "How well an attack ranks training records above non-training ones: 0.5 is guessing.",
-    "advantage": "The best TPR − FPR over thresholds: 0 is guessing.",
+    "advantage": "The best TPR − FPR over thresholds: 0 is guessing. The strongest attack against a model is the one "
+                 "with the largest advantage.",
+    "small sample": f"A figure measured on fewer than {SMALL_SAMPLE} rows: its interval is wide; read it with care.",
     "TPR at 1% FPR": "Share of members found while flagging 1% of non-members.",
     "attribute inference": "Guessing the sensitive attribute with the model's help, against a baseline that guesses "
                            "it from the same known columns without the model.",
@@ -68,20 +77,68 @@ def _measured(text: str) -> str:
     return f"<p class='measured'>Measured on {_esc(text)}.</p>"
 
 
-def _utility_text(task: str, scores: dict) -> str:
-    """The headline figure with its 95% interval, and the other figure."""
-    if task == "regression":
-        ci = scores.get("r2_ci")
-        interval = f" (95% interval {ci[0]:.3f} – {ci[1]:.3f})" if ci else ""
-        return f"R² {scores['r2']:.3f}{interval}, MAE {scores['mae']:,.4g}"
-    a, b = scores["accuracy_ci"], scores["balanced_accuracy_ci"]
-    return (f"accuracy {scores['accuracy']:.2%} (95% interval {a[0]:.2%} – {a[1]:.2%}), balanced accuracy "
-            f"{scores['balanced_accuracy']:.2%} ({b[0]:.2%} – {b[1]:.2%})")
+def _utility_rows(sim, k: int, method: str, run) -> pd.DataFrame:
+    """Original, both methods at k and QIs dropped: the headline figure first, each with its interval and n."""
+    from .names import METHODS as NAMES
+
+    rows = [("original", sim.original_utility)]
+    for m_ in NAMES:
+        rows.append((f"{NAMES[m_]} k={k}", (run if m_ == method else sim.run(m_, k, attacks=False)).evaluation.utility))
+    rows.append(("QIs dropped", sim.qi_dropped()))
+    keys = ["r2", "mae", "rmse"] if sim.task == "regression" else \
+        [sim.headline, *(c for c in ("accuracy", "balanced_accuracy") if c != sim.headline), "roc_auc", "majority_rate"]
+    out = []
+    for name, u in rows:
+        row = {"model": name}
+        for key in keys:
+            row[key] = getattr(u, key, None)
+            ci = u.interval(key) if key in ("accuracy", "balanced_accuracy", "r2") else None
+            if key in ("accuracy", "balanced_accuracy", "r2"):
+                row[f"{key} 95% interval"] = f"{ci[0]:.4f} – {ci[1]:.4f}" if ci else "–"
+        row["held-out rows"] = u.n
+        row["small sample"] = "yes" if u.small_sample else ""
+        out.append(row)
+    return pd.DataFrame(out)
 
 
-def build_report(analysis: Analysis, method: str, k: int, budget_points: float = 1.0) -> str:
+def _frontier_section(sim, budget_points: float, summary: list[str], caveats: list[str]) -> list[str]:
+    """The frontier the session asked for, as far as it got: a recommendation only from a finished one."""
+    frontier = sim.requested_frontier() if sim is not None else None
+    if frontier is None:
+        caveats.append("The privacy-utility frontier (anonymize or differential privacy?) was not built in this "
+                       "session, so the report makes no recommendation.")
+        return []
+    rec = frontier.recommend(budget_points)
+    reading = charts.reading_frontier(rec, frontier.utility_name)
+    summary.insert(0, f"<li>{_esc(reading)}</li>")
+    partial = "" if frontier.complete else f"{len(frontier.points)} of {len(frontier.requested)} settings"
+    if not frontier.complete:
+        caveats.append(f"The frontier build stopped before it finished ({partial}; missing: "
+                       f"{', '.join(frontier.missing)}): its points are shown as measured, and no setting is "
+                       "recommended.")
+    parts = ["<h2>Anonymize or differential privacy?</h2>",
+             _measured(sim.split.describe() + "; each setting's model is attacked by all four membership attacks and "
+                       "placed at its strongest attack's advantage (the largest TPR − FPR)")]
+    if len(frontier.points):
+        decided = rec.setting if rec.status == RECOMMENDED else None
+        parts += [_figure(charts.privacy_utility_frontier(frontier.points, frontier.utility_name, decided, partial),
+                          reading),
+                  _frame(frontier.points.drop(columns=[c for c in ("kind", "k", "epsilon")
+                                                        if c in frontier.points.columns]))]
+    else:
+        parts.append(f"<p class='reading'>{_esc(reading)}</p>")
+    _, _, epsilons, delta = sim.frontier_request
+    notes = {sim.dp_run(e, delta).privacy_note for e in epsilons if sim.has_dp_run(e, delta)} - {None}
+    if notes:
+        parts.append(f"<p><b>DP caveat:</b> {_esc(next(iter(notes)))}.</p>")
+    return parts
+
+
+def build_report(analysis: Analysis, method: str, k: int, budget_points: float = UTILITY_BUDGET,
+                 epsilons=None) -> str:
     """The report of `analysis` at (method, k): the released table's privacy, and, from the simulation, the
-    utility and (when this analysis has run them) the attacks."""
+    utility and (when this analysis has run them) the attacks and the frontier. It contains exactly what the
+    session computed, and concludes only from finished computations."""
     anon = analysis.anonymize(method, k)
     m, roles = anon.metrics, analysis.roles
     sim = analysis.simulation if analysis.roles.target is not None else None
@@ -91,92 +148,78 @@ def build_report(analysis: Analysis, method: str, k: int, budget_points: float =
         run = sim.run(method, k, attacks=with_attacks)
         original = sim.original_evaluation if with_attacks else None
     kept = analysis.kept_columns
+    scenario = analysis.scenario(method, k, epsilons if epsilons is not None else
+                                 (sim.frontier_request[2] if sim is not None and sim.frontier_request else
+                                  DP_EPSILONS))
 
     summary = [f"<li>{_esc(METHODS[method])} anonymization at k = {k} of {_esc(analysis.name)} "
                f"({len(analysis.table):,} rows): {m.n_classes:,} classes, the smallest of {m.k_achieved:,} "
                f"record{'s' if m.k_achieved != 1 else ''}"
                + (" (no protection)" if m.k_achieved == 1 else "") + f"; information loss {m.gcp:.1%}; maximum "
-               f"re-identification risk {m.max_risk:.1%}.</li>"]
+               f"re-identification risk {m.max_risk:.1%}; records at risk {m.share_at_risk:.1%}.</li>"]
+    caveats = []
+    if m.homogeneous_classes:
+        summary.append(f"<li><b>Attribute disclosure:</b> {_esc(m.disclosure_reading())}</li>")
+        caveats.append("k-anonymity does not protect the sensitive attribute where a class holds one value of it: "
+                       f"{m.homogeneous_classes:,} classes here.")
+    leak_check = analysis.target_leaks
+    if leak_check is not None and leak_check.findings:
+        summary.append("<li><b>Target leak:</b> " + " ".join(_esc(t + ".") for t in leak_check.messages()) + "</li>")
+        caveats.append("A column kept beside the target gives it away: the utility figures below mostly measure that "
+                       "column, not what anonymization costs.")
     if sim is not None:
         base = sim.original_utility
-        baseline = (f"always predicting the members' mean gives R² {base['baseline_r2']:.3f}"
-                    if analysis.task == "regression" else
-                    f"always predicting the most frequent class gives {base['majority_rate']:.2%}")
-        summary.append(f"<li>Utility in the simulation: the original model reaches {_utility_text(analysis.task, base)}"
-                       "; retrained on the anonymized members, "
-                       f"{_utility_text(analysis.task, run.evaluation.utility)}; {_esc(baseline)}.</li>")
+        after = run.evaluation.utility
+        summary.append(f"<li>Utility in the simulation: the original model reaches {_esc(base.describe())}; "
+                       f"retrained on the anonymized members, {_esc(after.describe())}; "
+                       f"{_esc(base.baseline_text())}.</li>")
+        if base.small_sample:
+            caveats.append(f"The utility figures rest on {base.n:,} held-out rows (fewer than {SMALL_SAMPLE}): their "
+                           "intervals are wide, and a difference between two of them is rarely more than noise.")
     if original is not None:
-        best = charts.strongest_attack(original.membership)
-        before, after = original.membership[best]["auc"], run.evaluation.membership[best]["auc"]
-        summary.append(f"<li>The strongest membership attack ({_esc(charts.ATTACK_NAMES[best])}) scores AUC "
-                       f"{before:.3f} against the original model and {after:.3f} against the anonymized one "
-                       "(0.5 is guessing). " + _esc(charts.reading_membership(original.membership,
-                                                                              run.evaluation.membership,
-                                                                              f"{METHODS[method]} k={k} model"))
-                       + "</li>")
+        summary.append("<li>" + _esc(charts.reading_membership(original.membership, run.evaluation.membership,
+                                                               f"{METHODS[method]} k={k} model")) + "</li>")
         worse = charts.more_attackable(original.membership, run.evaluation.membership)
         if worse:
             summary.append("<li><b>The anonymized model is more attackable</b> than the original by "
-                           + _esc(", ".join(charts.ATTACK_NAMES[a] for a in worse)) + ".</li>")
+                           + _esc(", ".join(ATTACK_NAMES[a] for a in worse)) + ".</li>")
+    verdict = anon.leaks.verdict(k)
+    lines = " ".join(_esc(line) for line in verdict.lines)
+    summary.append(f"<li>Leak check: {_esc(verdict.headline)} {lines}</li>" if verdict.clear else
+                   f"<li><b>Leak check: {_esc(verdict.headline)}</b> {lines}</li>")
     leaks = anon.leaks
-    if leaks.holds_with_kept_columns(k):
-        summary.append("<li>Leak check: no column released unchanged reveals a generalized quasi-identifier or "
-                       f"singles people out, and k = {k} holds with any one of them added; "
-                       f"{leaks.unique_share_all_columns:.1%} of records are unique over all released columns.</li>")
-    elif leaks.clean:
-        summary.append(f"<li><b>Leak check: k = {k} holds over the quasi-identifiers only.</b> "
-                       f"{_esc(leaks.weak_detail(k))}</li>")
-    else:
-        summary.append("<li><b>Leak check failed:</b> " + "; ".join(_esc(f["message"]) for f in leaks.findings())
-                       + ". The k above does not hold for the released table until these columns are made "
-                       "quasi-identifiers or dropped.</li>")
-    caveats = ["k counts the quasi-identifiers only: an attacker who also knows a column released unchanged can "
-               f"narrow a class further (over all released columns {leaks.unique_share_all_columns:.1%} of records "
-               "are unique)."]
+    caveats.insert(0, "k counts the quasi-identifiers only: an attacker who also knows a column released unchanged "
+                      f"can narrow a class further (over all released columns {leaks.unique_share_all_columns:.1%} "
+                      "of records are unique).")
     if sim is not None:
         caveats.append("Utility and attack figures come from a simulation on one seeded split of the table, not "
                        "from the released table itself.")
     if original is None:
         caveats.append("The attack simulation was not run in this session: run it on the Attacks page (or the "
                        "CLI's evaluate) to include it.")
-    frontier = None
-    if sim is not None and sim.attacks_ready:
-        epsilons = sim.dp_epsilons()
-        if sim.has_frontier(ATTACK_SWEEP_KS, list(METHODS), epsilons):
-            points = sim.frontier_points(ATTACK_SWEEP_KS, list(METHODS), epsilons)
-            utility_name = "R²" if sim.frontier_key == "r2" else "accuracy"
-            rec = recommend(points, budget_points)
-            frontier = (points, utility_name, rec)
-            summary.insert(0, f"<li>{_esc(charts.reading_frontier(rec, utility_name))}</li>")
+    frontier_parts = _frontier_section(sim, budget_points, summary, caveats) if sim is not None else []
     parts = [f"<h1>Anonymization report</h1><p class='small'>Generated {datetime.now(UTC):%Y-%m-%d %H:%M UTC} by the "
-             f"anonymizer. Every random choice derives from seed {analysis.seed}, so the figures can be reproduced."
-             "</p>", "<h2>Summary</h2><ul class='summary'>" + "".join(summary) + "</ul>",
-             "<p><b>Caveats.</b> " + " ".join(_esc(c) for c in caveats) + "</p>"]
+             f"anonymizer. Every random choice derives from seed {analysis.seed}, so the figures can be reproduced "
+             "(the scenario at the end replays this analysis).</p>",
+             "<h2>Summary</h2><ul class='summary'>" + "".join(summary) + "</ul>",
+             "<p><b>Caveats.</b> " + " ".join(_esc(c) for c in caveats) + "</p>", *frontier_parts]
 
-    if frontier is not None:
-        points, utility_name, rec = frontier
-        parts += ["<h2>Anonymize or differential privacy?</h2>",
-                  _measured(sim.split.describe() + "; each setting's model is attacked by all four membership "
-                            "attacks and placed at its strongest attack's advantage"),
-                  _figure(charts.privacy_utility_frontier(points, utility_name, rec.setting),
-                          charts.reading_frontier(rec, utility_name)),
-                  _frame(points.drop(columns=[c for c in ("kind", "k", "epsilon") if c in points.columns]))]
-        dp_notes = {sim.dp_run(e).privacy_note for e in sim.dp_epsilons()} - {None}
-        if dp_notes:
-            parts.append(f"<p><b>DP caveat:</b> {_esc(next(iter(dp_notes)))}.</p>")
     settings = {k_: (", ".join(map(str, v)) if isinstance(v, (list, tuple)) else ("none" if v in (None, []) else v))
                 for k_, v in analysis.describe().items()}
-    settings.update({"method": METHODS[method], "k": k})
+    settings.update({"method": METHODS[method], "k": k, "model": analysis.model_description,
+                     "data digest": scenario.data})
     parts += ["<h2>Settings</h2>", _rows(settings)]
 
     privacy = {"k asked": k, "k achieved": m.k_achieved, "records": m.n_rows, "classes": m.n_classes,
                "information loss (GCP)": f"{m.gcp:.1%}", "max re-identification risk": f"{m.max_risk:.1%}",
                "average risk": f"{m.avg_risk:.2%}",
-               f"records with risk above {m.risk_threshold:.0%}": f"{m.share_at_risk:.1%}",
+               "records at risk": f"{m.share_at_risk:.1%} (re-identification risk above {m.risk_threshold:.0%}"
+                                  + (", or in a class that discloses the sensitive attribute)" if m.sensitive else ")"),
                "discernibility": f"{m.discernibility:,}"}
     if m.sensitive:
         privacy.update({f"distinct l-diversity ({m.sensitive})": m.l_distinct,
-                        "entropy l-diversity": f"{m.l_entropy:.2f}", "t-closeness": f"{m.t_closeness:.3f}"})
+                        "entropy l-diversity": f"{m.l_entropy:.2f}", "t-closeness": f"{m.t_closeness:.3f}",
+                        "classes that disclose it": f"{m.homogeneous_classes:,} ({m.homogeneous_rows:,} records)"})
     parts += ["<h2>Privacy of the released table</h2>", _measured(anon.measured_on), _rows(privacy),
               _figure(charts.class_size_histogram(anon.class_sizes, k),
                       charts.reading_class_sizes(anon.class_sizes, k)),
@@ -188,8 +231,14 @@ def build_report(analysis: Analysis, method: str, k: int, budget_points: float =
                            for c, v in leaks.k_with_column.items()])
     findings = "".join(f"<li>{_esc(f['message'])}</li>" for f in leaks.findings()) or \
         "<li>No kept column reveals a generalized quasi-identifier or singles people out.</li>"
-    parts += [f"<ul>{findings}</ul>", _frame(k_rows) if len(k_rows) else "",
-              "<h2>What the recoding did</h2>", _measured(anon.measured_on)]
+    parts += [f"<ul>{findings}</ul>", _frame(k_rows) if len(k_rows) else ""]
+    if leak_check is not None:
+        parts += ["<h2>Target leak check</h2>",
+                  _measured(f"{leak_check.rows_checked:,} rows with a target (each column alone, held-out thirds)"),
+                  "<ul>" + ("".join(f"<li>{_esc(t)}</li>" for t in leak_check.messages()) or
+                            f"<li>No column gives the target '{_esc(leak_check.target)}' away (one to one, or "
+                            f"predicting it alone at {leak_check.near_threshold:g} or more).</li>") + "</ul>"]
+    parts += ["<h2>What the recoding did</h2>", _measured(anon.measured_on)]
     recoding = anon.recoding
     for q in roles.quasi_identifiers:
         parts.append(_figure(charts.recoding_bars(recoding, q), charts.reading_recoding(recoding, q)))
@@ -197,43 +246,40 @@ def build_report(analysis: Analysis, method: str, k: int, budget_points: float =
               "per class (representative) or the class's range / set (generalized), as chosen at export.</p>"]
 
     if sim is not None:
-        key = "r2" if analysis.task == "regression" else "accuracy"
-        columns = ["r2", "r2_ci", "mae", "rmse"] if key == "r2" else \
-            ["accuracy", "accuracy_ci", "balanced_accuracy", "balanced_accuracy_ci", "roc_auc", "majority_rate"]
-        rows = [{"model": "original", **{c: sim.original_utility.get(c) for c in columns}}]
-        for m_ in METHODS:
-            r = sim.run(m_, k, attacks=False) if m_ != method else run
-            rows.append({"model": f"{METHODS[m_]} k={k}", **{c: r.evaluation.utility.get(c) for c in columns}})
-        rows.append({"model": "QIs dropped", **{c: sim.qi_dropped().get(c) for c in columns}})
-        frame = pd.DataFrame(rows)
-        for c in [c for c in columns if c.endswith("_ci")]:
-            frame[c] = [f"{v[0]:.4f} – {v[1]:.4f}" if v else "–" for v in frame[c]]
         parts += ["<h2>Utility</h2>", _measured(sim.split.describe() + "; the members are anonymized with the same "
-                                                "method and k, and the model retrained on them"), _frame(frame),
-                  "<p class='small'>Intervals are 95%: Wilson for accuracy, a normal approximation over class "
-                  "recalls for balanced accuracy, a seeded bootstrap over the hold-out rows for R².</p>"]
+                                                "method and k, and the model retrained on them"),
+                  _frame(_utility_rows(sim, k, method, run)),
+                  "<p class='small'>Intervals are 95%: Wilson for accuracy, Bonett-Price over class recalls for "
+                  "balanced accuracy, a seeded bootstrap over the hold-out rows for R². The first figure is the "
+                  "headline: balanced accuracy where the target is imbalanced.</p>"]
     if original is not None:
         anonymized = run.evaluation
         label = f"{METHODS[method]} k={k} model"
-        rows = pd.DataFrame([{"attack": charts.ATTACK_NAMES[a], "AUC before": original.membership[a]["auc"],
-                              "AUC after": anonymized.membership[a]["auc"],
-                              "p vs chance before": original.membership[a].get("p_value_vs_chance"),
-                              "p vs chance after": anonymized.membership[a].get("p_value_vs_chance"),
-                              "TPR at 1% FPR before": original.membership[a]["tpr_at_1pct_fpr"],
-                              "TPR at 1% FPR after": anonymized.membership[a]["tpr_at_1pct_fpr"]}
+        rows = pd.DataFrame([{"attack": ATTACK_NAMES[a], "AUC before": original.membership[a].auc,
+                              "AUC after": anonymized.membership[a].auc,
+                              "advantage before": original.membership[a].advantage,
+                              "advantage after": anonymized.membership[a].advantage,
+                              "p vs chance before": original.membership[a].p_value_vs_chance,
+                              "p vs chance after": anonymized.membership[a].p_value_vs_chance,
+                              "TPR at 1% FPR before": original.membership[a].tpr_at_1pct_fpr,
+                              "TPR at 1% FPR after": anonymized.membership[a].tpr_at_1pct_fpr}
                              for a in original.membership])
+        strongest = original.membership.strongest()
         parts += ["<h2>Membership inference</h2>", _measured(f"{len(sim.split.members):,} members and "
                                                              f"{len(sim.split.nonmembers):,} non-members, balanced "
                                                              "draws; the attacks query the original records"),
                   _frame(rows),
                   _figure(charts.membership_bars(original.membership, anonymized.membership, label),
-                          charts.reading_membership(original.membership, anonymized.membership, label)),
-                  _figure(charts.roc_curves(original.membership, anonymized.membership, "lira", label),
-                          charts.reading_roc(original.membership, anonymized.membership, "lira"))]
+                          "Bars: each attack before and after; the strongest is the one with the largest advantage."),
+                  _figure(charts.roc_curves(original.membership, anonymized.membership, strongest, label),
+                          charts.reading_roc(original.membership, anonymized.membership, strongest))]
         if original.attribute and anonymized.attribute:
             parts += ["<h2>Attribute inference</h2>",
                       _figure(charts.attribute_bars(original.attribute, anonymized.attribute, roles.sensitive, label),
                               charts.reading_attribute(original.attribute, anonymized.attribute, roles.sensitive))]
+    parts += ["<h2>Scenario</h2><p class='small'>Replay it with <code>python -m anonymizer evaluate --data FILE "
+              "--scenario scenario.json</code>, or open the dashboard's link with the same settings.</p>",
+              f"<pre>{_esc(scenario.to_json())}</pre>"]
     parts += ["<h2>Definitions</h2>", _rows(DEFINITIONS)]
     body = "\n".join(parts)
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Anonymization report</title>"

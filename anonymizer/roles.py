@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from .data import DataError, validate_roles
+from .names import TASKS
 
-TASKS = ("classification", "regression")
 ROLE_NAMES = ("target", "quasi_identifiers", "sensitive", "dropped")
 
 

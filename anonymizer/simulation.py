@@ -7,6 +7,7 @@ the attacker) is built once, so a sweep costs one anonymization, one retraining 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -22,36 +23,12 @@ from .classes import AnonymizationResult
 from .data import DataError, check_k
 from .memo import BoundedMemo
 from .models import LightGBMFileModel, default_model, retrain, train_default_model
+from .names import MEMBERSHIP_ATTACKS, setting_name  # noqa: F401  (MEMBERSHIP_ATTACKS: re-exported)
+from .results import Evaluation, Frontier, Membership, Utility
 from .split import Split
 from .utility import constant_scores, utility_scores
 
-MEMBERSHIP_ATTACKS = ("threshold", "shadow", "lira", "rmia")
-METHOD_LABELS = {"ag": "AG", "mondrian": "Mondrian"}
 Progress = Callable[[int, int, str], None]
-
-
-@dataclass
-class Evaluation:
-    """What one model costs and leaks: held-out utility, membership and attribute inference."""
-
-    utility: dict
-    membership: dict[str, dict]
-    attribute: dict | None
-    scores: dict[str, tuple[np.ndarray, np.ndarray]] = field(repr=False)  # attack -> (members, non-members)
-    seconds: dict[str, float] = field(default_factory=dict)
-
-    def __getattr__(self, name):  # evaluation.accuracy, evaluation.r2, ... read the utility figures
-        utility = self.__dict__.get("utility") or {}
-        if name in utility:
-            return utility[name]
-        raise AttributeError(name)
-
-    def to_dict(self, with_roc: bool = False) -> dict:
-        membership = {name: {k: v for k, v in m.items() if with_roc or k != "roc"}
-                      for name, m in self.membership.items()}
-        out = {**self.utility, "membership": membership, "attribute": self.attribute}
-        out["seconds"] = {k: round(v, 3) for k, v in self.seconds.items()}
-        return out
 
 
 @dataclass
@@ -123,6 +100,7 @@ class Simulation:
         self._lock = threading.Lock()
         self._original_utility = self._original_evaluation = self._qi_dropped = self._qi_dropped_model = None
         self._dp_schema = None
+        self.frontier_request: tuple | None = None  # (ks, methods, epsilons, delta) of the last frontier asked for
 
     # -- the original model --------------------------------------------------------------------
 
@@ -137,13 +115,13 @@ class Simulation:
         params = est.get_params()
         return est.set_params(**{k: seed for k in params if k == "random_state" or k.endswith("__random_state")})
 
-    def utility(self, model) -> dict:
+    def utility(self, model) -> Utility:
         h = self.split.holdout
         return utility_scores(model, h[self.features], h[self.roles.target], self.task,
                               y_train=self.split.members[self.roles.target], seed=self.seed)
 
     @property
-    def original_utility(self) -> dict:
+    def original_utility(self) -> Utility:
         if self._original_utility is None:
             self._original_utility = self.utility(self.original)
         return self._original_utility
@@ -161,7 +139,7 @@ class Simulation:
         utility = self.utility(model)
         seconds = {"utility": time.perf_counter() - t}
         if not attacks:
-            return Evaluation(utility, {}, None, {}, seconds)
+            return Evaluation(utility, Membership({}), None, {}, seconds)
         membership, attribute, scores, attack_seconds = self.suite.attack(model)
         return Evaluation(utility, membership, attribute, scores, {**seconds, **attack_seconds})
 
@@ -183,7 +161,7 @@ class Simulation:
             return None
         return self._runs.get(("qi_dropped",), lambda: self.evaluate(self._qi_dropped_model))
 
-    def qi_dropped(self) -> dict:
+    def qi_dropped(self) -> Utility:
         """Utility of the model retrained without the QI columns (the price of not generalizing)."""
         if self._qi_dropped is None:
             roles, members, holdout = self.roles, self.split.members, self.split.holdout
@@ -191,7 +169,7 @@ class Simulation:
             features = [f for f in self.features if f not in roles.quasi_identifiers]
             if not features:
                 value = y.mean() if self.task == "regression" else y.mode().iloc[0]
-                scores = constant_scores(value, truth, self.task, y)
+                scores = constant_scores(value, truth, self.task, y, self.seed)
                 recipe = ("the members' mean" if self.task == "regression" else "the majority class") + \
                     " (every model input is a quasi-identifier)"
             else:
@@ -203,7 +181,7 @@ class Simulation:
                     recipe = f"default {self.family} model (the original model needs the QI columns)"
                 scores = utility_scores(model, holdout[features], truth, self.task, y_train=y, seed=self.seed)
                 self._qi_dropped_model = model
-            self._qi_dropped = {**scores, "retrained_as": recipe}
+            self._qi_dropped = dataclasses.replace(scores, retrained_as=recipe)
         return self._qi_dropped
 
     def usable_ks(self, ks: list[int]) -> list[int]:
@@ -229,7 +207,7 @@ class Simulation:
         t = time.perf_counter()
         anonymizer = anonymizer_for(method, k, list(self.roles.quasi_identifiers), self.seed, self.tree_features)
         guide = self.original.predict(X[self.features]) if method == "ag" else None
-        result = anonymizer.fit(X, guide).result_
+        result = anonymizer.anonymize(X, guide)
         seconds["anonymize"] = result.seconds
         metrics = result.metrics(original=X)
         seconds["anonymize_and_metrics"] = time.perf_counter() - t
@@ -257,9 +235,9 @@ class Simulation:
     # -- the differential-privacy comparator ---------------------------------------------------
 
     def dp_schema(self):
-        """The public description DP-EBM gets (GUIDE section 12): a separate test table's bounds and categories
-        when there is one (the DP model never trains on it), else the members' own, flagged as spending privacy
-        the epsilon does not count."""
+        """The public description DP-EBM gets (docs/design.md, "DP comparator"): a separate test table's bounds
+        and categories when there is one (the DP model never trains on it), else the members' own, flagged as
+        spending privacy the epsilon does not count."""
         import dataclasses
 
         from .dp import PrivacySchema
@@ -323,52 +301,73 @@ class Simulation:
     # -- the frontier ----------------------------------------------------------------------------
 
     @property
-    def frontier_key(self) -> str:
-        return "r2" if self.task == "regression" else "accuracy"
+    def headline(self) -> str:
+        """The utility figure every face and the frontier lead with (`results.headline_figure`): the same
+        for every model here, since all are scored on the same hold-out."""
+        return self.original_utility.headline
 
-    def frontier_points(self, ks: list[int], methods: list[str], epsilons: list[float], delta: float = 1e-5,
-                        progress: Progress | None = None) -> pd.DataFrame:
-        """One point per setting (original, QIs dropped, each method at each k, DP at each epsilon): utility
-        with its 95% interval against the strongest attack's advantage; computes what is missing."""
+    @property
+    def frontier_key(self) -> str:  # the frontier's utility axis is the headline figure
+        return self.headline
+
+    def _qi_dropped_has_model(self) -> bool:
+        return any(f not in self.roles.quasi_identifiers for f in self.features)
+
+    def frontier_settings(self, ks: list[int], methods: list[str], epsilons: list[float]) -> tuple[str, ...]:
+        """Every setting a frontier over (ks, methods, epsilons) holds, in the order it is built."""
+        out = [setting_name("original")] + ([setting_name("qi_dropped")] if self._qi_dropped_has_model() else [])
+        out += [setting_name(m, k=k) for m in methods for k in self.usable_ks(ks)]
+        return tuple(out + [setting_name("dp", epsilon=e) for e in epsilons])
+
+    def frontier(self, ks: list[int], methods: list[str], epsilons: list[float], delta: float = 1e-5,
+                 progress: Progress | None = None, compute: bool = True) -> Frontier:
+        """The frontier over the original, QIs dropped, each method at each k and DP at each epsilon.
+
+        compute=True computes what is missing (`progress(done, total, label)` after each setting) and records
+        the request (`frontier_request`), so a build stopped half way is known as such; compute=False only
+        gathers the settings already computed and never trains anything. Either way the result says which
+        requested settings it lacks (`Frontier.missing`), and a partial frontier never recommends.
+        """
         from .frontier import pareto_front, strongest_attack_point
 
-        key = self.frontier_key
-        total = 2 + len(ks) * len(methods) + len(epsilons)
-        done = 0
+        requested = self.frontier_settings(ks, methods, epsilons)
+        if compute:
+            self.frontier_request = (tuple(ks), tuple(methods), tuple(float(e) for e in epsilons), float(delta))
+        key, points, done = self.headline, [], 0
 
-        def step(label):
+        def add(setting, kind, evaluation, **extra):
             nonlocal done
+            if evaluation is not None:
+                u = evaluation.utility
+                lo, hi = u.interval(key) or (None, None)
+                points.append(strongest_attack_point(setting, kind, u.value(key), evaluation.membership, lo, hi)
+                              | {"n": u.n} | extra)
             done += 1
-            if progress is not None:
-                progress(done, total, label)
+            if progress is not None and compute:
+                progress(done, len(requested), setting)
 
-        def point(setting, kind, ev):
-            lo, hi = ev.utility.get(f"{key}_ci") or (None, None)
-            out = strongest_attack_point(setting, kind, ev.utility[key], ev.membership, lo, hi)
-            return out
-
-        points = [point("original", "original", self.original_evaluation)]
-        step("original")
-        dropped = self.qi_dropped_evaluation()
-        if dropped is not None:
-            points.append(point("QIs dropped", "qi_dropped", dropped))
-        step("QIs dropped")
+        add(requested[0], "original", self.original_evaluation if compute else self._original_evaluation)
+        if self._qi_dropped_has_model():
+            dropped = self.qi_dropped_evaluation() if compute else self._runs.peek(("qi_dropped",))
+            add(setting_name("qi_dropped"), "qi_dropped", dropped)
         for method in methods:
             for k in self.usable_ks(ks):
-                points.append(point(f"{METHOD_LABELS[method]} k={k}", method, self.run(method, k).evaluation) |
-                              {"k": k})
-                step(f"{method} k={k}")
+                run = self.run(method, k) if compute else self._runs.peek((method, k, True))
+                add(setting_name(method, k=k), method, run.evaluation if run is not None else None, k=k)
         for eps in epsilons:
-            points.append(point(f"DP ε={eps:g}", "dp", self.dp_run(eps, delta).evaluation) | {"epsilon": eps})
-            step(f"DP epsilon={eps:g}")
+            run = self.dp_run(eps, delta) if compute else self._runs.peek(("dp", float(eps), float(delta)))
+            add(setting_name("dp", epsilon=eps), "dp", run.evaluation if run is not None else None, epsilon=eps)
         frame = pd.DataFrame(points)
-        frame["pareto"] = pareto_front(frame)
-        return frame
+        if len(frame):
+            frame["pareto"] = pareto_front(frame)
+        return Frontier(frame, requested, key, len(self.split.holdout))
 
-    def has_frontier(self, ks: list[int], methods: list[str], epsilons: list[float], delta: float = 1e-5) -> bool:
-        return self.attacks_ready and all(self.has_run(m, k) for m in methods for k in self.usable_ks(ks)) and \
-            all(self.has_dp_run(e, delta) for e in epsilons) and (self._qi_dropped_model is None or
-                                                                  ("qi_dropped",) in self._runs)
+    def requested_frontier(self) -> Frontier | None:
+        """The last frontier asked for in this simulation, as far as it got (None if none was asked for)."""
+        if self.frontier_request is None:
+            return None
+        ks, methods, epsilons, delta = self.frontier_request
+        return self.frontier(list(ks), list(methods), list(epsilons), delta, compute=False)
 
     def settings(self) -> dict:
         return {"target": self.roles.target, "task": self.task, "quasi_identifiers": list(self.roles.quasi_identifiers),
@@ -379,7 +378,7 @@ class Simulation:
     def report(self, runs: list[Run], with_roc: bool = False, dp_runs: list[DPRun] = ()) -> dict:
         """One JSON-ready object: settings, the original model, QIs dropped, every run and every DP run."""
         return {"settings": self.settings(), "original": self.original_evaluation.to_dict(with_roc),
-                "qi_dropped": self.qi_dropped(), "runs": [run.to_dict(with_roc) for run in runs],
+                "qi_dropped": self.qi_dropped().to_dict(), "runs": [run.to_dict(with_roc) for run in runs],
                 "dp": [run.to_dict(with_roc) for run in dp_runs],
                 "seconds": {k: round(v, 3) for k, v in {**self.seconds, **self.suite.seconds}.items()}}
 
@@ -389,12 +388,12 @@ def accuracy_points(runs: list[Run], key: str = "accuracy") -> pd.DataFrame:
     rows = []
     for r in runs:
         u = r.evaluation.utility
-        lo, hi = u.get(f"{key}_ci") or (np.nan, np.nan)
-        rows.append({"method": r.method, "k": r.k, key: u[key], "lo": lo, "hi": hi, "n": u.get("n")})
+        lo, hi = u.interval(key) or (np.nan, np.nan)
+        rows.append({"method": r.method, "k": r.k, key: u.value(key), "lo": lo, "hi": hi, "n": u.n})
     return pd.DataFrame(rows)
 
 
 def attack_points(runs: list[Run]) -> pd.DataFrame:
     """One row per run and membership attack: method, k, attack, auc (the AUC-against-k chart)."""
-    return pd.DataFrame([{"method": r.method, "k": r.k, "attack": name, "auc": m["auc"]}
+    return pd.DataFrame([{"method": r.method, "k": r.k, "attack": name, "auc": m.auc}
                          for r in runs for name, m in r.evaluation.membership.items()])

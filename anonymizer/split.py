@@ -1,4 +1,4 @@
-"""One seeded split of the rows, made before anything is anonymized (GUIDE section 5).
+"""One seeded split of the rows, made before anything is anonymized (docs/design.md, "The simulation").
 
 Members train the model (and are what gets anonymized in the simulation), non-members are never trained
 on, the attacker's pool trains reference models, and the hold-out scores accuracy. Every part is a view of

@@ -2,7 +2,7 @@
 
 A 600-row hold-out moves accuracy by a few points from one split to the next, and an attack AUC of
 0.52 may be luck: every figure the tool shows gets its 95% interval or its p-value here, and a
-reading calls a difference real only when it is larger than that noise (GUIDE section 11).
+reading calls a difference real only when it is larger than that noise (docs/design.md, "Utility").
 """
 
 from __future__ import annotations
@@ -38,6 +38,32 @@ def wilson_interval(p: float, n: int, z: float = Z95) -> tuple[float, float]:
     centre = (p + z2n / 2) / (1 + z2n)
     half = z / (1 + z2n) * math.sqrt(p * (1 - p) / n + z2n / (4 * n))
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def balanced_accuracy_interval(truth_idx, pred_idx, z: float = Z95) -> tuple[float, float]:
+    """95% interval of balanced accuracy, the mean of the K per-class recalls, that stays honest on a few rows.
+
+    Balanced accuracy is a linear combination of K independent binomial proportions (each recall on its
+    class's rows), so this is the Bonett-Price interval for such a combination (Price & Bonett 2004): every
+    recall gets 2/K pseudo-successes in 4/K pseudo-trials before the normal approximation. With 20 rows
+    whose recalls are all 0 or 1 the plain normal approximation gives a zero-width interval; this one does
+    not. The interval always holds the observed balanced accuracy (it is widened to it where needed).
+    """
+    truth_idx, pred_idx = np.asarray(truth_idx), np.asarray(pred_idx)
+    classes = np.unique(truth_idx)
+    if len(classes) == 0:
+        raise DataError("an interval needs at least one row")
+    K = len(classes)
+    observed, centre, variance = 0.0, 0.0, 0.0
+    for c in classes:
+        rows = truth_idx == c
+        n_c, hits = int(rows.sum()), int(np.sum(pred_idx[rows] == c))
+        observed += hits / n_c / K
+        p = (hits + 2 / K) / (n_c + 4 / K)
+        centre += p / K
+        variance += p * (1 - p) / (n_c + 4 / K) / K ** 2
+    half = z * math.sqrt(variance)
+    return max(0.0, min(observed, centre - half)), min(1.0, max(observed, centre + half))
 
 
 def accuracy_interval(y_true, y_pred, z: float = Z95) -> tuple[float, float]:

@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from .data import DataError, column_kind
+from .data import DATE, DataError, column_kind
+from .names import CLASSIFICATION, REGRESSION
+from .results import LEAK
+from .target_leaks import check_target_leaks, same_information
 
-CLASSIFICATION = "classification"
-REGRESSION = "regression"
 MAX_CLASSES = 20  # whole numbers with at most this many values are classes
 REGRESSION_MIN_SHARE = 0.05  # ... and above it, amounts if they also exceed this share of the rows
 NEAR_UNIQUE = 0.95  # share of distinct values that makes a code or number an identifier
@@ -115,7 +116,7 @@ def _share(sample: pd.Series, test) -> float:
 
 def looks_like_dates(col: pd.Series) -> bool:
     """Date or datetime columns, and text whose values are ISO-like or d/m/y dates that parse."""
-    if ptypes.is_datetime64_any_dtype(col.dtype) or isinstance(col.dtype, pd.PeriodDtype):
+    if column_kind(col) == DATE or isinstance(col.dtype, pd.PeriodDtype):  # datetime64, and Parquet dates
         return True
     if column_kind(col) != "categorical" or ptypes.is_bool_dtype(col.dtype):
         return False
@@ -251,7 +252,7 @@ def detect_task(series: pd.Series) -> tuple[str, str]:
                         "a model needs two or more")
     if ptypes.is_bool_dtype(values.dtype):
         return CLASSIFICATION, "true/false values"
-    if ptypes.is_datetime64_any_dtype(values.dtype):
+    if column_kind(values) == DATE:
         raise DataError(f"target column '{name}' holds dates; choose a column with classes or amounts")
     if column_kind(values) != "numeric":
         return CLASSIFICATION, f"text values: {distinct} classes"
@@ -356,17 +357,6 @@ def _target_rank(name) -> tuple[int, int] | None:
     return (max(strengths), int(len(words) == 1)) if strengths else None
 
 
-def _same_information(a: pd.Series, b: pd.Series) -> bool:
-    """Two columns that map one-to-one (education and education-num), on values that repeat."""
-    pairs = pd.DataFrame({"a": a, "b": b}).dropna()
-    if pairs.empty:
-        return False
-    na, nb = pairs["a"].nunique(), pairs["b"].nunique()
-    if na < 2 or na != nb or na > 0.5 * len(pairs):
-        return False
-    return len(pairs.drop_duplicates()) == na
-
-
 def suggest(df: pd.DataFrame) -> Suggestion:
     """Suggested roles for `df`: identifiers to drop, target and task, QIs, sensitive; with reasons."""
     messages: list[str] = []
@@ -378,7 +368,7 @@ def suggest(df: pd.DataFrame) -> Suggestion:
     frame = df.set_axis(names, axis=1)
 
     def same(a: str, b: str) -> bool:  # equal distinct counts first: most pairs stop there, cheaply
-        return summary[a].distinct == summary[b].distinct and _same_information(frame[a], frame[b])
+        return summary[a].distinct == summary[b].distinct and same_information(frame[a], frame[b])
 
     identifiers = []
     for name in names:
@@ -418,15 +408,10 @@ def suggest(df: pd.DataFrame) -> Suggestion:
         if missing:
             messages.append(f"target '{target}' has {missing:,} missing value(s): those rows are left out of "
                             "training and evaluation")
-        for name in usable:
-            if name != target and same(name, target):
-                leaks.append((name, f"holds the same information as the target '{target}' (one-to-one)"))
-        if task is not None:
-            checked = [n for n in usable if n != target and n not in dict(leaks)]
-            leaks += target_predictors(frame, target, task, checked)
-        for name, reason in leaks:
-            messages.append(f"'{name}' {reason}: dropped, or the model would read the answer from it and every "
-                            "accuracy would mean nothing; keep it only if the model really has it before the outcome")
+        check = check_target_leaks(frame, target, task, [n for n in usable if n != target])
+        leaks = [(f.column, f.reason) for f in check.leaks]
+        for finding in check.findings:
+            messages.append(finding.message(target) + ("; suggested for dropping" if finding.level == LEAK else ""))
     else:
         messages.append("no column is named like an outcome (target, label, class, outcome, status, ...): "
                         "choose the column the model predicts")
@@ -468,63 +453,3 @@ def _without_duplicates(qi_reasons: list[tuple[str, str]], same, summary: dict[s
         messages.append(f"'{name}' and '{twin}' hold the same information (one-to-one): kept '{twin}' as the "
                         "quasi-identifier")
     return kept
-
-
-LEAK_SCORE = 0.99  # held-out balanced accuracy (classes) or R² (amounts) of one column alone
-LEAK_SAMPLE = 20_000
-
-
-def target_predictors(frame: pd.DataFrame, target: str, task: str, columns: list[str],
-                      seed: int = 0) -> list[tuple[str, str]]:
-    """Columns that alone predict the target almost perfectly on held-out rows: the target in another form
-    (logwage beside wage) or a fact recorded after the outcome (a year of death beside `death`).
-
-    One shallow tree per column (depth 6, at least 5 rows a leaf) on 2/3 of at most 20,000 labelled rows,
-    scored on the other third, so a near-unique id cannot look predictive by memorizing rows.
-    """
-    from sklearn.metrics import balanced_accuracy_score, r2_score
-    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-
-    labelled = frame[frame[target].notna()]
-    if len(labelled) > LEAK_SAMPLE:
-        labelled = labelled.sample(LEAK_SAMPLE, random_state=seed)
-    if len(labelled) < 60:
-        return []
-    rng = np.random.default_rng(seed)
-    test = rng.random(len(labelled)) < 1 / 3
-    y = labelled[target]
-    if task == "regression":
-        y = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float)
-        if not np.isfinite(y).all() or np.std(y[test]) == 0:
-            return []
-    else:
-        y = pd.factorize(y.astype(str))[0]
-        if len(np.unique(y[test])) < 2:
-            return []
-    found = []
-    for name in columns:
-        x = _as_number(labelled[name])
-        if task == "regression":
-            tree = DecisionTreeRegressor(max_depth=6, min_samples_leaf=5, random_state=seed)
-            score = r2_score(y[test], tree.fit(x[~test], y[~test]).predict(x[test]))
-            what = f"R² {score:.3f}"
-        else:
-            tree = DecisionTreeClassifier(max_depth=6, min_samples_leaf=5, random_state=seed)
-            score = balanced_accuracy_score(y[test], tree.fit(x[~test], y[~test]).predict(x[test]))
-            what = f"balanced accuracy {score:.3f}"
-        if score >= LEAK_SCORE:
-            found.append((name, f"predicts the target '{target}' on its own ({what} on held-out rows)"))
-    return found
-
-
-def _as_number(column: pd.Series) -> np.ndarray:
-    """One column as a float matrix for a tree: numbers as they are, dates as days, text as codes."""
-    if ptypes.is_bool_dtype(column) or ptypes.is_numeric_dtype(column):
-        values = pd.to_numeric(column, errors="coerce").astype(float).to_numpy()
-    elif ptypes.is_datetime64_any_dtype(column):
-        values = (column - pd.Timestamp("1970-01-01")).dt.days.astype(float).to_numpy()
-    else:
-        codes = pd.factorize(column.astype(str).where(column.notna()))[0].astype(float)
-        values = np.where(codes < 0, np.nan, codes)
-    values = np.where(np.isfinite(values), values, np.nan)
-    return values.reshape(-1, 1)

@@ -54,9 +54,8 @@ def adult_rows(ks: list[int], repeats: int, seed: int) -> list[dict]:
             seconds = []
             for _ in range(repeats):
                 anonymizer = anonymizer_for(method, k, ADULT_QIS, seed, tree_features)
-                anonymizer.fit(X, predictions)
-                seconds.append(anonymizer.result_.seconds)
-            result = anonymizer.result_
+                result = anonymizer.anonymize(X, predictions)
+                seconds.append(result.seconds)
             metrics = result.metrics(original=X)
             retrained = train_default_model(result.data, y, seed)
             rows.append({"method": label, "k": k, "accuracy": accuracy(retrained, X_test, y_test),
@@ -83,10 +82,10 @@ logit = 0.05 * (X["num0"] - 40) + (X["cat1"].isin(["v1", "v3", "v5"])) - 0.3 + 0
 y = np.where(logit + rng.logistic(size=n) > 0, "yes", "no")
 qis = [c for c in X.columns if c != "other"]
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-a = AccuracyGuidedAnonymizer(k=100, quasi_identifiers=qis, random_state=seed).fit(X, y)
+r = AccuracyGuidedAnonymizer(k=100, quasi_identifiers=qis, random_state=seed).anonymize(X, y)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-m = a.result_.metrics()
-print(json.dumps({"seconds": a.result_.seconds, "peak_mib": peak / 1024, "before_mib": before / 1024,
+m = r.metrics()
+print(json.dumps({"seconds": r.seconds, "peak_mib": peak / 1024, "before_mib": before / 1024,
                   "classes": m.n_classes, "k_achieved": m.k_achieved}))
 """
 

@@ -31,6 +31,7 @@ import pandas as pd  # noqa: E402
 from anonymizer import ADULT_QIS, Analysis, Roles, load_adult  # noqa: E402
 from anonymizer.attack_suite import AttackSettings  # noqa: E402
 from anonymizer.data import read_table  # noqa: E402
+from anonymizer.names import setting_name  # noqa: E402
 
 ATTACKS = ("threshold", "shadow", "lira", "rmia")
 NURSERY = Path(__file__).resolve().parents[2] / "shared" / "data" / "nursery" / "nursery.data"
@@ -51,9 +52,9 @@ def datasets(names):
 
 def row(setting: str, ev, point) -> str:
     u = ev.utility
-    lo, hi = u.get("accuracy_ci") or (float("nan"),) * 2
-    cells = [setting, f"{u['accuracy']:.4f} [{lo:.4f}, {hi:.4f}]"]
-    cells += [f"{ev.membership[a]['auc']:.3f} / {ev.membership[a]['tpr_at_1pct_fpr']:.3f}" for a in ATTACKS]
+    lo, hi = u.interval() or (float("nan"),) * 2
+    cells = [setting, f"{u.value():.4f} [{lo:.4f}, {hi:.4f}]"]
+    cells += [f"{ev.membership[a].auc:.3f} / {ev.membership[a].tpr_at_1pct_fpr:.3f}" for a in ATTACKS]
     cells += [f"{point['advantage']:.3f} ({point['attack']})", "yes" if point["pareto"] else ""]
     return "| " + " | ".join(cells) + " |"
 
@@ -98,11 +99,12 @@ def main() -> None:
                                 model_family=family, name=name)
             sim = analysis.simulation
             sim.prepare_attacks()
-            points = sim.frontier_points(ks, ["ag", "mondrian"], epsilons)
+            points = sim.frontier(ks, ["ag", "mondrian"], epsilons).points
             seconds = time.perf_counter() - start
             print(f"### {name}, {family} ({len(sim.split.members):,} members; accuracy on "
                   f"{len(sim.split.holdout):,} rows of {sim.split.holdout_source}; {seconds:.0f} s)\n")
-            print("| setting | accuracy [95%] | " + " | ".join(ATTACKS) + " | strongest advantage | Pareto |")
+            print(f"| setting | {sim.original_utility.headline_name} [95%] | " + " | ".join(ATTACKS)
+                  + " | strongest advantage | Pareto |")
             print("|---" * (4 + len(ATTACKS)) + "|")
             by_setting = points.set_index("setting")
             print(row("original", sim.original_evaluation, by_setting.loc["original"]))
@@ -111,7 +113,7 @@ def main() -> None:
                 print(row("QIs dropped", dropped, by_setting.loc["QIs dropped"]))
             for method in ("ag", "mondrian"):
                 for k in sim.usable_ks(ks):
-                    setting = f"{'AG' if method == 'ag' else 'Mondrian'} k={k}"
+                    setting = setting_name(method, k=k)
                     print(row(setting, sim.run(method, k).evaluation, by_setting.loc[setting]))
             for eps in epsilons:
                 print(row(f"DP ε={eps:g}", sim.dp_run(eps).evaluation, by_setting.loc[f"DP ε={eps:g}"]))

@@ -44,9 +44,9 @@ def tables() -> dict[str, pd.DataFrame]:
     }
 
 
-def show(scores: dict, key: str) -> str:
-    ci = scores.get(f"{key}_ci")
-    text = f"{scores[key]:.3f}"
+def show(scores, key: str) -> str:
+    ci = scores.interval(key)
+    text = f"{scores.value(key):.3f}"
     return text + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
 
 
@@ -77,9 +77,10 @@ def main() -> None:
         sim = analysis.simulation
         original, dropped = sim.original_utility, sim.qi_dropped()
         run = sim.run("ag", args.k, attacks=False).evaluation.utility
-        key = original["headline"]
-        majority = original.get("majority_balanced_accuracy" if key == "balanced_accuracy" else "majority_rate")
-        base = f"mean R² {original['baseline_r2']:.3f}" if key == "r2" else f"majority {majority:.3f}"
+        key = original.headline
+        majority = getattr(original, "majority_balanced_accuracy" if key == "balanced_accuracy" else "majority_rate",
+                           None)
+        base = f"mean R² {original.baseline_r2:.3f}" if key == "r2" else f"majority {majority:.3f}"
         utility_rows.append(
             f"| {name} | {anon.metrics.k_achieved} (leaks: {len(leaks.findings())}) | {key} | {show(original, key)} | "
             f"{show(run, key)} | {show(dropped, key)} | {base}; {sim.split.describe().split(';')[0]}; "

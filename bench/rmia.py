@@ -85,8 +85,8 @@ def evaluate(name: str, rows: int, n_models: int, seed: int) -> None:
     print("| attack | AUC | advantage | TPR@1% FPR | TPR@0.1% FPR |\n|---|---|---|---|---|")
     for attack, s in scores.items():
         r = atk.repeated_membership_metrics(s[:m], s[m:], 3, seed)
-        print(f"| {attack} | {r['auc']:.3f} ± {r['auc_std']:.3f} | {r['advantage']:.3f} | "
-              f"{r['tpr_at_1pct_fpr']:.3f} | {r['tpr_at_0_1pct_fpr']:.3f} |")
+        print(f"| {attack} | {r.auc:.3f} ± {r.auc_std:.3f} | {r.advantage:.3f} | "
+              f"{r.tpr_at_1pct_fpr:.3f} | {r.tpr_at_0_1pct_fpr:.3f} |")
     without = sum(v for k, v in sec.items() if "RMIA" not in k and k != "target model")
     rmia_cost = sec["RMIA fit"] + sec["RMIA score"]
     per_run = sec["threshold score"] + sec["shadow score"] + sec["LiRA score"]

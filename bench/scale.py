@@ -82,15 +82,15 @@ def one_memory(folder: Path, splitter: str, threads: int, seed: int) -> dict:
     table = pd.read_parquet(folder)
     X, y = table.drop(columns="y"), table["y"].to_numpy()
     a = AccuracyGuidedAnonymizer(k=K, quasi_identifiers=QIS, splitter=splitter, n_jobs=threads,
-                                 random_state=seed).fit(X, y)
-    seconds = a.result_.seconds
+                                 random_state=seed).anonymize(X, y)
+    seconds = a.seconds
     out = folder.parent / f".out-memory-{folder.name}.parquet"
-    a.result_.data.to_parquet(out, index=False)
+    a.data.to_parquet(out, index=False)
     total = time.perf_counter() - start
     out.unlink()
-    k_achieved = int(np.bincount(equivalence_classes(a.result_.data, QIS)).min())
+    k_achieved = int(np.bincount(equivalence_classes(a.data, QIS)).min())
     return {"seconds": seconds, "total": total, "peak_mib": peak_mib(), "k_achieved": k_achieved,
-            "classes": a.result_.n_classes, **({"load": load} if splitter == "histogram" else {})}
+            "classes": a.n_classes, **({"load": load} if splitter == "histogram" else {})}
 
 
 def one_dask(folder: Path, rows: int, seed: int) -> dict:

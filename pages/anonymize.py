@@ -43,7 +43,14 @@ def controls_and_results():
         s[2].metric("t-closeness", f"{m.t_closeness:.3f}",
                     help="Largest distance between a class's sensitive values and the whole table's (0 = same).")
         s[3].metric("Records at risk", f"{m.share_at_risk:.1%}",
-                    help=f"Share of records whose risk exceeds {m.risk_threshold:.0%}.")
+                    help=f"Share of records whose re-identification risk exceeds {m.risk_threshold:.0%}, or who sit "
+                         f"in a class that discloses '{roles.sensitive}'.")
+        s[4].metric("Classes that disclose it", f"{m.homogeneous_classes:,}",
+                    help=m.homogeneous_rule[0].upper() + m.homogeneous_rule[1:] + ".")
+        if st.session_state.get("disclosure_note"):
+            st.info(esc(st.session_state.pop("disclosure_note")))
+        if m.homogeneous_classes:
+            disclosure(anon, method, k)
         if roles.sensitive in roles.quasi_identifiers:
             st.caption(esc(f"'{roles.sensitive}' is also a quasi-identifier, so records in a class tend to share it: "
                            "l-diversity is low and t-closeness high by construction."))
@@ -58,6 +65,11 @@ def controls_and_results():
     st.subheader("Equivalence classes")
     st.caption("Select a class to see its records below.")
     summary = anon.class_summary
+    if st.session_state.get("only_disclosing") and len(anon.disclosing_classes):
+        summary = summary[summary["class"].isin(anon.disclosing_classes)]
+        st.caption(esc(f"Showing the {len(summary):,} classes that disclose '{roles.sensitive}'."))
+        st.button("Show every class", key="all_classes", on_click=st.session_state.update,
+                  kwargs={"only_disclosing": False})
     selection = st.dataframe(summary.head(5000), hide_index=True, width="stretch", height=300, on_select="rerun",
                              selection_mode="single-row", key="class_table")
     if len(summary) > 5000:
@@ -97,8 +109,32 @@ def controls_and_results():
     if len(called):
         st.caption(esc(f"Across all QIs, {plural(len(called), 'category', 'categories')} vanish or lose more than "
                        "half their records: the anonymized table no longer shows them as they were."))
+    state.sync_url()  # a fragment rerun does not run app.py: keep the link in step with k and the method
     # last, so the neighbours' work (LightGBM threads on every core) never slows drawing this k
     analysis.prefetch(method, [k - 1, k + 1])
+
+
+def find_k(method: str, k: int) -> None:
+    """The one-click way forward from attribute disclosure: the smallest larger k without it, if any."""
+    found, tried = analysis.k_without_disclosure(method, k)
+    if found is not None:
+        st.session_state["k"] = found
+        st.session_state["disclosure_note"] = (f"k = {found} is the smallest k tried ({', '.join(map(str, tried))}) "
+                                               "at which no class discloses the sensitive attribute.")
+    else:
+        st.session_state["disclosure_note"] = (
+            f"No k tried up to {tried[-1] if tried else k} removes every disclosing class: the attribute is too "
+            "skewed for k alone. Choose a coarser sensitive attribute, or a different one." if tried else
+            "The table is too small for a larger k.")
+
+
+def disclosure(anon, method: str, k: int) -> None:
+    """Classes where everyone shares the sensitive value: named, with the ways forward at one click."""
+    st.warning(esc(anon.metrics.disclosure_reading()))
+    left, right, _ = st.columns([1, 1, 2])
+    left.button("Show these classes", key="show_disclosing", on_click=st.session_state.update,
+                kwargs={"only_disclosing": True})
+    right.button("Find a k without them", key="find_k", on_click=find_k, args=(method, k), type="primary")
 
 
 def fix_roles(action: str, column: str) -> None:
@@ -110,13 +146,13 @@ def fix_roles(action: str, column: str) -> None:
 
 
 def release_check(anon) -> None:
-    """Whether the k shown holds for the table as released, with each problem's fix at one click."""
+    """Whether the k shown holds for the table as released (`LeakReport.verdict`), with each fix at one click."""
     report = anon.leaks
+    verdict = report.verdict(anon.k)
     st.markdown("##### What the released table reveals")
-    if report.holds_with_kept_columns(anon.k):
-        st.success(esc(f"No column released unchanged reveals a generalized quasi-identifier or singles people out, "
-                       f"and k = {anon.k} holds with any one of them added (checked "
-                       f"{plural(len(report.kept_columns), 'kept column')})."))
+    if verdict.clear:
+        st.success(esc(verdict.headline))
+        return
     for i, finding in enumerate(report.findings()):
         st.warning(esc(finding["message"] + "."))
         buttons = st.columns(4)
@@ -126,11 +162,7 @@ def release_check(anon) -> None:
             buttons[j].button(label, key=f"fix_{i}_{j}", on_click=fix_roles, args=(fix["action"], fix["column"]),
                               type="primary" if j == 0 else "secondary")
     if report.weak_columns(anon.k):
-        st.warning(esc(f"k = {anon.k} holds over the quasi-identifiers only. {report.weak_detail(anon.k)} Make such "
-                       "a column a quasi-identifier if an attacker may know it."))
-    else:
-        st.caption(esc(f"k holds also with any one kept column added; {report.unique_share_all_columns:.1%} of "
-                       "records are unique over all released columns."))
+        st.warning(esc(verdict.lines[-1] + " Make such a column a quasi-identifier if an attacker may know it."))
 
 
 controls_and_results()

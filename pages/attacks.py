@@ -3,8 +3,9 @@
 import streamlit as st
 
 from anonymizer import charts
-from anonymizer.analysis import ATTACK_SWEEP_KS, DP_EPSILONS, METHODS
-from anonymizer.frontier import recommend
+from anonymizer.analysis import ATTACK_SWEEP_KS, DP_EPSILONS
+from anonymizer.names import ATTACK_NAMES, METHODS
+from anonymizer.results import RECOMMENDED
 from anonymizer.simulation import attack_points
 from anonymizer.text import markdown_escape as esc
 from pages import widgets
@@ -46,24 +47,46 @@ anonymized = run.evaluation
 label = f"{METHODS[method]} k={k} model"
 
 st.subheader("Anonymize or differential privacy?")
-key = sim.frontier_key
-utility_name = "R²" if key == "r2" else "accuracy"
-epsilons = [float(e) for e in st.multiselect("DP epsilons", DP_EPSILONS, key="dp_epsilons")]
-if sim.has_frontier(ATTACK_SWEEP_KS, list(METHODS), epsilons):
-    points = sim.frontier_points(ATTACK_SWEEP_KS, list(METHODS), epsilons)
-    budget = st.slider(f"{utility_name} budget: the most you would give up, in points", 0.0, 10.0, step=0.25,
-                       key="utility_budget")
-    rec = recommend(points, budget)
-    st.plotly_chart(charts.privacy_utility_frontier(points, utility_name, rec.setting), width="stretch")
+epsilons = [float(e) for e in widgets.persistent(st.multiselect, "DP epsilons", DP_EPSILONS, key="dp_epsilons")]
+frontier = sim.frontier(ATTACK_SWEEP_KS, list(METHODS), epsilons, compute=False)
+started = sim.frontier_request is not None
+
+
+def build_frontier() -> None:
+    widgets.run_with_progress("frontier", lambda progress: sim.frontier(ATTACK_SWEEP_KS, list(METHODS), epsilons,
+                                                                        progress=progress))
+    st.rerun()
+
+
+if frontier.complete or started:
+    utility_name = frontier.utility_name
+    budget = widgets.persistent(st.slider, f"{utility_name} budget: the most you would give up, in points", 0.0,
+                                10.0, step=0.25, key="utility_budget")
+    rec = frontier.recommend(budget)
+    if not frontier.complete:
+        st.warning(esc(f"Partial frontier: {len(frontier.points)} of {len(frontier.requested)} settings are done "
+                       f"(the build stopped, e.g. when the page was left). Missing: {', '.join(frontier.missing)}. "
+                       "No recommendation until it finishes; finished settings are kept."))
+        if st.button("Resume the frontier", type="primary"):
+            build_frontier()
+    partial = "" if frontier.complete else f"{len(frontier.points)} of {len(frontier.requested)} settings"
+    if len(frontier.points):
+        st.plotly_chart(charts.privacy_utility_frontier(frontier.points, utility_name,
+                                                        rec.setting if rec.status == RECOMMENDED else None, partial),
+                        width="stretch")
     st.markdown(esc(charts.reading_frontier(rec, utility_name)))
-    shown = points[["setting", "utility", "utility_low", "utility_high", "advantage", "auc", "attack", "pareto"]]
-    st.dataframe(shown.rename(columns={"utility": utility_name, "utility_low": "95% low", "utility_high": "95% high",
-                                       "advantage": "strongest advantage", "auc": "its AUC"}),
-                 hide_index=True, width="stretch")
-    note = next((sim.dp_run(e).privacy_note for e in epsilons if sim.dp_run(e).privacy_note), None)
-    st.caption(esc(f"Every point is measured on {sim.split.describe()}. DP: DP-EBM at delta 1e-5, its reference "
-                   f"models trained with the same DP recipe; public schema: {sim.dp_run(epsilons[0]).schema_source}."
-                   if epsilons else f"Every point is measured on {sim.split.describe()}."))
+    if len(frontier.points):
+        shown = frontier.points[["setting", "utility", "utility_low", "utility_high", "n", "advantage",
+                                 "advantage_std", "auc", "attack", "pareto"]]
+        st.dataframe(shown.rename(columns={"utility": utility_name, "utility_low": "95% low",
+                                           "utility_high": "95% high", "n": "held-out rows",
+                                           "advantage": "strongest advantage", "advantage_std": "± (repeats)",
+                                           "auc": "its AUC"}), hide_index=True, width="stretch")
+    done_dp = [e for e in epsilons if sim.has_dp_run(e)]
+    note = next((sim.dp_run(e).privacy_note for e in done_dp if sim.dp_run(e).privacy_note), None)
+    st.caption(esc(f"Every point is measured on {sim.split.describe()}. The strongest attack is the one with the "
+                   "largest advantage. DP: DP-EBM at delta 1e-5, its reference models trained with the same DP recipe"
+                   + (f"; public schema: {sim.dp_run(done_dp[0]).schema_source}." if done_dp else ".")))
     if note:
         st.warning(esc(f"DP caveat: {note}."))
 else:
@@ -72,25 +95,21 @@ else:
             "On Adult this takes a few minutes (the DP models and their reference models are the slow part); every "
             "result is kept for this session.")
     if st.button("Build the frontier", type="primary"):
-        progress, done = widgets.progress_bar("frontier")
-        try:
-            sim.frontier_points(ATTACK_SWEEP_KS, list(METHODS), epsilons, progress=progress)
-        except Exception as exc:
-            widgets.error(exc)
-        done()
-        st.rerun()
+        build_frontier()
 
 st.subheader("Membership inference")
 worse = charts.more_attackable(original.membership, anonymized.membership)
 if worse:
     st.warning("The anonymized model is more attackable than the original by "
-               + ", ".join(charts.ATTACK_NAMES[a] for a in worse) + " (AUC higher by more than the noise of the "
+               + ", ".join(ATTACK_NAMES[a] for a in worse) + " (AUC higher by more than the noise of the "
                "repeated draws).")
 st.plotly_chart(charts.membership_bars(original.membership, anonymized.membership, label), width="stretch")
 st.caption(esc(charts.reading_membership(original.membership, anonymized.membership, label)))
 
-attack = st.radio("Attack to inspect", list(charts.ATTACK_NAMES), format_func=charts.ATTACK_NAMES.get,
-                  index=2, horizontal=True, key="attack_shown")
+strongest = original.membership.strongest()
+attack = st.radio("Attack to inspect", list(ATTACK_NAMES), format_func=ATTACK_NAMES.get,
+                  index=list(ATTACK_NAMES).index(strongest), horizontal=True, key="attack_shown",
+                  help="Opens on the strongest attack against the original model (the largest advantage).")
 st.plotly_chart(charts.roc_curves(original.membership, anonymized.membership, attack, label), width="stretch")
 st.caption(esc(charts.reading_roc(original.membership, anonymized.membership, attack)))
 left, right = st.columns(2)
@@ -103,12 +122,7 @@ st.subheader("Attack success across k")
 usable = sim.usable_ks(ATTACK_SWEEP_KS)
 if st.button("Run the attack sweep", help=f"k = {', '.join(map(str, ATTACK_SWEEP_KS))} for both methods, about 2 "
                                           "seconds a point on Adult; each point is kept."):
-    progress, done = widgets.progress_bar("attack sweep")
-    try:
-        sim.sweep(usable, list(METHODS), progress, attacks=True)
-    except Exception as exc:
-        widgets.error(exc)
-    done()
+    widgets.run_with_progress("attack sweep", lambda progress: sim.sweep(usable, list(METHODS), progress, attacks=True))
 if all(sim.has_run(m, x) for m in METHODS for x in usable):
     points = attack_points([sim.run(m, x) for m in METHODS for x in usable])
     st.plotly_chart(charts.attack_auc_vs_k(points, original.membership), width="stretch")

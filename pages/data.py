@@ -5,11 +5,16 @@ from dataclasses import replace
 import streamlit as st
 
 from anonymizer import DataError
-from anonymizer.analysis import FAMILY_NAMES
+from anonymizer.names import FAMILY_NAMES
+from anonymizer.results import LEAK
 from anonymizer.roles import Roles
 from anonymizer.suggest import Suggestion, suggest
+from anonymizer.target_leaks import drop_leaking, target_leaks_for
 from anonymizer.text import markdown_escape as esc
-from pages import state
+from pages import state, widgets
+
+ENCODINGS = {"auto": "UTF-8 (default)", "cp1252": "Windows-1252", "latin-1": "Latin-1 (ISO-8859-1)",
+             "utf-16": "UTF-16", "mac_roman": "Mac Roman"}
 
 ROLE_OF_WIDGET = {"target": "target", "qis": "quasi_identifiers", "sensitive": "sensitive", "drop_columns": "dropped"}
 
@@ -32,6 +37,9 @@ def on_role_change(widget: str) -> None:
         else:
             roles, note = roles.assign(value, role)
             notes.append(note)
+        if role == "target" and value is not None:  # a hand-picked target gets the check a suggested one gets
+            roles, moved = drop_leaks(roles)
+            notes += moved
     else:
         before = set(getattr(roles, role))
         for column in [c for c in value if c not in before]:
@@ -40,6 +48,17 @@ def on_role_change(widget: str) -> None:
         roles = replace(roles, **{role: tuple(c for c in getattr(roles, role) if c in value)})
     st.session_state["roles"] = roles
     st.session_state["role_notes"] = [n for n in notes if n]
+    state.show_roles(roles)
+
+
+def drop_leaks(roles: Roles) -> tuple[Roles, list[str]]:
+    """Columns that give the new target away move to the dropped ones, with a note each."""
+    return drop_leaking(roles, target_leaks_for(state.current()[0].data, roles, int(st.session_state["seed"])))
+
+
+def drop_column(column: str) -> None:
+    roles, _ = st.session_state["roles"].assign(column, "dropped")
+    st.session_state["roles"] = roles
     state.show_roles(roles)
 
 
@@ -54,14 +73,18 @@ dataset, roles = state.current()
 with st.expander("Use your own data", expanded=dataset.name != state.DEMO_NAME):
     st.caption("CSV (comma, semicolon, tab or | separated) or Parquet, up to 200 MB. Nothing you upload is "
                "modified or stored outside this session.")
-    upload = st.file_uploader("Table (the model's training data)", type=["csv", "parquet"], key="upload_table")
-    if upload is not None and st.session_state.get("loaded_table") != upload.file_id:
-        st.session_state["loaded_table"] = upload.file_id
+    up, enc = st.columns([3, 1])
+    enc.selectbox("Text encoding (CSV)", list(ENCODINGS), format_func=ENCODINGS.get, key="encoding",
+                  help="UTF-8 unless you choose another; a file in another encoding is refused with the likely one "
+                       "named. Parquet files carry their own.")
+    upload = up.file_uploader("Table (the model's training data)", type=["csv", "parquet"], key="upload_table")
+    if upload is not None and st.session_state.get("loaded_table") != (upload.file_id, st.session_state["encoding"]):
+        st.session_state["loaded_table"] = (upload.file_id, st.session_state["encoding"])
         st.session_state.pop("table_error", None)
         try:
             frame, dig = state.read_upload(upload)
             new = state.Dataset(upload.name, frame, dig)
-            state.use_dataset(new, suggestion_for(new).roles())
+            state.use_dataset(new, state.roles_for(new, suggestion_for(new).roles()))
             st.rerun()
         except DataError as exc:
             st.session_state["table_error"] = str(exc)
@@ -99,7 +122,7 @@ with st.expander("Use your own data", expanded=dataset.name != state.DEMO_NAME):
             st.rerun()
         except DataError as exc:
             st.error(esc(f"{exc} The previous model stays in use."))
-    st.selectbox("Model family (when no model is uploaded)", list(FAMILY_NAMES), key="model_family",
+    widgets.persistent(st.selectbox, "Model family (when no model is uploaded)", list(FAMILY_NAMES), key="model_family",
                  format_func=FAMILY_NAMES.get,
                  help="The model trained on your table. A full-depth random forest, as such models are often shipped, "
                       "memorizes its training rows: that is where anonymization and DP show their effect.")
@@ -110,6 +133,11 @@ with st.expander("Use your own data", expanded=dataset.name != state.DEMO_NAME):
         state.use_dataset(state.demo_dataset(), state.DEMO_ROLES)
         st.rerun()
 
+if st.session_state.get("link_note"):
+    st.info(esc(st.session_state["link_note"]))
+    if st.session_state.get("pending_scenario") is None or \
+            st.session_state["pending_scenario"].data == dataset.digest:
+        st.session_state.pop("link_note")
 st.subheader(esc(f"{dataset.name}: {len(dataset.data):,} rows, {dataset.data.shape[1]} columns"))
 for note in dataset.data.attrs.get("reading_notes", []):
     st.caption(esc(f"Read: {note}."))
@@ -119,12 +147,7 @@ for message in suggestion.messages:
 if suggestion.identifiers:
     st.warning(esc("Likely direct identifiers: " + ", ".join(f"{c} ({why})" for c, why in suggestion.identifiers)
                    + ". They single people out on their own and should be dropped, not generalized."))
-if suggestion.target_leaks:
-    kept = [c for c, _ in suggestion.target_leaks if c not in st.session_state["roles"].dropped]
-    st.warning(esc("Columns that give the target away: " + ", ".join(f"{c} ({why})" for c, why in
-                                                                  suggestion.target_leaks)
-                   + (f". Kept: {', '.join(kept)}; every accuracy figure then mostly measures this column."
-                      if kept else ". Dropped: a model that reads them scores near-perfectly whatever is anonymized.")))
+
 
 columns = list(dataset.data.columns)
 st.markdown("#### Column roles")
@@ -156,6 +179,17 @@ try:
 except DataError as exc:
     analysis = None
     st.error(esc(f"{exc}."))
+check = analysis.target_leaks if analysis is not None else None
+if check is not None and check.findings:
+    st.markdown("##### Columns that give the target away")
+    for i, finding in enumerate(check.findings):
+        st.warning(esc(finding.message(check.target) + "."))
+        st.button(f"Drop it: {finding.column}", key=f"drop_leak_{i}", on_click=drop_column, args=(finding.column,),
+                  type="primary" if finding.level == LEAK else "secondary")
+dropped_leaks = [c for c, _ in suggestion.target_leaks if c in roles.dropped]
+if dropped_leaks and roles.target == suggestion.target:
+    st.caption(esc("Dropped because they give the target away: " + ", ".join(dropped_leaks)
+                   + ". A model that reads them scores near-perfectly whatever is anonymized."))
 t1, t2 = st.columns([1, 2])
 t1.radio("Task", ["detect", "classification", "regression"], key="task_choice", horizontal=True,
          format_func=lambda t: "detect" if t == "detect" else t, on_change=on_task_change)

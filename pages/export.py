@@ -7,7 +7,7 @@ import streamlit as st
 from anonymizer.export import csv_bytes, model_file, parquet_bytes
 from anonymizer.report import build_report
 from anonymizer.text import markdown_escape as esc
-from pages import widgets
+from pages import state, widgets
 
 FORMS = {"representative": "Representative (one real value per class)",
          "generalized": "Generalized (the class's range or set)"}
@@ -31,16 +31,18 @@ stem = re.sub(r"[^A-Za-z0-9_-]+", "_", analysis.name.rsplit(".", 1)[0]).strip("_
 st.caption(esc(f"{anon.label} (k achieved {m.k_achieved}), seed {seed}, {m.n_rows:,} rows in {m.n_classes:,} "
                f"classes; measured on {anon.measured_on}."))
 
-report = anon.leaks
-if report.holds_with_kept_columns(k):
-    st.success(f"Leak check: no column released unchanged reveals a generalized quasi-identifier or singles people "
-               f"out, and k = {k} holds with any one of them added.")
-for finding in report.findings():
-    st.warning(esc(finding["message"] + ". Fix it on the Anonymize page (one click) before you release."))
-if report.weak_columns(k):
-    st.warning(esc(f"k = {k} holds over the quasi-identifiers only. {report.weak_detail(k)} Make such a column a "
-                   "quasi-identifier on the Anonymize page if an attacker may know it."))
-st.caption(esc(f"{report.unique_share_all_columns:.1%} of records are unique over all released columns; k counts "
+verdict = anon.leaks.verdict(k)
+if verdict.clear:
+    st.success(esc(f"Leak check: {verdict.headline}"))
+else:
+    st.warning(esc("Leak check: " + verdict.headline + " " + " ".join(verdict.lines)
+                   + " Fix it on the Anonymize page (one click) before you release."))
+if m.homogeneous_classes:
+    st.warning(esc(m.disclosure_reading()))
+target_check = analysis.target_leaks
+if target_check is not None and target_check.findings:
+    st.warning(esc(" ".join(t + "." for t in target_check.messages())))
+st.caption(esc(f"{anon.leaks.unique_share_all_columns:.1%} of records are unique over all released columns; k counts "
                "the quasi-identifiers only."))
 
 st.subheader("Anonymized table")
@@ -75,7 +77,8 @@ st.subheader("Report for stakeholders")
 try:
     sim_ready = analysis.roles.target is not None
     with st.spinner("Assembling the report..."):
-        report = build_report(analysis, method, k, float(st.session_state.get("utility_budget", 1.0)))
+        report = build_report(analysis, method, k, float(st.session_state["utility_budget"]),
+                              state.scenario().epsilons)
     if not (sim_ready and analysis.simulation.attacks_ready):
         st.caption("Run the attacks on the Attacks page to include them in the report.")
     st.download_button("Download report (HTML)", report, f"{stem}_k{k}_{method}_report.html", "text/html")

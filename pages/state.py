@@ -3,12 +3,14 @@
 Everything a session computes lives in its `Analysis`, held in a session-scoped resource cache:
 nothing is shared between browser sessions but the read-only demo tables, and Streamlit releases the
 analysis (and we give its memory back to the system) as soon as the session disconnects. Widget keys
-that must survive page switches are re-assigned here on every run (GUIDE section 7).
+that must survive page switches are re-assigned here on every run (docs/design.md, "Dashboard").
+
+The session's settings are one `anonymizer.scenario.Scenario`, mirrored in the URL: a link reopens the
+same analysis (for an uploaded table, once the same file is uploaded again: the digest must match).
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import astuple, dataclass, field
 
 import pandas as pd
@@ -18,15 +20,26 @@ from anonymizer import ADULT_QIS, ADULT_TARGET, DataError, load_adult
 from anonymizer.analysis import Analysis
 from anonymizer.data import read_table_bytes, table_format
 from anonymizer.memo import give_back_memory
-from anonymizer.models import DEFAULT_SEED, load_model_bytes
+from anonymizer.models import load_model_bytes
 from anonymizer.roles import Roles
+from anonymizer.scenario import (
+    DEFAULT_FAMILY,
+    DEFAULT_K,
+    DEFAULT_METHOD,
+    DEFAULT_SEED,
+    DP_EPSILONS,
+    UTILITY_BUDGET,
+    Scenario,
+    digest_bytes,
+)
 
 DEMO_NAME = "UCI Adult (built-in demo)"
 # `education` is dropped from the demo: it maps one to one onto the QI `education-num`, so releasing it
 # unchanged would undo that QI's generalization (issue 9's leak check finds it)
 DEMO_ROLES = Roles(ADULT_TARGET, tuple(ADULT_QIS), "marital-status", ("education",))
-WIDGET_DEFAULTS = {"method": "ag", "seed": DEFAULT_SEED, "allow_pickle": False, "model_family": "lightgbm",
-                   "utility_budget": 1.0, "dp_epsilons": [0.5, 1.0, 2.0, 4.0, 8.0], "output_form": "representative"}
+WIDGET_DEFAULTS = {"method": DEFAULT_METHOD, "seed": DEFAULT_SEED, "allow_pickle": False,
+                   "model_family": DEFAULT_FAMILY, "utility_budget": UTILITY_BUDGET, "dp_epsilons": list(DP_EPSILONS),
+                   "output_form": "representative", "encoding": "auto"}
 ROLE_WIDGETS = ("target", "qis", "sensitive", "drop_columns", "task_choice")
 
 
@@ -49,8 +62,7 @@ class Dataset:
         return self.digest, self.test_digest, self.model_digest
 
 
-def digest(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()[:16]
+digest = digest_bytes  # one digest for a file, in the dashboard and the CLI alike
 
 
 @st.cache_resource(show_spinner="Loading the demo data...")
@@ -61,15 +73,89 @@ def demo_dataset() -> Dataset:
 
 
 def init_state() -> None:
-    if "dataset" not in st.session_state:
+    first_run = "dataset" not in st.session_state
+    if first_run:
         use_dataset(demo_dataset(), DEMO_ROLES)
-    st.session_state.setdefault("k", 10)
+    st.session_state.setdefault("k", DEFAULT_K)
     for key, value in WIDGET_DEFAULTS.items():
         st.session_state.setdefault(key, value)
         st.session_state[key] = st.session_state[key]
     for key in ROLE_WIDGETS:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
+    if first_run:
+        open_link()
+
+
+# --- the scenario, and the URL that carries it ------------------------------------------------------
+
+def scenario() -> Scenario:
+    """The session's settings as one Scenario (what the URL, the report and the CLI's --scenario carry)."""
+    dataset, roles = current()
+    return Scenario(dataset.digest, roles, st.session_state["method"], int(st.session_state["k"]),
+                    int(st.session_state["seed"]), st.session_state["model_family"],
+                    tuple(float(e) for e in st.session_state["dp_epsilons"]) or DP_EPSILONS,
+                    test=dataset.test_digest or None, model=dataset.model_digest or None)
+
+
+def apply_scenario(sc: Scenario) -> str | None:
+    """Make `sc` the session's settings if it is for the current table; returns why not, or None."""
+    dataset, _ = current()
+    if sc.data != dataset.digest:
+        return (f"This link is for a table whose digest is {sc.data}; upload that file on the Data & model page "
+                "and its settings are applied.")
+    try:
+        check(dataset, sc.roles)
+    except DataError as exc:
+        return f"The link's roles do not fit the table: {exc}"
+    st.session_state["roles"] = sc.roles
+    show_roles(sc.roles)
+    st.session_state.update(method=sc.method, k=sc.k, seed=sc.seed, model_family=sc.model_family,
+                            dp_epsilons=[e for e in sc.epsilons])
+    st.session_state.pop("pending_scenario", None)
+    return None
+
+
+def open_link() -> None:
+    """On a session's first run: the scenario in the URL, applied now (demo) or kept until its table is uploaded."""
+    params = st.query_params
+    try:
+        sc = Scenario.from_query(params.get, params.get_all)
+    except DataError as exc:
+        st.session_state["link_note"] = f"The link's settings could not be read: {exc}"
+        return
+    if sc is None:
+        return
+    st.session_state["pending_scenario"] = sc
+    note = apply_scenario(sc)
+    if note:
+        st.session_state["link_note"] = note
+
+
+def roles_for(dataset: Dataset, suggested: Roles) -> Roles:
+    """The roles a newly read table starts with: a pending link's, when the link is for this table, else the
+    suggestion's."""
+    pending = st.session_state.get("pending_scenario")
+    if pending is not None and pending.data == dataset.digest:
+        try:
+            check(dataset, pending.roles)
+            return pending.roles
+        except DataError:
+            pass
+    return suggested
+
+
+def sync_url() -> None:
+    """Write the session's scenario into the URL (only when it changed), so the address is a link to it."""
+    try:
+        wanted = scenario().to_query()
+    except DataError:
+        return
+    params = st.query_params
+    current_params = {key: (params.get_all(key) if isinstance(wanted.get(key), list) else params.get(key))
+                      for key in Scenario.QUERY_KEYS if key in params}
+    if current_params != wanted:
+        params.from_dict(wanted)
 
 
 def show_roles(roles: Roles) -> None:
@@ -82,20 +168,25 @@ def show_roles(roles: Roles) -> None:
 
 
 def use_dataset(dataset: Dataset, roles: Roles) -> None:
-    """Make `dataset` current with `roles` (already valid), and set the role widgets to match."""
+    """Make `dataset` current with `roles` (already valid), and set the role widgets to match; a link waiting
+    for this table is applied."""
     st.session_state["dataset"] = dataset
     st.session_state["roles"] = roles
     show_roles(roles)
-    st.session_state["k"] = max(1, min(st.session_state.get("k", 10), len(dataset.data) // 2))
+    st.session_state["k"] = max(1, min(st.session_state.get("k", DEFAULT_K), len(dataset.data) // 2))
+    pending = st.session_state.get("pending_scenario")
+    if pending is not None and pending.data == dataset.digest and pending.roles == roles:
+        apply_scenario(pending)
 
 
 def current() -> tuple[Dataset, Roles]:
     return st.session_state["dataset"], st.session_state["roles"]
 
 
-def build_analysis(dataset: Dataset, roles: Roles, seed: int, family: str = "lightgbm") -> Analysis:
+def build_analysis(dataset: Dataset, roles: Roles, seed: int, family: str = DEFAULT_FAMILY) -> Analysis:
     return Analysis(dataset.data, roles, seed=seed, model=dataset.model, test=dataset.test, name=dataset.name,
-                    model_name=dataset.model_name, model_family=family)
+                    model_name=dataset.model_name, model_family=family, digest=dataset.digest,
+                    test_digest=dataset.test_digest or None, model_digest=dataset.model_digest or None)
 
 
 def _release(analysis: Analysis) -> None:
@@ -115,13 +206,15 @@ def analysis() -> Analysis:
     """This session's Analysis for the current dataset, roles and seed (built again when they change)."""
     dataset, roles = current()
     return session_analysis(dataset, roles, int(st.session_state["seed"]),
-                            st.session_state.get("model_family", "lightgbm"))
+                            st.session_state.get("model_family", DEFAULT_FAMILY))
 
 
 def read_upload(upload) -> tuple[pd.DataFrame, str]:
-    """A table from an upload, or a DataError with one line to show."""
+    """A table from an upload (in the encoding picked beside it), or a DataError with one line to show."""
     content = upload.getvalue()
-    return read_table_bytes(content, table_format(upload.name), name=upload.name), digest(content)
+    encoding = st.session_state.get("encoding", "auto")
+    return (read_table_bytes(content, table_format(upload.name), name=upload.name,
+                             encoding=None if encoding == "auto" else encoding), digest(content))
 
 
 def read_model_upload(upload, allow_pickle: bool):
@@ -132,8 +225,9 @@ def read_model_upload(upload, allow_pickle: bool):
 def check(dataset: Dataset, roles: Roles) -> None:
     """Raise DataError if the roles do not fit the dataset (and its model and test table)."""
     build_analysis(dataset, roles, int(st.session_state.get("seed", DEFAULT_SEED)),
-                   st.session_state.get("model_family", "lightgbm"))
+                   st.session_state.get("model_family", DEFAULT_FAMILY))
 
 
-__all__ = ["DEMO_NAME", "DEMO_ROLES", "DataError", "Dataset", "analysis", "check", "current", "demo_dataset",
-           "init_state", "read_model_upload", "read_upload", "show_roles", "use_dataset"]
+__all__ = ["DEMO_NAME", "DEMO_ROLES", "DataError", "Dataset", "analysis", "apply_scenario", "check", "current",
+           "demo_dataset", "init_state", "read_model_upload", "read_upload", "roles_for", "scenario",
+           "show_roles", "sync_url", "use_dataset"]

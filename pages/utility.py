@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from anonymizer.analysis import METHODS, SWEEP_KS
+from anonymizer.analysis import SWEEP_KS
 from anonymizer.charts import accuracy_sweep, reading_sweep
+from anonymizer.names import METHODS
 from anonymizer.simulation import accuracy_points
 from anonymizer.stats import within_noise
 from anonymizer.text import markdown_escape as esc
@@ -24,58 +25,55 @@ except Exception as exc:
     widgets.error(exc)
     st.stop()
 st.caption(esc(f"Simulated on {sim.split.describe()}. Model: {sim.model_source}."))
+leaks = analysis.target_leaks
+if leaks is not None and leaks.findings:
+    st.warning(esc(" ".join(t + "." for t in leaks.messages()) + " Fix it on the Data & model page."))
+if original.small_sample:
+    st.warning(esc(f"Small sample: every figure here rests on {original.n:,} held-out rows (fewer than 100), so the "
+                   "intervals are wide and most differences are noise."))
 
 regression = analysis.task == "regression"
-key = original["headline"]
-name = {"r2": "R²", "accuracy": "accuracy", "balanced_accuracy": "balanced accuracy"}[key]
+key = sim.headline
+name = original.headline_name
 
 
-def show(value: float) -> str:
-    return f"{value:.3f}" if regression else f"{value:.2%}"
-
-
-def interval(scores: dict) -> str:
-    ci = scores.get(f"{key}_ci")
-    return f"95% interval {show(ci[0])} – {show(ci[1])}" if ci else "no interval (too few rows)"
-
-
-def change(scores: dict) -> str:
-    diff = scores[key] - original[key]
+def change(scores) -> str:
+    diff = scores.value(key) - original.value(key)
     text = f"{diff:+.3f}" if regression else f"{100 * diff:+.2f} pt"
-    ci_a, ci_b = original.get(f"{key}_ci"), scores.get(f"{key}_ci")
-    if ci_a and ci_b and within_noise(original[key], scores[key], tuple(ci_a), tuple(ci_b)):
+    ci_a, ci_b = original.interval(key), scores.interval(key)
+    if ci_a and ci_b and within_noise(original.value(key), scores.value(key), ci_a, ci_b):
         text += " (within noise)"
     return text
 
 
+def interval(scores) -> str:
+    return scores.describe(key)
+
+
 cards = st.columns(4)
-cards[0].metric(f"Original model: {name}", show(original[key]), help=f"On held-out records; {interval(original)}.")
+cards[0].metric(f"Original model: {name}", original.show(), help=f"On held-out records: {interval(original)}.")
 for col, m in zip(cards[1:3], METHODS):
     scores = runs[m].evaluation.utility
-    col.metric(f"{METHODS[m]}, k = {k}", show(scores[key]), change(scores), delta_color="off" if
-               "within noise" in change(scores) else "normal",
-               help=f"The same kind of model retrained on the members anonymized at this k; {interval(scores)}.")
-cards[3].metric("QIs dropped", show(dropped[key]), change(dropped),
-                help=f"Retrained without the quasi-identifier columns at all; {interval(dropped)}.")
+    col.metric(f"{METHODS[m]}, k = {k}", scores.show(), change(scores),
+               delta_color="off" if "within noise" in change(scores) else "normal",
+               help=f"The same kind of model retrained on the members anonymized at this k: {interval(scores)}.")
+cards[3].metric("QIs dropped", dropped.show(), change(dropped),
+                help=f"Retrained without the quasi-identifier columns at all: {interval(dropped)}.")
 if regression:
-    st.caption(f"Baseline without a model (always the members' mean, {original['baseline_mean']:,.4g}): "
-               f"R² {original['baseline_r2']:.3f}, MAE {original['baseline_mae']:,.4g}. Intervals: bootstrap over "
-               f"the {original['n']:,} held-out rows (seed {analysis.seed}).")
+    st.caption(esc(f"Baseline without a model: {original.baseline_text()}. Intervals: bootstrap over the "
+                   f"{original.n:,} held-out rows (seed {analysis.seed})."))
 else:
-    why = ("the target is imbalanced, so balanced accuracy (the mean recall over classes) is the headline: "
-           if key == "balanced_accuracy" else "")
-    st.caption(esc(f"Baseline without a model (always the most frequent class): accuracy "
-                   f"{original['majority_rate']:.2%}, balanced accuracy "
-                   f"{original['majority_balanced_accuracy']:.2%}; "
-                   f"{why}intervals are 95% (Wilson for accuracy) over {original['n']:,} held-out rows."))
+    why = ("the target is imbalanced, so balanced accuracy (the mean recall over classes) is the headline here, in "
+           "the frontier, the report and the CLI; " if key == "balanced_accuracy" else "")
+    st.caption(esc(f"Baseline without a model: {original.baseline_text()}; {why}intervals are 95% (Wilson for "
+                   f"accuracy, Bonett-Price for balanced accuracy) over {original.n:,} held-out rows."))
 
 columns = ["r2", "r2_ci", "mae", "rmse"] if regression else \
     ["accuracy", "accuracy_ci", "balanced_accuracy", "balanced_accuracy_ci", "roc_auc", "majority_rate"]
-rows = [{"model": "original", **{c: original.get(c) for c in columns}}]
-rows += [{"model": f"{METHODS[m]} (k = {k})", **{c: r.evaluation.utility.get(c) for c in columns}}
-         for m, r in runs.items()]
-rows.append({"model": "QIs dropped", **{c: dropped.get(c) for c in columns}})
-table = pd.DataFrame(rows)
+models = [("original", original), *((f"{METHODS[m]} (k = {k})", r.evaluation.utility) for m, r in runs.items()),
+          ("QIs dropped", dropped)]
+table = pd.DataFrame([{"model": label, **{c: getattr(u, c) for c in columns}, "rows": u.n,
+                       "small sample": "yes" if u.small_sample else ""} for label, u in models])
 for c in [c for c in columns if c.endswith("_ci")]:
     table[c] = [f"{v[0]:.4f} – {v[1]:.4f}" if v else "" for v in table[c]]
 st.dataframe(table, hide_index=True, width="stretch",
@@ -85,16 +83,11 @@ st.caption(esc(f"Method on the Anonymize page: {METHODS[method]}. Retrained as: 
 st.subheader(f"{name[0].upper() + name[1:]} across k")
 usable = sim.usable_ks(SWEEP_KS)
 if st.button("Run the k sweep", help=f"k = {', '.join(map(str, SWEEP_KS))} for both methods; each point is kept."):
-    progress, done = widgets.progress_bar("sweep")
-    try:
-        sim.sweep(usable, list(METHODS), progress, attacks=False)
-    except Exception as exc:
-        widgets.error(exc)
-    done()
+    widgets.run_with_progress("sweep", lambda progress: sim.sweep(usable, list(METHODS), progress, attacks=False))
 if all(sim.has_run(m, x, attacks=False) for m in METHODS for x in usable):
     points = accuracy_points([sim.run(m, x, attacks=False) for m in METHODS for x in usable], key)
-    ci = tuple(original[f"{key}_ci"]) if original.get(f"{key}_ci") else None
-    st.plotly_chart(accuracy_sweep(points, original[key], dropped[key], key, ci), width="stretch")
-    st.caption(esc(reading_sweep(points, original[key], dropped[key], key, ci)))
+    ci = original.interval(key)
+    st.plotly_chart(accuracy_sweep(points, original.value(key), dropped.value(key), key, ci), width="stretch")
+    st.caption(esc(reading_sweep(points, original.value(key), dropped.value(key), key, ci)))
 else:
     st.info("Run the sweep to see the retrained model's figures against k for both methods.")

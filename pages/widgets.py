@@ -9,7 +9,8 @@ from __future__ import annotations
 import streamlit as st
 
 from anonymizer import DataError
-from anonymizer.analysis import METHODS, Analysis
+from anonymizer.analysis import Analysis
+from anonymizer.names import METHODS, model_description
 from anonymizer.text import markdown_escape as esc
 from pages import state
 
@@ -36,7 +37,8 @@ def sidebar() -> None:
     side.markdown(f"**Dataset:** {esc(dataset.name)}  \n{len(dataset.data):,} rows × {dataset.data.shape[1]} columns")
     if dataset.test is not None:
         side.caption(f"Test table: {esc(dataset.test_name)} ({len(dataset.test):,} rows)")
-    side.caption("Model: " + esc(dataset.model_name or "LightGBM trained here (default parameters)"))
+    side.caption("Model: " + esc(model_description(dataset.model_name if dataset.model is not None else None,
+                                                   st.session_state["model_family"])))
     side.markdown(f"**Target:** {esc(roles.target)}")
     side.markdown("**Quasi-identifiers:** " + esc(", ".join(map(str, roles.quasi_identifiers))))
     side.markdown("**Sensitive:** " + (esc(roles.sensitive) if roles.sensitive else "none"))
@@ -73,22 +75,39 @@ def k_controls(n_rows: int) -> int:
     return int(st.session_state["k"])
 
 
-def method_control() -> str:
-    """The method radio; the choice lives in the plain key "method", so pages without the radio keep it.
+def persistent(widget, label: str, *args, key: str, **kwargs):
+    """`widget(label, ...)` whose value lives in the plain session key `key`, so pages that do not draw it (and
+    fragment reruns) keep it: the widget has a key of its own, set from `key` and copied back on change.
 
     (Streamlit drops a widget's own key on a run that does not draw the widget; copying it back on every
     run was not enough after the Data page, which the browser test caught.)"""
-    if st.session_state.get("method_radio") != st.session_state["method"]:
-        st.session_state["method_radio"] = st.session_state["method"]
+    widget_key = f"{key}__widget"
+    if st.session_state.get(widget_key) != st.session_state[key]:
+        st.session_state[widget_key] = st.session_state[key]
 
     def chosen():
-        st.session_state["method"] = st.session_state["method_radio"]
+        st.session_state[key] = st.session_state[widget_key]
 
-    st.radio("Method", list(METHODS), format_func=METHODS.get, horizontal=True, key="method_radio",
-             on_change=chosen,
-             help="Accuracy-guided: a decision tree trained on the model's own predictions decides which records "
-                  "become indistinguishable. Mondrian: classic k-anonymity that splits ranges at their median.")
-    return st.session_state["method"]
+    widget(label, *args, key=widget_key, on_change=chosen, **kwargs)
+    return st.session_state[key]
+
+
+def method_control() -> str:
+    """The method radio; the choice lives in the plain key "method", so pages without the radio keep it."""
+    return persistent(st.radio, "Method", list(METHODS), format_func=METHODS.get, horizontal=True, key="method",
+                      help="Accuracy-guided: a decision tree trained on the model's own predictions decides which "
+                           "records become indistinguishable. Mondrian: classic k-anonymity that splits ranges at "
+                           "their median.")
+
+
+def run_with_progress(what: str, work) -> None:
+    """`work(progress)` under a progress bar; a failure is one line on the page, and the bar goes either way."""
+    progress, done = progress_bar(what)
+    try:
+        work(progress)
+    except Exception as exc:
+        error(exc)
+    done()
 
 
 def progress_bar(what: str):

@@ -1,6 +1,6 @@
 """Drive the dashboard in headless Chromium (Debian's, via Playwright): used by e2e tests and bench/.
 
-Recipe from GUIDE section 7: start `streamlit run` on a free loopback port, poll the health
+The recipe: start `streamlit run` on a free loopback port, poll the health
 endpoint, wait for the app's script to be idle after each interaction.
 """
 

@@ -134,7 +134,7 @@ def test_the_report_opens_with_the_frontier_when_this_analysis_built_it(small):
     assert "Anonymize or differential privacy?" not in before and "was not run in this session" in before
     sim = analysis.simulation
     sim.prepare_attacks()
-    sim.frontier_points(ATTACK_SWEEP_KS, list(METHODS), [2.0])
+    sim.frontier(ATTACK_SWEEP_KS, list(METHODS), [2.0])
     after = build_report(analysis, "ag", 10, budget_points=2.0)
     frontier_at = after.index("<h2>Anonymize or differential privacy?</h2>")
     assert after.index("<h2>Summary</h2>") < frontier_at < after.index("<h2>Settings</h2>")

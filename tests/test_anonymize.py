@@ -12,7 +12,7 @@ PRED = np.array(["lo"] * 4 + ["hi"] * 4)
 
 
 def test_ag_two_leaves_exact(small_people):
-    result = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["age", "sex"]).fit(small_people, PRED).result_
+    result = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["age", "sex"]).anonymize(small_people, PRED)
     # leaf 1 ages 20,22,24,26 -> lower median 22; sexes F,F,M,F -> F
     # leaf 2 ages 50,52,54,56 -> lower median 52; sexes M,M,F,M -> M
     assert result.data["age"].tolist() == [22] * 4 + [52] * 4
@@ -38,9 +38,9 @@ def test_ag_keeps_everything_but_qis(small_people):
 def test_ag_leaves_with_equal_representatives_merge():
     # the tree (seeing all columns) splits on x, but both leaves get sex=F: one class of 8
     X = pd.DataFrame({"sex": pd.array(["F"] * 8, dtype="str"), "x": np.arange(8.0)})
-    anonymizer = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["sex"], tree_features="all").fit(X, PRED)
+    anonymizer = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["sex"], tree_features="all")
+    result = anonymizer.anonymize(X, PRED)
     assert anonymizer.tree_.n_leaves_ == 2
-    result = anonymizer.result_
     assert result.n_classes == 1
     assert result.classes["size"].tolist() == [8]
     assert set(result.class_ids) == {0}
@@ -57,11 +57,11 @@ def test_ag_transform_maps_new_records_to_learned_classes(small_people):
 
 def test_ag_regression_guidance_uses_a_regressor(small_people):
     y = small_people["score"].to_numpy() * 1.37  # continuous predictions
-    exact = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["age"], splitter="exact").fit(small_people, y)
+    exact = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["age"], splitter="exact")
+    assert exact.anonymize(small_people, y).data["age"].tolist() == [22] * 4 + [52] * 4
     assert type(exact.tree_.tree_).__name__ == "DecisionTreeRegressor"
-    assert exact.result_.data["age"].tolist() == [22] * 4 + [52] * 4
-    histogram = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["age"], splitter="histogram").fit(small_people, y)
-    assert histogram.result_.data["age"].tolist() == [22] * 4 + [52] * 4
+    histogram = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["age"], splitter="histogram")
+    assert histogram.anonymize(small_people, y).data["age"].tolist() == [22] * 4 + [52] * 4
 
 
 def test_ag_rejects_bad_input(small_people):
@@ -79,7 +79,7 @@ def test_ag_rejects_bad_input(small_people):
 
 def test_mondrian_numeric_median_splits_exact():
     X = pd.DataFrame({"age": np.arange(1, 9)})
-    result = MondrianAnonymizer(k=2, quasi_identifiers=["age"]).fit(X).result_
+    result = MondrianAnonymizer(k=2, quasi_identifiers=["age"]).anonymize(X)
     # 1..8 -> {1..4},{5..8} -> {1,2},{3,4},{5,6},{7,8}; representatives are lower medians
     assert result.data["age"].tolist() == [1, 1, 3, 3, 5, 5, 7, 7]
     assert result.classes["size"].tolist() == [2, 2, 2, 2]
@@ -88,7 +88,7 @@ def test_mondrian_numeric_median_splits_exact():
 
 def test_mondrian_categorical_splits_on_value_order():
     X = pd.DataFrame({"color": pd.array(list("rrggbbbb"), dtype="str")})
-    result = MondrianAnonymizer(k=2, quasi_identifiers=["color"]).fit(X).result_
+    result = MondrianAnonymizer(k=2, quasi_identifiers=["color"]).anonymize(X)
     # order b < g < r: median code is b -> {b x4} | {g,g,r,r} -> {g,g} | {r,r}
     assert result.data["color"].tolist() == list("rrggbbbb")
     assert sorted(result.classes["size"].tolist()) == [2, 2, 4]
@@ -96,7 +96,7 @@ def test_mondrian_categorical_splits_on_value_order():
 
 def test_mondrian_stops_when_a_half_would_be_too_small():
     X = pd.DataFrame({"age": [1, 2, 3, 4, 5]})
-    result = MondrianAnonymizer(k=3, quasi_identifiers=["age"]).fit(X).result_
+    result = MondrianAnonymizer(k=3, quasi_identifiers=["age"]).anonymize(X)
     assert result.n_classes == 1
     assert result.data["age"].tolist() == [3] * 5
 
@@ -106,7 +106,7 @@ def test_missing_values_are_kept_as_a_category_and_skipped_for_numbers():
         "job": pd.array([None, None, "a", None, "b", "b", "b", None], dtype="str"),
         "age": [np.nan, 30.0, 31.0, np.nan, 40.0, 41.0, 42.0, 43.0],
     })  # age <= 35 or missing separates the predictions perfectly; job does not
-    result = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["job", "age"]).fit(X, PRED).result_
+    result = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["job", "age"]).anonymize(X, PRED)
     # leaf 1 (rows 0-3): job mode is missing (3 of 4), ages 30,31 -> 30
     # leaf 2 (rows 4-7): job mode b (3 of 4), ages 40..43 -> lower median 41
     assert result.data["job"].isna().tolist() == [True] * 4 + [False] * 4
@@ -167,7 +167,7 @@ def test_categorical_representative_sparse_path_matches_dense():
 
 
 def test_rules_are_json_ready(small_people):
-    result = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["age", "sex"]).fit(small_people, PRED).result_
+    result = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["age", "sex"]).anonymize(small_people, PRED)
     rules = result.rules()
     assert rules[0] == {"class_id": 0, "size": 4, "quasi_identifiers": {
         "age": {"representative": 22, "min": 20, "max": 26},
@@ -176,7 +176,7 @@ def test_rules_are_json_ready(small_people):
 
 
 def test_class_records_returns_the_rows_of_a_class(small_people):
-    result = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["age", "sex"]).fit(small_people, PRED).result_
+    result = AccuracyGuidedAnonymizer(k=4, quasi_identifiers=["age", "sex"]).anonymize(small_people, PRED)
     assert result.class_records(1, original=small_people)["age"].tolist() == [50, 52, 54, 56]
 
 
@@ -230,11 +230,12 @@ def test_mondrian_transform_places_new_records_by_the_recorded_splits():
 def test_mondrian_transform_with_missing_values_matches_fit():
     X = pd.DataFrame({"a": [1.0, np.nan, 3.0, np.nan, 5.0, 6.0, np.nan, 8.0],
                       "c": pd.array(["x", None, "y", "y", None, "x", "z", "z"], dtype="str")})
-    anonymizer = MondrianAnonymizer(k=2, quasi_identifiers=["a", "c"]).fit(X)
-    pd.testing.assert_frame_equal(anonymizer.transform(X), anonymizer.result_.data)
+    anonymizer = MondrianAnonymizer(k=2, quasi_identifiers=["a", "c"])
+    result = anonymizer.anonymize(X)
+    pd.testing.assert_frame_equal(anonymizer.transform(X), result.data)
 
 
-def _arrays(obj, seen=None, skip=("result_",)):
+def _arrays(obj, seen=None, skip=()):
     """Every numpy array (and pandas index/series values) reachable from obj."""
     seen = set() if seen is None else seen
     if id(obj) in seen:
@@ -280,14 +281,14 @@ def test_a_pickled_anonymizer_holds_no_row_of_the_original(method, n):
     else:
         anonymizer = AccuracyGuidedAnonymizer(k=5, quasi_identifiers=qis, tree_features="all",
                                               splitter=method.split("-")[1])
-    anonymizer.fit(X, y)
+    result = anonymizer.anonymize(X, y)
     restored = pickle.loads(pickle.dumps(anonymizer))
     arrays = list(_arrays(restored))
     assert arrays, "the walk found nothing: it is broken"
     assert not [a.shape for a in arrays if a.ndim and a.shape[0] >= n], "a row-length array is kept"
     distinct_f = np.unique(X["f"])  # f is unique per row: its sorted values would rebuild the column
     assert not any(a.shape == distinct_f.shape and np.array_equal(a, distinct_f) for a in arrays)
-    pd.testing.assert_frame_equal(restored.transform(X), anonymizer.result_.data)
+    pd.testing.assert_frame_equal(restored.transform(X), result.data)
 
 
 # --- the trees -----------------------------------------------------------------------------------
@@ -321,7 +322,7 @@ def test_histogram_and_exact_trees_split_alike_on_a_clear_signal():
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.integers(0, 100, 2000), "b": rng.normal(size=2000)})
     y = np.where(X["a"] >= 50, "hi", "lo")
-    out = {s: AccuracyGuidedAnonymizer(k=500, quasi_identifiers=["a", "b"], splitter=s).fit(X, y).result_
+    out = {s: AccuracyGuidedAnonymizer(k=500, quasi_identifiers=["a", "b"], splitter=s).anonymize(X, y)
            for s in ("histogram", "exact")}
     for result in out.values():
         assert result.classes["size"].min() >= 500

@@ -13,15 +13,15 @@ from anonymizer import attacks
 def test_roc_metrics_on_hand_computed_points():
     # ranking M M N M N N: ROC (0,0) (0,1/3) (0,2/3) (1/3,2/3) (1/3,1) (2/3,1) (1,1)
     m = attacks.membership_metrics([0.9, 0.8, 0.4], [0.7, 0.3, 0.2])
-    assert m["auc"] == pytest.approx(8 / 9)
-    assert m["advantage"] == pytest.approx(2 / 3)
-    assert m["tpr_at_1pct_fpr"] == pytest.approx(2 / 3)
-    assert m["tpr_at_0_1pct_fpr"] == pytest.approx(2 / 3)
-    assert m["tpr_at_1pct_fpr_supported"] is False  # 3 non-members < 10 / 0.01
-    roc = dict(zip(m["roc"]["fpr"], m["roc"]["tpr"]))
+    assert m.auc == pytest.approx(8 / 9)
+    assert m.advantage == pytest.approx(2 / 3)
+    assert m.tpr_at_1pct_fpr == pytest.approx(2 / 3)
+    assert m.tpr_at_0_1pct_fpr == pytest.approx(2 / 3)
+    assert m.tpr_at_1pct_fpr_supported is False  # 3 non-members < 10 / 0.01
+    roc = dict(zip(m.roc["fpr"], m.roc["tpr"]))
     assert roc[0.0] == pytest.approx(2 / 3) and roc[1.0] == 1.0
-    fpr = np.array(m["roc"]["fpr"])
-    assert np.array(m["roc"]["tpr"])[(fpr >= 1 / 3) & (fpr < 2 / 3)] == pytest.approx(1.0)
+    fpr = np.array(m.roc["fpr"])
+    assert np.array(m.roc["tpr"])[(fpr >= 1 / 3) & (fpr < 2 / 3)] == pytest.approx(1.0)
 
 
 def test_tpr_at_fpr_never_interpolates():
@@ -32,14 +32,14 @@ def test_tpr_at_fpr_never_interpolates():
 def test_low_fpr_figures_are_flagged_by_support():
     rng = np.random.default_rng(0)
     m = attacks.membership_metrics(rng.random(1000), rng.random(1000))
-    assert m["tpr_at_1pct_fpr_supported"] and not m["tpr_at_0_1pct_fpr_supported"]
+    assert m.tpr_at_1pct_fpr_supported and not m.tpr_at_0_1pct_fpr_supported
 
 
 def test_repeats_draw_balanced_sets_and_report_spread():
     rng = np.random.default_rng(0)
     m = attacks.repeated_membership_metrics(rng.random(500) + 0.1, rng.random(200), n_repeats=4, seed=1)
-    assert m["n_members"] == m["n_nonmembers"] == 200 and m["repeats"] == 4
-    assert 0.5 < m["auc"] < 0.8 and m["auc_std"] > 0
+    assert m.n_members == m.n_nonmembers == 200 and m.repeats == 4
+    assert 0.5 < m.auc < 0.8 and m.auc_std > 0
 
 
 def random_label_data(n, n_classes, seed):
@@ -64,11 +64,11 @@ def test_memorizing_model_is_caught_by_threshold_and_lira():
     X_e, y_e = pd.concat([X[mem], X[non]]), pd.concat([y[mem], y[non]])
     th = attacks.threshold_scores(target, X_e, y_e)
     # members are always right (confidence 1); non-members right 1 time in 20: AUC = 1 - 0.05 / 2
-    assert attacks.membership_metrics(th[:1000], th[1000:])["auc"] > 0.95
+    assert attacks.membership_metrics(th[:1000], th[1000:]).auc > 0.95
     lira = attacks.OfflineLiRA().fit(bank, X_e, y_e).score(target, X_e, y_e)
-    assert attacks.membership_metrics(lira[:1000], lira[1000:])["auc"] > 0.9
+    assert attacks.membership_metrics(lira[:1000], lira[1000:]).auc > 0.9
     shadow = attacks.ShadowAttack(0).fit(bank, X[pool], y[pool]).score(target, X_e, y_e)
-    assert attacks.membership_metrics(shadow[:1000], shadow[1000:])["auc"] > 0.9
+    assert attacks.membership_metrics(shadow[:1000], shadow[1000:]).auc > 0.9
 
 
 def test_constant_model_gives_chance():
@@ -78,10 +78,10 @@ def test_constant_model_gives_chance():
     X_e, y_e = pd.concat([X[mem], X[non]]), pd.concat([y[mem], y[non]])
     for scores in (attacks.threshold_scores(target, X_e, y_e),
                    attacks.OfflineLiRA().fit(bank, X_e, y_e).score(target, X_e, y_e)):
-        assert abs(attacks.membership_metrics(scores[:1000], scores[1000:])["auc"] - 0.5) < 0.05
+        assert abs(attacks.membership_metrics(scores[:1000], scores[1000:]).auc - 0.5) < 0.05
     uniform = DummyClassifier(strategy="uniform").fit(X[mem], y[mem])
     s = attacks.threshold_scores(uniform, X_e, y_e)
-    assert attacks.membership_metrics(s[:1000], s[1000:])["auc"] == 0.5  # every score tied
+    assert attacks.membership_metrics(s[:1000], s[1000:]).auc == 0.5  # every score tied
 
 
 def test_correct_means_member_matches_the_train_test_gap():
@@ -128,17 +128,17 @@ def test_attribute_inference_finds_what_a_memorizing_model_leaks():
     model = OneNN().fit(members[features], members["y"])
     setup = attacks.prepare_attribute_attack(pool, pd.concat([members, nonmembers]), features, "s", "y", seed=0)
     result = attacks.attribute_inference(setup, model, pool, members, nonmembers, seed=0)
-    conf = result["variants"]["confidence"]
+    conf = result.variants["confidence"]
     # members: the true s gives confidence 1, a wrong s only half the time -> ~0.75; non-members ~0.5
     assert conf["attack_members"] > 0.68 and abs(conf["attack_nonmembers"] - 0.5) < 0.06
-    assert abs(result["baseline_members"] - 0.5) < 0.06  # s is independent of what the attacker knows
+    assert abs(result.baseline_members - 0.5) < 0.06  # s is independent of what the attacker knows
     assert conf["advantage_members"] > 0.15
     # the headline variant is the one stronger on the attacker's own held-out pool rows, never chosen
     # on the scored members: here both are near chance on the pool, so the leak stays in its own block
-    holdout = {v: result["variants"][v]["attack_pool_holdout"] for v in ("blackbox", "confidence")}
-    assert result["attack_variant"] == max(holdout, key=holdout.get)
-    assert result["attack_members"] == result["variants"][result["attack_variant"]]["attack_members"]
-    assert result["metric"] == "accuracy" and result["n_values"] == 2
+    holdout = {v: result.variants[v]["attack_pool_holdout"] for v in ("blackbox", "confidence")}
+    assert result.attack_variant == max(holdout, key=holdout.get)
+    assert result.attack_members == result.variants[result.attack_variant]["attack_members"]
+    assert result.metric == "accuracy" and result.n_values == 2
 
 
 def test_attribute_inference_rejects_unusable_attributes():
@@ -181,8 +181,8 @@ def test_tied_scores_keep_the_roc_point_the_tpr_at_fpr_step_needs():
     nonmembers = [9, 8] + [0] * 98
     m = attacks.membership_metrics(members, nonmembers)
     assert brute_force_figures(members, nonmembers, {"at_1pct": 0.01})["at_1pct"] == Fraction(2, 10)
-    assert m["tpr_at_1pct_fpr"] == pytest.approx(0.2)
-    roc = dict(zip(m["roc"]["fpr"], m["roc"]["tpr"]))
+    assert m.tpr_at_1pct_fpr == pytest.approx(0.2)
+    roc = dict(zip(m.roc["fpr"], m.roc["tpr"]))
     assert roc[0.01] == pytest.approx(0.2)
 
 
@@ -193,13 +193,13 @@ tie_heavy = st.lists(st.integers(0, 6), min_size=1, max_size=40)
 @given(tie_heavy, tie_heavy)
 def test_every_roc_figure_equals_the_brute_force(members, nonmembers):
     m = attacks.membership_metrics(members, nonmembers)
-    levels = {**attacks.FPR_LEVELS, **{f"grid_{i}": g for i, g in enumerate(m["roc"]["fpr"])}}
+    levels = {**attacks.FPR_LEVELS, **{f"grid_{i}": g for i, g in enumerate(m.roc["fpr"])}}
     want = brute_force_figures(members, nonmembers, levels)
-    assert m["auc"] == pytest.approx(float(want["auc"]), abs=1e-12)
-    assert m["advantage"] == pytest.approx(float(want["advantage"]), abs=1e-12)
+    assert m.auc == pytest.approx(float(want["auc"]), abs=1e-12)
+    assert m.advantage == pytest.approx(float(want["advantage"]), abs=1e-12)
     for key in attacks.FPR_LEVELS:
-        assert m[key] == pytest.approx(float(want[key]), abs=1e-12)
-    for i, tpr in enumerate(m["roc"]["tpr"]):
+        assert getattr(m, key) == pytest.approx(float(want[key]), abs=1e-12)
+    for i, tpr in enumerate(m.roc["tpr"]):
         assert tpr == pytest.approx(float(want[f"grid_{i}"]), abs=1e-6)
 
 
@@ -226,7 +226,7 @@ def regression_aucs(factory):
               "lira": attacks.OfflineLiRA().fit(bank, X_e, y_e).score(target, X_e, y_e),
               "shadow": attacks.ShadowAttack(0).fit(bank, X[pool], y[pool]).score(target, X_e, y_e),
               "rmia": attacks.OfflineRMIA().fit(bank, X_e, y_e, X[pool], y[pool]).score(target, X_e, y_e)}
-    return {name: attacks.membership_metrics(s[:1000], s[1000:])["auc"] for name, s in scores.items()}
+    return {name: attacks.membership_metrics(s[:1000], s[1000:]).auc for name, s in scores.items()}
 
 
 def test_memorizing_regressor_is_caught_by_every_attack():
@@ -268,13 +268,13 @@ def test_attribute_inference_works_against_a_regressor():
     model = OneNN().fit(members[features], members["y"])
     setup = attacks.prepare_attribute_attack(pool, pd.concat([members, nonmembers]), features, "s", "y", seed=0)
     result = attacks.attribute_inference(setup, model, pool, members, nonmembers, seed=0)
-    conf = result["variants"]["confidence"]
+    conf = result.variants["confidence"]
     assert conf["attack_members"] > 0.95  # the true s fits y exactly; a wrong s almost never does
-    assert abs(conf["attack_nonmembers"] - 0.5) < 0.06 and abs(result["baseline_members"] - 0.5) < 0.06
+    assert abs(conf["attack_nonmembers"] - 0.5) < 0.06 and abs(result.baseline_members - 0.5) < 0.06
     # S not a model input: the black-box attack gets the single prediction column
     no_s = OneNN.__new__(OneNN)
     no_s.knn = KNeighborsRegressor(1).fit(members[["x1", "x2"]].to_numpy(), members["y"])
     no_s._enc = lambda X: X[["x1", "x2"]].to_numpy()
     setup2 = attacks.prepare_attribute_attack(pool, pd.concat([members, nonmembers]), ["x1", "x2"], "s", "y", 0)
     result2 = attacks.attribute_inference(setup2, no_s, pool, members, nonmembers, seed=0)
-    assert result2["attack_variant"] == "blackbox" and abs(result2["attack_members"] - 0.5) < 0.06
+    assert result2.attack_variant == "blackbox" and abs(result2.attack_members - 0.5) < 0.06

@@ -141,5 +141,5 @@ def test_anonymize_warns_when_k_holds_over_the_qis_only(tmp_path, capsys):
     code, out, err = run(["anonymize", "--data", str(path), "--qi", "q", "--k", "4", "--method", "mondrian",
                           "--out", str(tmp_path / "o.csv")], capsys)
     assert code == 0
-    assert "warning: k = 4 holds over the quasi-identifiers only: with c also known, a class can be as small " \
-           "as 2" in err
+    assert "warning: k = 4 holds over the quasi-identifiers only. An attacker who also knows c narrows a class to 2" \
+           in err

@@ -27,7 +27,7 @@ def test_display_strings():
 def test_class_summary_has_a_row_per_class(adult_train):
     X = adult_train.drop(columns="income").iloc[:2000]
     anonymizer = AccuracyGuidedAnonymizer(k=50, quasi_identifiers=["age", "sex"])
-    result = anonymizer.fit(X, adult_train["income"].iloc[:2000]).result_
+    result = anonymizer.anonymize(X, adult_train["income"].iloc[:2000])
     summary = class_summary(result)
     assert len(summary) == result.n_classes and summary["size"].sum() == 2000
     assert list(summary.columns) == ["class", "size", "age (range)", "age → shown as", "sex (values)",
@@ -80,10 +80,42 @@ def test_report_is_self_contained_and_says_what_it_measured(adult_train):
     assert "Leak check: k = 25 holds over the quasi-identifiers only." in html and "holds with any one" not in html
 
 
-def membership(auc, tpr=0.02):
+def membership(auc, tpr=0.02, p_value=None):
+    from anonymizer.results import AttackFigures, Membership
+
     roc = {"fpr": [0.0, 0.01, 1.0], "tpr": [0.0, tpr, 1.0]}
-    return {a: {"auc": auc, "advantage": auc - 0.5, "tpr_at_1pct_fpr": tpr, "tpr_at_0_1pct_fpr": tpr / 2,
-                "roc": roc, "tpr_at_0_1pct_fpr_supported": False} for a in ("threshold", "shadow", "lira")}
+    return Membership({a: AttackFigures(auc=auc, advantage=auc - 0.5, tpr_at_1pct_fpr=tpr, tpr_at_0_1pct_fpr=tpr / 2,
+                                        roc=roc, tpr_at_1pct_fpr_supported=True, tpr_at_0_1pct_fpr_supported=False,
+                                        n_members=500, n_nonmembers=500, p_value_vs_chance=p_value)
+                       for a in ("threshold", "shadow", "lira")})
+
+
+def test_the_chance_reading_compares_before_with_after():
+    """The report said "after anonymization the attack is not distinguishable from guessing" when it was not
+    distinguishable before either (issue 15); and it named the strongest attack twice in one summary."""
+    neither = charts.reading_membership(membership(0.52, p_value=0.3), membership(0.51, p_value=0.4), "AG k=10 model")
+    assert "neither before nor after is the attack distinguishable from guessing" in neither
+    assert "no longer" not in neither and neither.count("strongest") == 1
+    gone = charts.reading_membership(membership(0.7, p_value=1e-6), membership(0.51, p_value=0.4), "AG k=10 model")
+    assert "with the AG k=10 model the attack is no longer distinguishable from guessing" in gone
+    both = charts.reading_membership(membership(0.7, p_value=1e-6), membership(0.6, p_value=1e-4), "x")
+    assert "beats guessing before and after" in both
+
+
+def test_one_definition_of_the_strongest_attack():
+    """Charts called the attack with the largest AUC "strongest", the frontier the one with the largest advantage
+    (issue 15): both now ask Membership.strongest, which takes the advantage."""
+    from anonymizer.frontier import strongest_attack_point
+    from anonymizer.results import AttackFigures, Membership
+
+    def fig(auc, advantage):
+        return AttackFigures(auc=auc, advantage=advantage, tpr_at_1pct_fpr=0.0, tpr_at_0_1pct_fpr=0.0,
+                             tpr_at_1pct_fpr_supported=True, tpr_at_0_1pct_fpr_supported=True, n_members=9,
+                             n_nonmembers=9)
+    m = Membership({"lira": fig(0.80, 0.30), "rmia": fig(0.83, 0.25)})  # rmia: the larger AUC, lira: the advantage
+    assert m.strongest() == charts.strongest_attack(m) == "lira"
+    assert strongest_attack_point("x", "ag", 0.8, m)["attack"] == "lira"
+    assert "LiRA (offline)" in charts.reading_membership(m, m, "x")
 
 
 def test_chart_readings_say_what_happened():

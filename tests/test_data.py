@@ -153,7 +153,8 @@ def test_encoding_error_names_the_encoding_and_shows_the_word():
         read_table_bytes(content, "csv", name="people.csv")
     message = str(err.value)
     assert message.startswith("people.csv: not UTF-8 (byte 0xe9 at position 13)")
-    assert "Windows-1252" in message and "'José'" in message and "encoding='cp1252'" in message
+    assert "Windows-1252" in message and "'José'" in message
+    assert "--encoding cp1252" in message and "'Text encoding'" in message
     df = read_table_bytes(content, "csv", encoding="cp1252")
     assert df["name"].tolist() == ["José"] and df["city"].tolist() == ["Köln"]
 

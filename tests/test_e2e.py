@@ -123,3 +123,40 @@ def test_a_run_is_counted_when_its_status_messages_arrive_together(app, tmp_path
             assert held is None
             assert page.locator("h1").first.inner_text().startswith(name)
         context.close()
+
+
+def test_the_sidebar_names_the_model_family_in_use(page):
+    """The sidebar said "LightGBM" whatever family was picked (issue 15)."""
+    page.get_by_text("Use your own data").click()
+    box = page.locator("[data-testid=stSelectbox]", has_text="Model family").locator("input").first
+    box.click()
+    box.press_sequentially("random forest")  # filters the list in the browser, no rerun
+    page.get_by_role("option", name="random forest (full depth)").wait_for()
+    browser.act(page, lambda: box.press("Enter"))
+    browser.wait_for_text(page, "random forest (full depth), trained here", where="[data-testid=stSidebar]")
+    assert "LightGBM" not in browser.text(page, "[data-testid=stSidebar]")
+    assert browser.exceptions(page) == []
+
+
+def test_the_address_is_a_link_that_reopens_the_analysis(app, tmp_path):
+    """The URL carries the scenario: move k and pick Mondrian, then open the address in another browser profile
+    (another session): the same k and method come back."""
+    with playwright_api.sync_playwright() as pw:
+        context, page = browser.launch(pw, str(tmp_path / "one"))
+        browser.load(page, app.url)
+        browser.open_page(page, "Anonymize")
+        browser.act(page, page.get_by_text("Mondrian", exact=True).first.click)
+        number = page.locator("[data-testid=stNumberInput] input").first
+        number.fill("37")
+        browser.act(page, lambda: number.press("Enter"))
+        browser.wait_for_text(page, "Mondrian at k = 37,")
+        page.wait_for_function("() => location.search.includes('k=37') && location.search.includes('mondrian')")
+        link = page.url
+        context.close()
+        context, page = browser.launch(pw, str(tmp_path / "two"))
+        browser.load(page, link)
+        browser.open_page(page, "Anonymize")
+        browser.wait_for_text(page, "Mondrian at k = 37,")
+        assert int(browser.metric(page, "k achieved").replace(",", "")) >= 37
+        assert browser.exceptions(page) == []
+        context.close()

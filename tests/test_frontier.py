@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from anonymizer import DataError
 from anonymizer.frontier import Recommendation, pareto_front, recommend, strongest_attack_point
+from anonymizer.results import AttackFigures
 
 
 def dominates(s, t) -> bool:
@@ -68,10 +69,14 @@ def test_recommendation_respects_the_budget_and_is_the_most_private_within_it(po
     assert rec.utility == within.loc[within["advantage"] == rec.advantage, "utility"].max()
 
 
+def figures(auc, advantage, advantage_std=0.0):
+    return AttackFigures(auc=auc, advantage=advantage, tpr_at_1pct_fpr=0.0, tpr_at_0_1pct_fpr=0.0,
+                         tpr_at_1pct_fpr_supported=True, tpr_at_0_1pct_fpr_supported=True, n_members=100,
+                         n_nonmembers=100, advantage_std=advantage_std)
+
+
 def test_strongest_attack_point_and_bad_input():
-    membership = {"threshold": {"auc": 0.6, "advantage": 0.1},
-                  "lira": {"auc": 0.7, "advantage": 0.3, "advantage_std": 0.01},
-                  "rmia": {"auc": 0.72, "advantage": 0.25}}
+    membership = {"threshold": figures(0.6, 0.1), "lira": figures(0.7, 0.3, 0.01), "rmia": figures(0.72, 0.25)}
     point = strongest_attack_point("AG k=10", "ag", 0.84, membership, 0.83, 0.85)
     assert point == {"setting": "AG k=10", "kind": "ag", "utility": 0.84, "utility_low": 0.83,
                      "utility_high": 0.85, "advantage": 0.3, "advantage_std": 0.01, "auc": 0.7, "attack": "lira"}
@@ -104,7 +109,51 @@ def test_frontier_chart_joins_the_pareto_points_and_shows_auc_and_intervals():
     assert list(ag.error_y.array) == pytest.approx([0.01, 0.01])
     assert fig.layout.annotations[0].text == "recommended: AG k=100"
     json.loads(fig.to_json())  # serializable for the report
-    text = charts.reading_frontier(recommend(points, 1.5))
-    assert text.startswith("Within an accuracy budget of 1.5 points, the most private setting is AG k=100: 84.5%")
-    assert "falls from 0.200 to 0.060, AUC 0.560" in text
-    assert "no setting is more private" in charts.reading_frontier(recommend(points, 0))
+    narrow = points.assign(utility_low=lambda f: f["utility"] - 0.001, utility_high=lambda f: f["utility"] + 0.001)
+    text = charts.reading_frontier(recommend(narrow, 2, n_holdout=5000))
+    assert text.startswith("Within an accuracy budget of 2 points, the most private setting is AG k=100: accuracy "
+                           "84.5% (84.4% – 84.6%; 1.5 points below the original's 86.0%)")
+    assert "falls from 0.200 to 0.060, AUC 0.560" in text and "5,000 held-out rows" in text
+    assert "no setting is more private" in charts.reading_frontier(recommend(narrow, 0, n_holdout=5000))
+
+
+def test_no_recommendation_where_an_interval_crosses_the_budget_line():
+    """AG k=100 sits on the line of a 1.5-point budget (84.5% against 86.0%): with ±1 point intervals whether it is
+    within the budget is noise, so nothing is recommended (the old code named it); the most private setting whose
+    whole interval is within the budget is named as a fact."""
+    from anonymizer import charts
+    from anonymizer.results import UNDECIDED
+
+    points = sweep().assign(utility_low=lambda f: f["utility"] - 0.01, utility_high=lambda f: f["utility"] + 0.01)
+    rec = recommend(points, 1.5, n_holdout=800)
+    assert rec.status == UNDECIDED and not rec.decided and rec.setting is None
+    assert rec.overlapping == ("AG k=100",) and rec.surely_within == "AG k=10"
+    text = charts.reading_frontier(rec)
+    assert "no recommendation" in text and "AG k=100 crosses the budget line" in text
+    # a more private setting whose interval reaches above the line also blocks it: QIs dropped at 82% ± 4
+    wide = sweep().assign(utility_low=lambda f: f["utility"] - 0.001, utility_high=lambda f: f["utility"] + 0.001)
+    wide.loc[wide["setting"] == "QIs dropped", ["utility_low", "utility_high"]] = [0.78, 0.86]
+    rec = recommend(wide, 2)
+    assert rec.status == UNDECIDED and rec.overlapping == ("QIs dropped",)
+
+
+def test_a_gain_reads_as_a_gain_within_noise():
+    """The recommended setting scoring above the original read "-2.0 points lost" (issue 15)."""
+    from anonymizer import charts
+
+    points = pd.DataFrame({"setting": ["original", "AG k=10"], "utility": [0.80, 0.82],
+                           "utility_low": [0.75, 0.80], "utility_high": [0.85, 0.84], "advantage": [0.2, 0.1],
+                           "auc": [0.7, 0.6]})
+    text = charts.reading_frontier(recommend(points, 1, n_holdout=300))
+    assert "2.0 points above the original's 80.0%, within noise" in text and "lost" not in text
+
+
+def test_a_partial_frontier_never_recommends():
+    from anonymizer.results import PARTIAL, Frontier
+
+    frontier = Frontier(sweep().iloc[:3], tuple(sweep()["setting"]), "accuracy", 1000)
+    assert not frontier.complete and frontier.missing == ("AG k=100", "Mondrian k=10", "DP e=1")
+    rec = frontier.recommend(5)
+    assert rec.status == PARTIAL and rec.setting is None and rec.missing == frontier.missing
+    data = frontier.to_dict(5)
+    assert data["complete"] is False and data["recommendation"]["decided"] is False

@@ -300,7 +300,7 @@ def test_report_pointing_at_a_folder_writes_and_overwrites_nothing(tmp_path, tab
 def test_unwritable_folder_is_bad_input_found_before_any_work(table_csv, capsys, command, monkeypatch):
     import anonymizer.cli as cli
 
-    monkeypatch.setattr(cli, "read_table", None)  # reading the table would be work: it must not start
+    monkeypatch.setattr(cli, "read_table_bytes", None)  # reading the table would be work: it must not start
     out = "/proc/anonymized.csv" if command == "anonymize" else "/proc/results.json"
     code = main([command, "--data", str(table_csv), "--qi", "age", "--k", "5", "--out", out, "--target", "label"])
     assert code == 2
@@ -364,7 +364,7 @@ def test_failure_while_moving_files_into_place_restores_the_old_ones(tmp_path, t
 def test_missing_model_is_found_before_the_table_is_read(tmp_path, table_csv, capsys, monkeypatch):
     import anonymizer.cli as cli
 
-    monkeypatch.setattr(cli, "read_table", None)
+    monkeypatch.setattr(cli, "read_table_bytes", None)
     code = main(["anonymize", "--data", str(table_csv), "--qi", "age", "--k", "5", "--out", str(tmp_path / "o.csv"),
                  "--target", "label", "--model", str(tmp_path / "absent.txt")])
     assert code == 2

@@ -70,7 +70,7 @@ def check_guarantees(X, result, qis, k):
 def test_accuracy_guided_guarantees(case, tree_features):
     X, qis, k, y = case
     before = X.copy()
-    result = AccuracyGuidedAnonymizer(k=k, quasi_identifiers=qis, tree_features=tree_features).fit(X, y).result_
+    result = AccuracyGuidedAnonymizer(k=k, quasi_identifiers=qis, tree_features=tree_features).anonymize(X, y)
     check_guarantees(X, result, qis, k)
     pd.testing.assert_frame_equal(X, before)  # the input is not modified
 
@@ -79,7 +79,7 @@ def test_accuracy_guided_guarantees(case, tree_features):
 @given(tables())
 def test_mondrian_guarantees(case):
     X, qis, k, _ = case
-    result = MondrianAnonymizer(k=k, quasi_identifiers=qis).fit(X).result_
+    result = MondrianAnonymizer(k=k, quasi_identifiers=qis).anonymize(X)
     check_guarantees(X, result, qis, k)
 
 
@@ -98,8 +98,8 @@ def test_same_seed_same_result(adult_train):
     from anonymizer import ADULT_QIS
     X = adult_train.drop(columns="income").iloc[:3000]
     y = adult_train["income"].iloc[:3000].to_numpy()
-    a = AccuracyGuidedAnonymizer(k=20, quasi_identifiers=ADULT_QIS, random_state=3).fit(X, y).result_
-    b = AccuracyGuidedAnonymizer(k=20, quasi_identifiers=ADULT_QIS, random_state=3).fit(X, y).result_
+    a = AccuracyGuidedAnonymizer(k=20, quasi_identifiers=ADULT_QIS, random_state=3).anonymize(X, y)
+    b = AccuracyGuidedAnonymizer(k=20, quasi_identifiers=ADULT_QIS, random_state=3).anonymize(X, y)
     pd.testing.assert_frame_equal(a.data, b.data)
 
 
@@ -112,11 +112,12 @@ def test_histogram_tree_leaves_hold_k(case, guide, seed):
     rng = np.random.default_rng(seed)
     y = rng.normal(size=len(X)).round(3) + 0.1 if guide == "continuous" else np.where(y == "p", "p", "q")
     anonymizer = AccuracyGuidedAnonymizer(k=k, quasi_identifiers=qis, tree_features="all", splitter="histogram",
-                                          random_state=seed).fit(X, y)
+                                          random_state=seed)
+    result = anonymizer.anonymize(X, y)
     Z = anonymizer.encoder_.transform(X[anonymizer.tree_columns_])
     leaves = anonymizer.tree_.apply(Z)
     assert np.bincount(leaves)[np.bincount(leaves) > 0].min() >= k
-    check_guarantees(X, anonymizer.result_, qis, k)
+    check_guarantees(X, result, qis, k)
 
 
 @settings(max_examples=150, deadline=None)

@@ -33,8 +33,8 @@ def anonymize_both(table: pd.DataFrame, qis: list[str], target: str, k: int):
     """Both methods on the table without its target; returns {method: result}."""
     X = table.drop(columns=[target])
     guide = table[target].astype(str).to_numpy()
-    results = {"ag": AccuracyGuidedAnonymizer(k=k, quasi_identifiers=qis).fit(X, guide).result_,
-               "mondrian": MondrianAnonymizer(k=k, quasi_identifiers=qis).fit(X).result_}
+    results = {"ag": AccuracyGuidedAnonymizer(k=k, quasi_identifiers=qis).anonymize(X, guide),
+               "mondrian": MondrianAnonymizer(k=k, quasi_identifiers=qis).anonymize(X)}
     for result in results.values():
         check_release(X, result, qis, k)
     return results

@@ -109,14 +109,14 @@ def test_ordered_categorical_t_closeness_uses_the_ordered_emd():
 
 def test_integer_column_names_work():
     X = pd.DataFrame({0: np.arange(20), 1: np.resize(["a", "b"], 20)})
-    result = AccuracyGuidedAnonymizer(k=5, quasi_identifiers=[0, 1]).fit(X, np.resize(["p", "q"], 20)).result_
+    result = AccuracyGuidedAnonymizer(k=5, quasi_identifiers=[0, 1]).anonymize(X, np.resize(["p", "q"], 20))
     assert json.loads(result.rules_json())["classes"][0]["quasi_identifiers"].keys() == {"0", "1"}
 
 
 def test_mondrian_does_not_depend_on_the_order_of_the_qis():
     X = pd.DataFrame({"a": [1.0] * 10 + [5.0] * 5 + [np.nan] * 5, "c": [3] * 20})
-    one = MondrianAnonymizer(k=5, quasi_identifiers=["a", "c"]).fit(X).result_.classes["size"].tolist()
-    two = MondrianAnonymizer(k=5, quasi_identifiers=["c", "a"]).fit(X).result_.classes["size"].tolist()
+    one = MondrianAnonymizer(k=5, quasi_identifiers=["a", "c"]).anonymize(X).classes["size"].tolist()
+    two = MondrianAnonymizer(k=5, quasi_identifiers=["c", "a"]).anonymize(X).classes["size"].tolist()
     assert sorted(one) == sorted(two) == [5, 5, 10]
 
 
@@ -125,4 +125,4 @@ def test_qis_dropped_with_every_model_input_a_qi_is_the_majority_class(adult_tra
     exp = Analysis(data, Roles("income", ("age", "sex")), attack_settings=AttackSettings(1, 1)).simulation
     dropped = exp.qi_dropped()
     majority = (exp.split.holdout["income"] == exp.split.members["income"].mode()[0]).mean()
-    assert dropped["accuracy"] == pytest.approx(majority) and "majority class" in dropped["retrained_as"]
+    assert dropped.accuracy == pytest.approx(majority) and "majority class" in dropped.retrained_as

@@ -80,7 +80,7 @@ def test_rmia_catches_memorization_and_gives_chance_on_a_constant_model(factory,
     target = factory(0).fit(X[mem], y[mem])
     X_e, y_e = pd.concat([X[mem], X[non]]), pd.concat([y[mem], y[non]])
     scores = attacks.OfflineRMIA().fit(bank, X_e, y_e, X[pool], y[pool]).score(target, X_e, y_e)
-    assert low <= attacks.membership_metrics(scores[:1000], scores[1000:])["auc"] <= high
+    assert low <= attacks.membership_metrics(scores[:1000], scores[1000:]).auc <= high
 
 
 def test_shared_reference_outputs_give_the_same_lira_and_rmia():

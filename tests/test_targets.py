@@ -35,13 +35,13 @@ def test_a_float_target_is_a_regression_with_its_own_figures(wage_analysis):
     assert wage_analysis.task == "regression"
     sim = wage_analysis.simulation
     original = sim.original_utility
-    assert REGRESSION_KEYS <= set(original) and "accuracy" not in original
-    assert 0.1 < original["r2"] < 0.6 and original["baseline_r2"] < 0.01
-    assert original["r2_ci"][0] < original["r2"] < original["r2_ci"][1]
+    assert REGRESSION_KEYS <= set(original.to_dict()) and "accuracy" not in original.to_dict()
+    assert 0.1 < original.r2 < 0.6 and original.baseline_r2 < 0.01 and original.headline == "r2"
+    assert original.r2_ci[0] < original.r2 < original.r2_ci[1]
     run = sim.run("ag", 50, attacks=False)
-    assert REGRESSION_KEYS <= set(run.evaluation.utility)
+    assert REGRESSION_KEYS <= set(run.evaluation.utility.to_dict())
     dropped = sim.qi_dropped()
-    assert "r2" in dropped and dropped["r2"] < original["r2"]
+    assert dropped.r2 < original.r2
 
 
 def test_regression_attacks_score_the_loss(wage_analysis):
@@ -49,8 +49,8 @@ def test_regression_attacks_score_the_loss(wage_analysis):
     ev = sim.original_evaluation
     assert set(ev.membership) == {"threshold", "shadow", "lira", "rmia"}
     for metrics in ev.membership.values():
-        assert 0.3 < metrics["auc"] < 0.8 and 0 <= metrics["p_value_vs_chance"] <= 1
-    assert ev.attribute is not None and "baseline_members" in ev.attribute
+        assert 0.3 < metrics.auc < 0.8 and 0 <= metrics.p_value_vs_chance <= 1
+    assert ev.attribute is not None and 0 <= ev.attribute.baseline_members <= 1
 
 
 def test_an_integer_target_with_many_values_is_a_regression_not_285_classes():
@@ -101,8 +101,8 @@ def test_a_multiclass_target_has_a_macro_roc_auc_and_a_dp_run():
     assert analysis.task == "classification" and data["mode"].nunique() == 4
     sim = analysis.simulation
     original = sim.original_utility
-    assert original["roc_auc"] is not None and 0.5 < original["roc_auc"] <= 1
-    assert sim.run("ag", 20, attacks=False).evaluation.utility["roc_auc"] is not None
+    assert original.roc_auc is not None and 0.5 < original.roc_auc <= 1
+    assert sim.run("ag", 20, attacks=False).evaluation.utility.roc_auc is not None
     assert sim.run("mondrian", 20, attacks=False).k_achieved >= 20
     dp = sim.dp_run(4.0)
-    assert 0 <= dp.evaluation.utility["accuracy"] <= 1 and set(dp.evaluation.membership) >= {"rmia"}
+    assert 0 <= dp.evaluation.utility.accuracy <= 1 and set(dp.evaluation.membership) >= {"rmia"}

@@ -28,7 +28,7 @@ DAYS = pd.to_datetime(["2020-01-01", "2020-01-02", "2020-01-05", "2020-01-09",
 
 def test_mondrian_splits_dates_by_day_and_represents_them_by_their_lower_median():
     X = pd.DataFrame({"born": DAYS, "other": range(8)})
-    result = MondrianAnonymizer(k=2, quasi_identifiers=["born"]).fit(X).result_
+    result = MondrianAnonymizer(k=2, quasi_identifiers=["born"]).anonymize(X)
     # median splits of the 8 ordered dates: pairs; the representative is the earlier date of a pair
     assert result.data["born"].tolist() == [DAYS[i] for i in (0, 0, 2, 2, 4, 4, 6, 6)]
     assert result.data["born"].dtype == X["born"].dtype
@@ -44,7 +44,7 @@ def test_accuracy_guided_dates_median_not_mode():
                             "2021-06-01", "2021-06-02", "2021-06-30", None, "2021-07-01"])
     X = pd.DataFrame({"born": dates})
     y = np.array(["a"] * 5 + ["b"] * 5)
-    result = AccuracyGuidedAnonymizer(k=5, quasi_identifiers=["born"]).fit(X, y).result_
+    result = AccuracyGuidedAnonymizer(k=5, quasi_identifiers=["born"]).anonymize(X, y)
     # lower median of each leaf (the old categorical rule gave the most frequent = first date, 2020-01-01);
     # the row without a date gets its class's date, as a missing number gets its class's number
     expected = [pd.Timestamp("2020-01-03")] * 5 + [pd.Timestamp("2021-06-02")] * 5
@@ -58,7 +58,7 @@ def test_accuracy_guided_dates_median_not_mode():
 
 def test_a_class_without_dates_stays_missing():
     X = pd.DataFrame({"born": pd.to_datetime([None, None, "2020-01-01", "2020-01-02"]), "g": [0, 0, 1, 1]})
-    result = MondrianAnonymizer(k=2, quasi_identifiers=["born", "g"]).fit(X).result_
+    result = MondrianAnonymizer(k=2, quasi_identifiers=["born", "g"]).anonymize(X)
     assert result.data["born"].isna().tolist() == [True, True, False, False]
     assert result.data["born"].iloc[2] == pd.Timestamp("2020-01-01")
     rule = result.rules()[result.class_ids[0]]
@@ -77,7 +77,7 @@ def test_dates_are_written_back_in_the_input_type(column, method):
     y = np.array(["a"] * 4 + ["b"] * 4)
     cls = AccuracyGuidedAnonymizer if method == "ag" else MondrianAnonymizer
     est = cls(k=2, quasi_identifiers=["born"])
-    result = est.fit(X, y).result_
+    result = est.anonymize(X, y)
     out = result.data["born"]
     assert out.dtype == column.dtype and column_kind(out) == "date"
     assert set(out) <= set(column)
@@ -91,7 +91,7 @@ def test_dates_are_written_back_in_the_input_type(column, method):
 def test_csv_round_trip_writes_iso_dates_and_exact_postcodes():
     content = b"zip,born,score\n02139,1990-01-02,1\n02139,1990-03-04,2\n00501,1985-12-31,3\n00501,1986-01-01,4\n"
     table = read_table_bytes(content, "csv")
-    result = MondrianAnonymizer(k=2, quasi_identifiers=["zip", "born"]).fit(table).result_
+    result = MondrianAnonymizer(k=2, quasi_identifiers=["zip", "born"]).anonymize(table)
     text = csv_bytes(result.data).decode()
     # split on the postcode; each class shows its lower-median date (before: 2139 and 501, as numbers)
     assert text.splitlines() == ["zip,born,score", "02139,1990-01-02,1", "02139,1990-01-02,2",
@@ -111,7 +111,7 @@ def test_parquet_round_trip_keeps_timestamp_and_date_types():
     sink = io.BytesIO()
     pq.write_table(table, sink)
     df = read_table_bytes(sink.getvalue(), "parquet")
-    result = MondrianAnonymizer(k=2, quasi_identifiers=["at", "day", "zip"]).fit(df).result_
+    result = MondrianAnonymizer(k=2, quasi_identifiers=["at", "day", "zip"]).anonymize(df)
     schema = pq.read_schema(io.BytesIO(parquet_bytes(result.data)))
     assert str(schema.field("at").type) == "timestamp[ms, tz=UTC]"
     assert str(schema.field("day").type) == "date32[day]"
@@ -123,7 +123,7 @@ def test_date_ranges_and_rules_read_as_dates():
     assert describe_range(pd.Timestamp("2020-01-01 10:30"), pd.Timestamp("2020-01-01 10:30")) == "2020-01-01T10:30:00"
     assert describe_range(pd.NaT, pd.NaT) == "missing"
     X = pd.DataFrame({"born": DAYS})
-    result = MondrianAnonymizer(k=4, quasi_identifiers=["born"]).fit(X).result_
+    result = MondrianAnonymizer(k=4, quasi_identifiers=["born"]).anonymize(X)
     summary = class_summary(result)
     assert summary["born (range)"].tolist() == ["2020-01-01 – 2020-01-09", "2020-02-01 – 2020-03-31"]
     assert summary["born → shown as"].tolist() == ["2020-01-02", "2020-02-11"]
@@ -206,7 +206,7 @@ def check_types_and_ranges(X, result, qis, k):
 @given(dated_tables())
 def test_accuracy_guided_keeps_dates_and_postcodes(case):
     X, qis, k, y = case
-    result = AccuracyGuidedAnonymizer(k=k, quasi_identifiers=qis).fit(X, y).result_
+    result = AccuracyGuidedAnonymizer(k=k, quasi_identifiers=qis).anonymize(X, y)
     check_types_and_ranges(X, result, qis, k)
 
 
@@ -214,7 +214,7 @@ def test_accuracy_guided_keeps_dates_and_postcodes(case):
 @given(dated_tables())
 def test_mondrian_keeps_dates_and_postcodes(case):
     X, qis, k, _ = case
-    result = MondrianAnonymizer(k=k, quasi_identifiers=qis).fit(X).result_
+    result = MondrianAnonymizer(k=k, quasi_identifiers=qis).anonymize(X)
     check_types_and_ranges(X, result, qis, k)
 
 
@@ -222,8 +222,9 @@ def test_mondrian_transform_places_new_dates_by_the_recorded_splits():
     from anonymizer import MondrianAnonymizer
 
     X = pd.DataFrame({"d": pd.date_range("2000-01-01", periods=40, freq="30D"), "a": np.arange(40)})
-    fitted = MondrianAnonymizer(k=5, quasi_identifiers=["d", "a"]).fit(X)
+    fitted = MondrianAnonymizer(k=5, quasi_identifiers=["d", "a"])
+    data = fitted.anonymize(X).data
     new = pd.DataFrame({"d": pd.to_datetime(["2000-01-15", "2002-06-01"]), "a": [1, 30]})
     out = fitted.transform(new)
     # an unseen date falls in the class of its neighbours, not into "missing"
-    assert out["d"].tolist() == [fitted.result_.data["d"].iloc[1], fitted.result_.data["d"].iloc[30]]
+    assert out["d"].tolist() == [data["d"].iloc[1], data["d"].iloc[30]]
