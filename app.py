@@ -13,6 +13,7 @@ from pages import state, widgets
 # a local icon: an emoji or material icon as page icon makes the browser fetch it from another host
 ICON = Path(__file__).parent / "assets" / "shield.png"
 st.set_page_config(page_title="Anonymizer", page_icon=str(ICON), layout="wide")
+state.warm_up_server()
 state.init_state()
 navigation = st.navigation([
     st.Page("pages/data.py", title="Data & model", icon=":material/table:", default=True),

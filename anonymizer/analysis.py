@@ -27,6 +27,7 @@ from .anonymize import anonymize_table
 from .attack_suite import DEFAULT_ATTACKS, AttackSettings
 from .classes import AnonymizationResult
 from .data import DataError, check_k, check_seed
+from .jobs import Jobs
 from .memo import BoundedMemo
 from .metrics import DEFAULT_RISK_THRESHOLD, PrivacyMetrics, privacy_metrics
 from .models import DEFAULT_SEED, check_model, model_features, retrain, train_default_model
@@ -180,6 +181,7 @@ class Analysis:
         self._anonymizations = BoundedMemo(max_bytes)
         self._prefetch_request: tuple | None = None
         self._prefetch_thread: threading.Thread | None = None
+        self.jobs = Jobs()  # background jobs (attacks, frontier, sweeps), owned here so they outlive a page
 
     def _check_test(self, test: pd.DataFrame | None) -> pd.DataFrame | None:
         if test is None:
@@ -216,10 +218,13 @@ class Analysis:
         return self._digest
 
     def scenario(self, method: str = scenario_defaults.DEFAULT_METHOD, k: int = scenario_defaults.DEFAULT_K,
-                 epsilons=scenario_defaults.DP_EPSILONS, delta: float = scenario_defaults.DP_DELTA) -> Scenario:
-        """This analysis at (method, k) as a `Scenario`: what every JSON and report names, and a link reopens."""
+                 epsilons=scenario_defaults.DP_EPSILONS, delta: float = scenario_defaults.DP_DELTA,
+                 **options) -> Scenario:
+        """This analysis at (method, k) as a `Scenario`: what every JSON and report names, and a link reopens;
+        `options` are the Scenario's other fields (output form, encoding, an evaluation's ks...)."""
         return Scenario(self.digest, self.roles, method, int(k), self.seed, self.model_family, tuple(epsilons),
-                        float(delta), self.test_digest, self.model_digest)
+                        float(delta), self.test_digest, self.model_digest, tree_features=self.tree_features,
+                        risk_threshold=self.risk_threshold, **options)
 
     @cached_property
     def target_leaks(self):
@@ -351,6 +356,7 @@ class Analysis:
         """Let go of everything computed (anonymizations, guide model, simulation) and stop prefetching;
         called when the session that owns this analysis ends. The analysis still works afterwards: it
         computes again what it is asked for."""
+        self.jobs.cancel_all()
         with self._lock:
             self._prefetch_request = (None, [])  # supersedes a running prefetch, and asks for nothing
             self._guide, self._simulation = None, None

@@ -19,6 +19,7 @@ from . import attacks as atk
 from .results import AttributeInference, Membership
 from .split import Split
 from .stats import auc_against_chance
+from .workers import parallel_map
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,12 @@ class AttackSuite:
     """
 
     def __init__(self, split: Split, features: list[str], target: str, sensitive: str | None,
-                 factory: Callable[[int], object], settings: AttackSettings, seed: int):
+                 factory: Callable[[int], object], settings: AttackSettings, seed: int, parallel_fits: bool = True):
+        """parallel_fits: the reference models are fit side by side (`workers.parallel_map`); off for models
+        whose fit holds Python's lock most of the time (DP-EBM), where threads only slow each other down."""
         self.split, self.features, self.target, self.sensitive = split, features, target, sensitive
         self.factory, self.settings, self.seed = factory, settings, seed
+        self.parallel_fits = parallel_fits
         self.seconds: dict[str, float] = {}
         self._lock = threading.Lock()
         self._ready = False
@@ -65,25 +69,33 @@ class AttackSuite:
         start = time.perf_counter()
         progress(f"training {s.n_reference} reference models on the attacker's pool")
         X_pool, y_pool = split.pool[self.features], split.pool[self.target]
-        self.bank = atk.train_reference_bank(self.factory, X_pool, y_pool, s.n_reference, seed)
+        self.bank = atk.train_reference_bank(self.factory, X_pool, y_pool, s.n_reference, seed,
+                                             parallel=self.parallel_fits)
         self.seconds["reference_models"] = time.perf_counter() - start
-        progress("fitting the shadow attack")
-        t = time.perf_counter()
-        self.shadow = atk.ShadowAttack(seed).fit(self.bank, X_pool, y_pool)
-        self.seconds["shadow_attack_fit"] = time.perf_counter() - t
-        progress("fitting offline LiRA and RMIA")
+        progress("fitting the shadow attack, offline LiRA and RMIA")
         t = time.perf_counter()
         self.eval_frame = pd.concat([split.members, split.nonmembers])
         X_e, y_e = self.eval_frame[self.features], self.eval_frame[self.target]
-        outputs = atk.reference_outputs(self.bank, X_e, y_e)  # shared by LiRA and RMIA
-        self.lira = atk.OfflineLiRA().fit(self.bank, X_e, y_e, outputs=outputs)
-        self.seconds["lira_fit"] = time.perf_counter() - t
-        t = time.perf_counter()
-        self.rmia = atk.OfflineRMIA(random_state=seed).fit(self.bank, X_e, y_e, X_pool, y_pool, outputs=outputs)
-        self.seconds["rmia_fit"] = time.perf_counter() - t
-        if self.sensitive is not None:
-            progress("fitting the attribute-inference baseline")
-            t = time.perf_counter()
+        # every reference model predicts the pool and the evaluated records once; the attacks share them
+        parallel = self.parallel_fits
+        pool_outputs = parallel_map(lambda m: atk.Outputs.of(m, X_pool, y_pool, self.bank.task), self.bank.models,
+                                    parallel=parallel)
+        outputs = atk.reference_outputs(self.bank, X_e, y_e, parallel=parallel)
+        self.seconds["reference_outputs"] = time.perf_counter() - t
+
+        def shadow():
+            return atk.ShadowAttack(seed).fit(self.bank, X_pool, y_pool, pool_outputs=pool_outputs)
+
+        def lira():
+            return atk.OfflineLiRA().fit(self.bank, X_e, y_e, outputs=outputs)
+
+        def rmia():
+            return atk.OfflineRMIA(random_state=seed).fit(self.bank, X_e, y_e, X_pool, y_pool, outputs=outputs,
+                                                          pool_outputs=pool_outputs)
+
+        def attribute():
+            if self.sensitive is None:
+                return None
             rng = np.random.default_rng(seed)
             n = min(len(split.members), len(split.nonmembers), s.attribute_rows)
 
@@ -92,10 +104,13 @@ class AttackSuite:
 
             self.attr_members, self.attr_nonmembers = sample(split.members, n), sample(split.nonmembers, n)
             self.attr_pool = sample(split.pool, s.attribute_rows)
-            self.attribute_setup = atk.prepare_attribute_attack(
-                self.attr_pool, pd.concat([self.attr_members, self.attr_nonmembers]), self.features,
-                self.sensitive, self.target, seed)
-            self.seconds["attribute_baseline"] = time.perf_counter() - t
+            return atk.prepare_attribute_attack(self.attr_pool, pd.concat([self.attr_members, self.attr_nonmembers]),
+                                                self.features, self.sensitive, self.target, seed)
+
+        t = time.perf_counter()
+        self.shadow, self.lira, self.rmia, self.attribute_setup = parallel_map(
+            lambda f: f(), [shadow, lira, rmia, attribute], parallel=parallel)
+        self.seconds["attack_fits"] = time.perf_counter() - t
         self.seconds["total"] = time.perf_counter() - start
 
     def attack(self, model) -> tuple[Membership, AttributeInference | None, dict, dict]:
@@ -107,10 +122,15 @@ class AttackSuite:
         seconds = {}
         t = time.perf_counter()
         X_e, y_e = self.eval_frame[self.features], self.eval_frame[self.target]
-        raw = {"threshold": atk.threshold_scores(model, X_e, y_e, self.bank.task),
-               "shadow": self.shadow.score(model, X_e, y_e),
-               "lira": self.lira.score(model, X_e, y_e),
-               "rmia": self.rmia.score(model, X_e, y_e)}
+        X_z, y_z = self.rmia.population
+        # one prediction of the evaluated records and RMIA's population rows, read by all four attacks
+        both = atk.Outputs.of(model, pd.concat([X_e, X_z]), np.r_[np.asarray(y_e), y_z], self.bank.task)
+        n_e = len(X_e)
+        out, z_out = both.take(slice(0, n_e)), both.take(slice(n_e, None))
+        raw = {"threshold": atk.threshold_scores(model, X_e, y_e, self.bank.task, outputs=out),
+               "shadow": self.shadow.score(model, X_e, y_e, outputs=out),
+               "lira": self.lira.score(model, X_e, y_e, outputs=out),
+               "rmia": self.rmia.score(model, X_e, y_e, outputs=out, z_outputs=z_out)}
         m = len(self.split.members)
         scores = {name: (s[:m], s[m:]) for name, s in raw.items()}
         figures = {}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,7 @@ from .data import DataError
 from .models import class_index, default_model, is_regression_model
 from .names import CLASSIFICATION, REGRESSION
 from .results import LOW_FPR, AttackFigures, AttributeInference, imbalanced
+from .workers import FIT_THREADS, parallel_map
 
 EPS = 1e-7
 FPR_LEVELS = LOW_FPR
@@ -35,14 +36,46 @@ MAX_SENSITIVE_VALUES = 30
 
 # --- model outputs ----------------------------------------------------------------------------
 
+@dataclass
+class Outputs:
+    """One model's outputs on some rows, predicted once and read by every attack (the threshold, shadow,
+    LiRA and RMIA attacks all start from the same probabilities, or a regressor's predictions)."""
+
+    task: str
+    y: np.ndarray
+    proba: np.ndarray | None = None  # classification: (rows, classes), in the model's class order
+    classes: np.ndarray | None = None
+    pred: np.ndarray | None = None  # regression
+
+    @classmethod
+    def of(cls, model, X: pd.DataFrame, y, task: str | None = None) -> Outputs:
+        if model_task(model, task) == REGRESSION:
+            return cls(REGRESSION, np.asarray(y, dtype=float), pred=np.asarray(model.predict(X), dtype=float))
+        return cls(CLASSIFICATION, np.asarray(y), proba=np.asarray(model.predict_proba(X), dtype=float),
+                   classes=np.asarray(model.classes_))
+
+    @property
+    def true_proba(self) -> np.ndarray:
+        """The probability of each record's true label (0 for a label the model does not know)."""
+        idx = class_index(self.classes, self.y)
+        out = np.zeros(len(idx))
+        known = idx >= 0
+        out[known] = self.proba[np.flatnonzero(known), idx[known]]
+        return out
+
+    @property
+    def loss(self) -> np.ndarray:
+        """A regressor's per-record squared error l = (y - f(x))^2."""
+        return (self.y - self.pred) ** 2
+
+    def take(self, rows) -> Outputs:
+        return Outputs(self.task, self.y[rows], None if self.proba is None else self.proba[rows], self.classes,
+                       None if self.pred is None else self.pred[rows])
+
+
 def true_label_proba(model, X: pd.DataFrame, y) -> np.ndarray:
     """The probability the model gives each record's true label (0 for a label it does not know)."""
-    proba = np.asarray(model.predict_proba(X), dtype=float)
-    idx = class_index(model.classes_, y)
-    out = np.zeros(len(idx))
-    known = idx >= 0
-    out[known] = proba[np.flatnonzero(known), idx[known]]
-    return out
+    return Outputs.of(model, X, y, CLASSIFICATION).true_proba
 
 
 def logit(p: np.ndarray) -> np.ndarray:
@@ -117,7 +150,8 @@ def repeated_membership_metrics(member_scores, nonmember_scores, n_repeats: int,
     spread = {}
     for key in ("auc", "advantage", *FPR_LEVELS):
         values = np.array([getattr(run, key) for run in runs])
-        spread[key], spread[key + "_std"] = float(values.mean()), float(values.std())
+        spread[key] = float(values.mean())
+        spread[key + "_std"] = float(values.std()) if len(runs) > 1 else None  # one draw: no spread measured
     return dataclasses.replace(runs[0], **spread, repeats=len(runs), p_value_vs_chance=p_value)
 
 
@@ -143,52 +177,50 @@ class ReferenceBank:
 
 
 def train_reference_bank(factory: Callable[[int], object], X_pool: pd.DataFrame, y_pool,
-                         n_models: int, seed: int) -> ReferenceBank:
+                         n_models: int, seed: int, parallel: bool = True) -> ReferenceBank:
     """`factory(seed)` returns an unfitted model of the target's kind; each gets half the pool."""
     import time
 
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
     y_pool = np.asarray(y_pool)
-    models, masks = [], []
-    for j in range(n_models):
+    masks = []
+    for _ in range(n_models):  # drawn in order first, so the bank is the same however the fits are spread
         mask = np.zeros(len(X_pool), dtype=bool)
         mask[rng.choice(len(X_pool), len(X_pool) // 2, replace=False)] = True
-        models.append(factory(seed + 1 + j).fit(X_pool[mask], y_pool[mask]))
         masks.append(mask)
+    models = parallel_map(lambda j: factory(seed + 1 + j).fit(X_pool[masks[j]], y_pool[masks[j]]), range(n_models),
+                          parallel=parallel)
     return ReferenceBank(models, np.array(masks), time.perf_counter() - start, model_task(models[0]))
 
 
-def reference_outputs(bank: ReferenceBank, X: pd.DataFrame, y) -> np.ndarray:
+def reference_outputs(bank: ReferenceBank, X: pd.DataFrame, y, parallel: bool = True) -> np.ndarray:
     """(models, rows): each reference model's probability of the true label, or a regressor's squared
     error. LiRA and RMIA both start from these on the evaluated records: compute them once, pass both."""
-    if bank.task == REGRESSION:
-        return np.vstack([squared_error(m, X, y) for m in bank.models])
-    return np.vstack([true_label_proba(m, X, y) for m in bank.models])
+    outputs = parallel_map(lambda m: Outputs.of(m, X, y, bank.task), bank.models, parallel=parallel)
+    return np.vstack([out.loss if bank.task == REGRESSION else out.true_proba for out in outputs])
 
 
 # --- membership attacks -----------------------------------------------------------------------
 
-def threshold_scores(model, X: pd.DataFrame, y, task: str | None = None) -> np.ndarray:
+def threshold_scores(model, X: pd.DataFrame, y, task: str | None = None, outputs: Outputs | None = None) -> np.ndarray:
     """Loss/confidence threshold attack (Yeom et al. 2018): the higher the confidence in the true
     label (the lower a regressor's squared error), the more member."""
-    if model_task(model, task) == REGRESSION:
-        return -squared_error(model, X, y)
-    return true_label_proba(model, X, y)
+    out = outputs if outputs is not None else Outputs.of(model, X, y, task)
+    return -out.loss if out.task == REGRESSION else out.true_proba
 
 
-def _shadow_features(model, X: pd.DataFrame, y, labels: np.ndarray | None) -> np.ndarray:
+def _shadow_features(out: Outputs, labels: np.ndarray | None) -> np.ndarray:
     """Sorted probabilities, confidence in the true label, and the label's code in a fixed vocabulary;
     for a regressor (labels None): loss, prediction and y."""
     if labels is None:
-        pred, y = np.asarray(model.predict(X), dtype=float), np.asarray(y, dtype=float)
-        return np.column_stack([(y - pred) ** 2, pred, y])
+        return np.column_stack([out.loss, out.pred, out.y])
     n_classes = len(labels)
-    proba = np.sort(np.asarray(model.predict_proba(X), dtype=float), axis=1)[:, ::-1]
+    proba = np.sort(out.proba, axis=1)[:, ::-1]
     if proba.shape[1] < n_classes:
         proba = np.pad(proba, ((0, 0), (0, n_classes - proba.shape[1])))
-    p_true = true_label_proba(model, X, y)
-    return np.column_stack([proba[:, :n_classes], p_true, logit(p_true), class_index(labels, y)])
+    p_true = out.true_proba
+    return np.column_stack([proba[:, :n_classes], p_true, logit(p_true), class_index(labels, out.y)])
 
 
 class ShadowAttack:
@@ -199,22 +231,26 @@ class ShadowAttack:
         self.random_state = random_state
         self.max_rows = max_rows
 
-    def fit(self, bank: ReferenceBank, X_pool: pd.DataFrame, y_pool):
+    def fit(self, bank: ReferenceBank, X_pool: pd.DataFrame, y_pool, pool_outputs: list[Outputs] | None = None):
+        """pool_outputs: each reference model's `Outputs` on the pool, when already predicted."""
         self.task_ = bank.task
         # the label code is fixed here, once; a regressor's features need none
         self.labels_ = None if bank.task == REGRESSION else np.sort(pd.unique(np.asarray(y_pool)))
-        feats = [_shadow_features(m, X_pool, y_pool, self.labels_) for m in bank.models]
+        if pool_outputs is None:
+            pool_outputs = [Outputs.of(m, X_pool, y_pool, bank.task) for m in bank.models]
+        feats = [_shadow_features(out, self.labels_) for out in pool_outputs]
         X_att = np.vstack(feats)
         y_att = np.concatenate(bank.in_masks).astype(int)
         if len(X_att) > self.max_rows:
             keep = np.random.default_rng(self.random_state).choice(len(X_att), self.max_rows, replace=False)
             X_att, y_att = X_att[keep], y_att[keep]
         self.classifier_ = LGBMClassifier(n_estimators=100, num_leaves=15, random_state=self.random_state,
-                                          verbose=-1).fit(X_att, y_att)
+                                          verbose=-1, n_jobs=FIT_THREADS).fit(X_att, y_att)
         return self
 
-    def score(self, model, X: pd.DataFrame, y) -> np.ndarray:
-        return self.classifier_.predict_proba(_shadow_features(model, X, y, self.labels_))[:, 1]
+    def score(self, model, X: pd.DataFrame, y, outputs: Outputs | None = None) -> np.ndarray:
+        out = outputs if outputs is not None else Outputs.of(model, X, y, self.task_)
+        return self.classifier_.predict_proba(_shadow_features(out, self.labels_))[:, 1]
 
 
 class OfflineLiRA:
@@ -233,10 +269,10 @@ class OfflineLiRA:
         self.shrinkage = shrinkage
         self.regression_signal = regression_signal
 
-    def _phi(self, model, X: pd.DataFrame, y) -> np.ndarray:
-        if self.task_ == REGRESSION and self.regression_signal == "log_loss":
-            return -np.log(squared_error(model, X, y) + self.offset_)
-        return lira_signal(model, X, y, self.task_)
+    def _phi(self, out: Outputs) -> np.ndarray:
+        if self.task_ == REGRESSION:
+            return -np.log(out.loss + self.offset_) if self.regression_signal == "log_loss" else -out.loss
+        return logit(out.true_proba)
 
     def fit(self, bank: ReferenceBank, X: pd.DataFrame, y, outputs: np.ndarray | None = None):
         """outputs: `reference_outputs(bank, X, y)` when already computed (else computed here)."""
@@ -257,8 +293,9 @@ class OfflineLiRA:
         self.sigma_ = np.sqrt(((n - 1) * var + self.shrinkage * pooled) / (n - 1 + self.shrinkage)) + 1e-6
         return self
 
-    def score(self, model, X: pd.DataFrame, y) -> np.ndarray:
-        return (self._phi(model, X, y) - self.mu_) / self.sigma_
+    def score(self, model, X: pd.DataFrame, y, outputs: Outputs | None = None) -> np.ndarray:
+        out = outputs if outputs is not None else Outputs.of(model, X, y, self.task_)
+        return (self._phi(out) - self.mu_) / self.sigma_
 
 
 def _log_mean_exp(log_values: np.ndarray, use: np.ndarray) -> np.ndarray:
@@ -306,11 +343,9 @@ class OfflineRMIA:
 
     # -- signals -------------------------------------------------------------------------------
 
-    def _raw(self, model, X: pd.DataFrame, y) -> np.ndarray:
+    def _raw(self, out: Outputs) -> np.ndarray:
         """Probability of the true label, or a regressor's squared error."""
-        if self.task_ == REGRESSION:
-            return squared_error(model, X, y)
-        return true_label_proba(model, X, y)
+        return out.loss if self.task_ == REGRESSION else out.true_proba
 
     def _log_signal(self, raw: np.ndarray, scale: float | None = None) -> np.ndarray:
         if self.task_ == REGRESSION:
@@ -334,7 +369,7 @@ class OfflineRMIA:
     # -- fitting -------------------------------------------------------------------------------
 
     def fit(self, bank: ReferenceBank, X_eval: pd.DataFrame, y_eval, X_pop: pd.DataFrame, y_pop,
-            outputs: np.ndarray | None = None):
+            outputs: np.ndarray | None = None, pool_outputs: list[Outputs] | None = None):
         """X_eval/y_eval: the records to be scored (none in the pool); X_pop/y_pop: the pool the bank
         was trained on (its in_masks index these rows); outputs: `reference_outputs(bank, X_eval,
         y_eval)` when already computed (LiRA needs the same). Tuning and the population use at most
@@ -351,7 +386,10 @@ class OfflineRMIA:
             rows = np.sort(rng.choice(len(X_pop), self.max_pool_rows, replace=False))
         X_pop, y_pop, in_masks = X_pop.iloc[rows], np.asarray(y_pop)[rows], bank.in_masks[:, rows]
         out = ~in_masks
-        raw_pop = np.vstack([self._raw(m, X_pop, y_pop) for m in bank.models])
+        if pool_outputs is not None:  # each reference model's outputs on the whole pool: the rows drawn here
+            raw_pop = np.vstack([self._raw(o.take(rows)) for o in pool_outputs])
+        else:
+            raw_pop = np.vstack([self._raw(Outputs.of(m, X_pop, y_pop, bank.task)) for m in bank.models])
         self.noise_var_ = float(raw_pop[out].mean()) + 1e-12 if self.task_ == REGRESSION else None
         scales = self.SCALE_GRID if self.task_ == REGRESSION else (1.0,)
         self.a_, self.scale_ = self._tune(raw_pop, in_masks, scales)
@@ -368,6 +406,11 @@ class OfflineRMIA:
         self.X_z_, self.y_z_ = X_pop.iloc[z], y_pop[z]
         self.n_eval_ = len(X_eval)
         return self
+
+    @property
+    def population(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """The population rows z the target model is also asked about (predict them with the scored rows)."""
+        return self.X_z_, self.y_z_
 
     def _tune(self, raw_pop: np.ndarray, in_masks: np.ndarray, scales: tuple) -> tuple[float, float]:
         """(a, regression scale) with the best AUC when reference model `tune_model` is attacked with the
@@ -405,12 +448,16 @@ class OfflineRMIA:
             aucs[a] = float(roc_auc_score(labels, self._shares(np.r_[lr[mem], lr[non]], lr[z])))
         return aucs
 
-    def score(self, model, X: pd.DataFrame, y) -> np.ndarray:
-        """RMIA scores of the records given to fit (higher = member)."""
+    def score(self, model, X: pd.DataFrame, y, outputs: Outputs | None = None,
+              z_outputs: Outputs | None = None) -> np.ndarray:
+        """RMIA scores of the records given to fit (higher = member); `outputs` and `z_outputs`: the target
+        model's outputs on those records and on the population rows, when already predicted."""
         if len(X) != self.n_eval_:
             raise DataError(f"RMIA scores the {self.n_eval_} records it was fit on; got {len(X)}")
-        lr_x = self._log_signal(self._raw(model, X, y)) - self.log_p_eval_
-        lr_z = self._log_signal(self._raw(model, self.X_z_, self.y_z_)) - self.log_p_z_
+        out = outputs if outputs is not None else Outputs.of(model, X, y, self.task_)
+        z_out = z_outputs if z_outputs is not None else Outputs.of(model, self.X_z_, self.y_z_, self.task_)
+        lr_x = self._log_signal(self._raw(out)) - self.log_p_eval_
+        lr_z = self._log_signal(self._raw(z_out)) - self.log_p_z_
         return self._shares(lr_x, lr_z)
 
 
@@ -447,6 +494,16 @@ class AttributeSetup:
     baseline: object  # fitted imputation model, on the `learn` rows of the pool
     learn: np.ndarray  # pool positions the attacker learns from (70%)
     select: np.ndarray  # pool positions it picks its stronger variant on (30%)
+    baseline_scores: dict = field(default_factory=dict)  # members / nonmembers -> the baseline's score
+
+
+def check_inferable(sensitive: str, n_values: int) -> None:
+    """Attribute inference guesses among the attribute's values: between 2 and MAX_SENSITIVE_VALUES of them."""
+    if n_values > MAX_SENSITIVE_VALUES:
+        raise DataError(f"the sensitive attribute '{sensitive}' has {n_values} distinct values; "
+                        f"attribute inference needs at most {MAX_SENSITIVE_VALUES} (bin it first)")
+    if n_values < 2:
+        raise DataError(f"the sensitive attribute '{sensitive}' has a single value; nothing to infer")
 
 
 def prepare_attribute_attack(pool: pd.DataFrame, evaluation: pd.DataFrame, features: list[str],
@@ -456,11 +513,7 @@ def prepare_attribute_attack(pool: pd.DataFrame, evaluation: pd.DataFrame, featu
     candidates = list(pd.unique(values.dropna()))
     if values.isna().any():
         candidates.append(np.nan)
-    if len(candidates) > MAX_SENSITIVE_VALUES:
-        raise DataError(f"the sensitive attribute '{sensitive}' has {len(candidates)} distinct values; "
-                        f"attribute inference needs at most {MAX_SENSITIVE_VALUES} (bin it first)")
-    if len(candidates) < 2:
-        raise DataError(f"the sensitive attribute '{sensitive}' has a single value; nothing to infer")
+    check_inferable(sensitive, len(candidates))
     labels = [MISSING_LABEL if pd.isna(c) else str(c) for c in candidates]
     pool_labels = _labels(values)
     prior = np.array([np.mean(pool_labels == lab) for lab in labels])
@@ -470,11 +523,42 @@ def prepare_attribute_attack(pool: pd.DataFrame, evaluation: pd.DataFrame, featu
     order = np.random.default_rng(seed).permutation(len(pool))
     learn, select = np.sort(order[: int(0.7 * len(pool))]), np.sort(order[int(0.7 * len(pool)):])
     # the baseline learns from exactly the rows the attacks learn from, so only the model differs
-    baseline = default_model(seed).fit(pool.iloc[learn][known], pool_labels[learn])
+    baseline = fit_attacker(pool.iloc[learn][known], pool_labels[learn], seed)
     shares = np.r_[eval_shares.to_numpy(), np.zeros(max(0, len(candidates) - len(eval_shares)))]
     return AttributeSetup(sensitive, target, features, known, candidates, labels, prior,
                           balanced=imbalanced(shares), majority_rate=majority_rate,
                           baseline=baseline, learn=learn, select=select)
+
+
+ATTACKER_ROUNDS, ATTACKER_PATIENCE = 300, 10
+
+
+def fit_attacker(X: pd.DataFrame, labels: np.ndarray, seed: int):
+    """The attribute attacker's (and its baseline's) classifier: LightGBM with early stopping on a seeded
+    fifth of its own learning rows (at most ATTACKER_ROUNDS rounds, stopping after ATTACKER_PATIENCE
+    without gain on that fifth), then refit on all of them with the rounds found. A 7-valued attribute costs
+    7 trees a round, so the fixed 100 rounds it had were most of an evaluation's time; on Adult it stops at
+    about a third of them with the same attack figures (bench/evaluate.py)."""
+    from lightgbm import early_stopping
+
+    from .models import CategoryEncoder
+
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    held = rng.random(len(X)) < 0.2
+    rounds = 100
+    if held.sum() >= 20 and (~held).sum() >= 20 and len(np.unique(labels[~held])) >= 2:
+        known = np.unique(labels[~held])
+        seen = np.isin(labels, known) & held  # eval labels the model knows
+        codes = np.searchsorted(known, np.where(np.isin(labels, known), labels, known[0]))  # labels as integers
+        encoder = CategoryEncoder().fit(X)
+        probe = LGBMClassifier(n_estimators=ATTACKER_ROUNDS, random_state=seed, verbose=-1, n_jobs=FIT_THREADS)
+        probe.fit(encoder.transform(X[~held]), codes[~held],
+                  eval_X=(encoder.transform(X[seen]),), eval_y=(codes[seen],),
+                  callbacks=[early_stopping(ATTACKER_PATIENCE, verbose=False)])
+        rounds = max(10, int(probe.best_iteration_ or ATTACKER_ROUNDS))
+    model = default_model(seed).set_params(lightgbm__n_estimators=rounds)
+    return model.fit(X, labels)
 
 
 def _with_value(X: pd.DataFrame, column: str, value) -> pd.DataFrame:
@@ -490,9 +574,12 @@ def _model_outputs(setup: AttributeSetup, model, frame: pd.DataFrame) -> np.ndar
     X, y = frame[setup.features], frame[setup.target]
     regression = is_regression_model(model)
     if setup.sensitive in setup.features:
-        fit = (lambda X_c: -squared_error(model, X_c, y)) if regression else (
-            lambda X_c: true_label_proba(model, X_c, y))
-        return np.column_stack([fit(_with_value(X, setup.sensitive, c)) for c in setup.candidates])
+        # every candidate value in one prediction: the rows once per candidate, stacked
+        stacked = pd.concat([_with_value(X, setup.sensitive, c) for c in setup.candidates], ignore_index=True)
+        ys = np.tile(np.asarray(y), len(setup.candidates))
+        out = Outputs.of(model, stacked, ys, REGRESSION if regression else CLASSIFICATION)
+        conf = -out.loss if regression else out.true_proba
+        return conf.reshape(len(setup.candidates), len(X)).T
     if regression:
         return np.asarray(model.predict(X), dtype=float).reshape(-1, 1)
     return np.asarray(model.predict_proba(X), dtype=float)
@@ -512,24 +599,35 @@ def attribute_inference(setup: AttributeSetup, model, pool: pd.DataFrame, member
     # the attacker learns on 70% of its pool and picks its stronger variant on the other 30%,
     # never on the members and non-members it is scored on
     learn, select = pool.iloc[setup.learn], pool.iloc[setup.select]
-    blackbox = default_model(seed).fit(with_outputs(learn, _model_outputs(setup, model, learn)),
-                                       _labels(learn[setup.sensitive]))
+    frames = [learn, select, members, nonmembers]
+    stacked = _model_outputs(setup, model, pd.concat(frames, ignore_index=True))  # one prediction for all four
+    bounds = np.cumsum([0] + [len(f) for f in frames])
+    outputs = {id(f): stacked[a:b] for f, a, b in zip(frames, bounds[:-1], bounds[1:])}
+    blackbox = fit_attacker(with_outputs(learn, outputs[id(learn)]), _labels(learn[setup.sensitive]), seed)
 
-    def guesses(frame, outputs):
-        out = {"blackbox": blackbox.predict(with_outputs(frame, outputs))}
+    scored = [select, members, nonmembers]  # the black box guesses all three in one prediction
+    black = blackbox.predict(pd.concat([with_outputs(f, outputs[id(f)]) for f in scored], ignore_index=True))
+    cut = np.cumsum([0] + [len(f) for f in scored])
+    black = {id(f): black[a:b] for f, a, b in zip(scored, cut[:-1], cut[1:])}
+
+    def guesses(frame):
+        out = {"blackbox": black[id(frame)]}
         if setup.sensitive in setup.features:
-            conf = outputs + 1e-9 * setup.prior  # ties go to the likelier value
+            conf = outputs[id(frame)] + 1e-9 * setup.prior  # ties go to the likelier value
             out["confidence"] = np.asarray(setup.labels)[conf.argmax(axis=1)]
         return out
 
     select_truth = _labels(select[setup.sensitive])
     select_scores = {name: attribute_score(select_truth, guess, setup.balanced)
-                     for name, guess in guesses(select, _model_outputs(setup, model, select)).items()}
+                     for name, guess in guesses(select).items()}
     baselines, attacked = {}, {}
     for name, frame in (("members", members), ("nonmembers", nonmembers)):
         truth = _labels(frame[setup.sensitive])
-        baselines[name] = attribute_score(truth, setup.baseline.predict(frame[setup.known]), setup.balanced)
-        for variant, guess in guesses(frame, _model_outputs(setup, model, frame)).items():
+        if name not in setup.baseline_scores:  # the baseline needs no model: scored once per experiment
+            setup.baseline_scores[name] = attribute_score(truth, setup.baseline.predict(frame[setup.known]),
+                                                          setup.balanced)
+        baselines[name] = setup.baseline_scores[name]
+        for variant, guess in guesses(frame).items():
             attacked.setdefault(variant, {})[name] = attribute_score(truth, guess, setup.balanced)
     variants = {variant: {"attack_pool_holdout": select_scores[variant],
                           **{f"attack_{n}": v for n, v in scores.items()},

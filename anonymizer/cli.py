@@ -32,6 +32,7 @@ from .names import FAMILIES, METHODS
 from .results import json_ready
 from .roles import Roles
 from .scenario import DEFAULT_FAMILY, DEFAULT_METHOD, DEFAULT_SEED, DP_DELTA, UTILITY_BUDGET, Scenario, digest_bytes
+from .workers import limit_native_threads, set_workers
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
@@ -87,12 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sensitive", help="sensitive attribute: adds l-diversity and t-closeness")
     p.add_argument("--report", type=Path, help="write the metrics as one JSON object here")
     p.add_argument("--seed", type=int, help=f"seed of every random choice (default {DEFAULT_SEED})")
-    p.add_argument("--tree-features", choices=["all", "qi"], default="qi",
+    p.add_argument("--tree-features", choices=["all", "qi"],
                    help="ag: the guiding tree sees only the QIs (default; more accurate on Adult) or all columns")
-    p.add_argument("--output-form", choices=["representative", "generalized"], default="representative",
+    p.add_argument("--output-form", choices=["representative", "generalized"],
                    help="QI cells as one real value per class (representative, default: for retraining) or as the "
                         "class's [lo, hi] range / {a, b} set (generalized: for release to people)")
-    p.add_argument("--risk-threshold", type=float, default=DEFAULT_RISK_THRESHOLD,
+    p.add_argument("--risk-threshold", type=float,
                    help="report the share of rows whose re-identification risk 1/|class| exceeds "
                         f"this (default {DEFAULT_RISK_THRESHOLD})")
     p.add_argument("--engine", choices=["memory", "dask"], default="memory",
@@ -120,16 +121,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--sensitive", help="sensitive attribute for attribute inference")
     e.add_argument("--test", type=Path, help="held-out table for accuracy (required with --model)")
     e.add_argument("--seed", type=int, help=f"seed of every random choice (default {DEFAULT_SEED})")
-    e.add_argument("--references", type=int, default=DEFAULT_ATTACKS.n_reference,
+    e.add_argument("--references", type=int,
                    help=f"reference models for shadow/LiRA/RMIA (default {DEFAULT_ATTACKS.n_reference})")
-    e.add_argument("--repeats", type=int, default=DEFAULT_ATTACKS.n_repeats,
+    e.add_argument("--repeats", type=int,
                    help=f"balanced evaluation draws per figure (default {DEFAULT_ATTACKS.n_repeats})")
     e.add_argument("--roc", action="store_true", help="include ROC curve points in the JSON")
     e.add_argument("--dp-epsilon", type=_floats,
                    help="also train DP-EBM (the differential-privacy comparator) at these epsilons, e.g. 0.5,1,2,4,8; "
                         "scored and attacked like the other models")
     e.add_argument("--dp-delta", type=float, help=f"delta of the DP models (default {DP_DELTA:g})")
-    e.add_argument("--budget", type=float, default=UTILITY_BUDGET,
+    e.add_argument("--budget", type=float,
                    help="utility points you would give up, for the frontier's recommendation "
                         f"(default {UTILITY_BUDGET:g})")
     _model_options(e)
@@ -137,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     _family_option(e)
     _common_options(e)
     e.set_defaults(func=run_evaluate)
+
+    w = sub.add_parser("warm", help="compile the anonymization tree's loops now (once after an install)",
+                       description="Compile (or load from numba's cache) the compiled loops of the accuracy-guided "
+                                   "tree, so that no later run pays the compile. The setup commands run it.")
+    w.set_defaults(func=run_warm)
 
     s = sub.add_parser("suggest", help="suggest roles for a table: target, task, QIs, identifiers, sensitive",
                        description="Read a table and print one JSON object with the suggested target and task, "
@@ -167,8 +173,21 @@ def _encoding_option(p) -> None:
                                       "a file in another encoding is refused with the likely one named)")
 
 
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"--workers must be at least 1, got {value}")
+    return value
+
+
 def _common_options(p) -> None:
     _encoding_option(p)
+    p.add_argument("--workers", type=_workers,
+                   help="fits run side by side, each on one thread (default: ANONYMIZER_WORKERS, else the number "
+                        "of cores); 1 keeps the run to one core, beside other jobs")
     p.add_argument("--scenario", type=Path,
                    help="replay a scenario: a scenario JSON, or any JSON this tool wrote (its 'scenario' entry). "
                         "It gives the roles, method, k, seed, model family and DP settings; options given here win. "
@@ -349,24 +368,35 @@ def _apply_scenario(args, evaluate: bool) -> Scenario | None:
     scenario = None
     if args.scenario is not None:
         scenario = Scenario.read(args.scenario)
-        table_format(args.data)
+        fmt = table_format(args.data)
         if not args.data.is_file():
             raise DataError(f"{args.data}: no such file")
-        scenario.check_data(digest_bytes(args.data.read_bytes()), f"--data {args.data}")
+        content = args.data.read_bytes()
+        frame = None
+        if scenario.data.startswith("frame-"):  # made from a table held in Python: compare the table as read
+            frame = read_table_bytes(content, fmt, name=args.data.name, encoding=args.encoding or scenario.encoding)
+        scenario.check_data(digest_bytes(content), frame, f"--data {args.data}")
         r = scenario.roles
         filled = {"qi": list(r.quasi_identifiers) or None, "target": r.target, "sensitive": r.sensitive,
                   "drop": list(r.dropped), "task": r.task, "seed": scenario.seed, "model_family": scenario.model_family,
-                  "method": [scenario.method] if evaluate else scenario.method, "k": [scenario.k] if evaluate else
-                  scenario.k}
+                  "encoding": scenario.encoding}
         if evaluate:
-            filled.update(dp_epsilon=list(scenario.epsilons), dp_delta=scenario.delta)
+            filled.update(method=list(scenario.methods or (scenario.method,)), k=list(scenario.ks or (scenario.k,)),
+                          dp_epsilon=list(scenario.epsilons), dp_delta=scenario.delta, budget=scenario.budget,
+                          references=scenario.references, repeats=scenario.repeats)
+        else:
+            filled.update(method=scenario.method, k=scenario.k, output_form=scenario.output_form,
+                          tree_features=scenario.tree_features, risk_threshold=scenario.risk_threshold)
         for name, value in filled.items():
             if getattr(args, name, None) in (None, []):
                 setattr(args, name, value)
     defaults = {"seed": DEFAULT_SEED, "model_family": DEFAULT_FAMILY, "drop": [],
                 "method": list(METHODS) if evaluate else DEFAULT_METHOD}
     if evaluate:
-        defaults.update(dp_epsilon=[], dp_delta=DP_DELTA)
+        defaults.update(dp_epsilon=[], dp_delta=DP_DELTA, budget=UTILITY_BUDGET,
+                        references=DEFAULT_ATTACKS.n_reference, repeats=DEFAULT_ATTACKS.n_repeats)
+    else:
+        defaults.update(output_form="representative", tree_features="qi", risk_threshold=DEFAULT_RISK_THRESHOLD)
     for name, value in defaults.items():
         if getattr(args, name, None) is None:
             setattr(args, name, value)
@@ -376,6 +406,15 @@ def _apply_scenario(args, evaluate: bool) -> Scenario | None:
         raise DataError(f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} required (or give "
                         "--scenario FILE)")
     return scenario
+
+
+def _scenario(analysis: Analysis, args, evaluate: bool) -> dict:
+    """The scenario of this run, with everything it was given, for its JSON."""
+    if evaluate:
+        return analysis.scenario(args.method[0], args.k[0], args.dp_epsilon or (), args.dp_delta,
+                                 encoding=args.encoding, ks=tuple(args.k), methods=tuple(args.method),
+                                 references=args.references, repeats=args.repeats, budget=args.budget).to_dict()
+    return analysis.scenario(args.method, args.k, encoding=args.encoding, output_form=args.output_form).to_dict()
 
 
 def _dumps(report: dict, indent: int = 2) -> str:
@@ -395,10 +434,9 @@ def _warnings(analysis: Analysis, anonymization=None, k: int | None = None) -> l
         if disclosure:
             lines.append(disclosure + " A larger k, or a coarser sensitive attribute, is needed")
         verdict = anonymization.leaks.verdict(k)
-        for line in verdict.lines:
-            hint = " make it a QI (--qi) or drop it (--drop)" if "released unchanged" in line else \
-                " make such a column a QI (--qi) if an attacker may know it"
-            lines.append(line.rstrip(".") + ";" + hint)
+        lines += [f"{line.rstrip('.')}; make it a QI (--qi) or drop it (--drop)" for line in verdict.findings]
+        if verdict.weak:
+            lines.append(f"{verdict.weak_line.rstrip('.')}; make such a column a QI (--qi) if an attacker may know it")
     return lines
 
 
@@ -408,8 +446,9 @@ def run_anonymize(args) -> int:
             raise DataError("--scenario is not available with --engine dask yet; give the options")
         if args.encoding is not None:
             raise DataError("--encoding is for CSV tables; the dask engine reads Parquet")
+        generalized = args.output_form not in (None, "representative")
         unsupported = [flag for flag, used in (("--drop", args.drop), ("--task", args.task),
-                                               ("--output-form generalized", args.output_form != "representative"),
+                                               ("--output-form generalized", generalized),
                                                ("--model-family", args.model_family not in (None, "lightgbm")))
                        if used]
         if unsupported:  # refused rather than silently ignored
@@ -445,7 +484,7 @@ def run_anonymize(args) -> int:
               **metrics.to_dict(), **anonymization.leaks.to_dict(),
               "target_leaks": check.to_dict() if check is not None else [],
               "output_form": args.output_form, "seconds": round(result.seconds, 4),
-              "scenario": analysis.scenario(args.method, args.k).to_dict()}
+              "scenario": _scenario(analysis, args, evaluate=False)}
     files = [(args.out, anonymization.output(args.output_form))]
     if args.report is not None:
         files.append((args.report, _dumps(report)))
@@ -485,11 +524,16 @@ def run_evaluate(args) -> int:
                         model_digest=digest_bytes(args.model.read_bytes()) if args.model else None)
     for k in args.k:
         check_k(k, len(analysis.table))
+    if args.sensitive is not None:  # before any model is trained
+        from .attacks import check_inferable
+
+        values = analysis.table[args.sensitive]
+        check_inferable(args.sensitive, int(values.nunique()) + int(values.isna().any()))
     for line in _warnings(analysis):
         print(f"warning: {line}", file=sys.stderr)
     sim = analysis.simulation
     for k in args.k:
-        check_k(k, len(sim.split.members))
+        check_k(k, len(sim.split.members), sim.split.members_text)
     print(f"prepared in {sum(sim.seconds.values()):.1f} s: split and model (seed {args.seed}, task {analysis.task})",
           file=sys.stderr)
 
@@ -506,14 +550,24 @@ def run_evaluate(args) -> int:
     report["frontier"] = frontier.to_dict(args.budget)
     report["settings"]["rows_without_target"] = analysis.n_without_target
     report["target_leaks"] = analysis.target_leaks.to_dict()
-    report["scenario"] = analysis.scenario(args.method[0], args.k[0], args.dp_epsilon or (), args.dp_delta).to_dict()
+    report["scenario"] = _scenario(analysis, args, evaluate=True)
     _write_atomically([(args.out, _dumps(report, indent=1))])
     original = sim.original_utility
+    leaked = analysis.target_leaks.leaks
+    caution = (f"; a column gives the target away ({', '.join(f.column for f in leaked)}): these figures mostly "
+               "measure it" if leaked else "")
     print(f"wrote {args.out}: original model {original.describe()}, {len(runs)} runs "
-          f"({','.join(args.method)} at k={','.join(map(str, args.k))})")
+          f"({','.join(args.method)} at k={','.join(map(str, args.k))}){caution}")
     from .charts import reading_frontier
 
     print(reading_frontier(frontier.recommend(args.budget), frontier.utility_name))
+    return 0
+
+
+def run_warm(args) -> int:
+    from .trees import warm_up
+
+    print(f"the tree's compiled loops are ready ({warm_up():.2f} s)")
     return 0
 
 
@@ -549,6 +603,13 @@ def main(argv: list[str] | None = None) -> int:
             if not debug:
                 _quiet_libraries()
             args = build_parser().parse_args(argv)
+            if getattr(args, "workers", None) is not None:
+                set_workers(args.workers)
+            limit_native_threads()
+            if args.command in ("anonymize", "evaluate"):  # the tree's loops load while the table is read
+                from .trees import start_warm_up
+
+                start_warm_up()
             return args.func(args)
     except (_UsageError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -160,10 +160,11 @@ def _sensitive_from_counts(counts: pd.DataFrame, numeric: bool) -> dict:
         span = np.nanmax(values) - np.nanmin(values) if np.isfinite(values).any() else 0.0
         if span > 0:
             present = (block > 0) & np.isfinite(values)[None, :]
+            missing = ((block > 0) & ~np.isfinite(values)[None, :]).any(axis=1)  # missing: a value of its own
             with np.errstate(invalid="ignore"):
                 lo = np.where(present, values[None, :], np.inf).min(axis=1)
                 hi = np.where(present, values[None, :], -np.inf).max(axis=1)
-            homogeneous |= np.where(present.any(axis=1), hi - lo, np.inf) < NARROW_SHARE * span
+            homogeneous |= (np.where(present.any(axis=1), hi - lo, np.inf) < NARROW_SHARE * span) & ~missing
     return {"l_distinct": int((block > 0).sum(axis=1).min()), "l_entropy": float(np.exp(h).min()),
             "t_closeness": float(dist.max()), "homogeneous": homogeneous}
 

@@ -397,19 +397,21 @@ def validate_roles(
             raise DataError(f"target column '{target}' has no values")
     if sensitive is not None and sensitive not in cols:
         raise DataError(f"sensitive column '{sensitive}' not in the table; columns are: {available}")
+    if sensitive is not None and df[sensitive].isna().all():
+        raise DataError(f"sensitive column '{sensitive}' has no values; choose another, or none")
     empty = [q for q in qis if df[q].isna().all()]
     if empty:
         raise DataError(f"quasi-identifier column(s) with no values at all: {empty}; drop them from the QIs")
 
 
-def check_k(k: int, n_rows: int) -> None:
-    """k must be a whole number between 1 and the number of rows."""
+def check_k(k: int, n_rows: int, rows: str = "the table") -> None:
+    """k must be a whole number between 1 and the number of rows (of `rows`: what the k is for)."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise DataError(f"k must be a whole number, got {k!r}")
     if k < 1:
         raise DataError(f"k must be at least 1, got {k}")
     if k > n_rows:
-        raise DataError(f"k={k} is larger than the table ({n_rows} rows); choose k of at most {n_rows}")
+        raise DataError(f"k={k} is larger than {rows} ({n_rows} rows); choose k of at most {n_rows}")
 
 
 def check_seed(seed: int) -> None:

@@ -31,10 +31,11 @@ def strongest_attack_point(setting: str, kind: str, utility: float, membership: 
     membership = membership if isinstance(membership, Membership) else Membership(membership)
     attack = membership.strongest()
     m = membership[attack]
+    spread = None if m.advantage_std is None else float(m.advantage_std)
     return {"setting": setting, "kind": kind, "utility": float(utility),
             "utility_low": utility if utility_low is None else float(utility_low),
             "utility_high": utility if utility_high is None else float(utility_high),
-            "advantage": float(m.advantage), "advantage_std": float(m.advantage_std),
+            "advantage": float(m.advantage), "advantage_std": spread,
             "auc": float(m.auc), "attack": attack}
 
 
@@ -78,21 +79,28 @@ def recommend(points: pd.DataFrame | Iterable[Mapping], budget_points: float, or
     """Among settings whose utility is at least the original's minus `budget_points` / 100, the one
     with the smallest advantage (ties: more utility, then lower AUC, then the earlier point).
 
-    points need `setting`, `utility`, `advantage` (optionally `auc`, `advantage_std` and the interval
-    `utility_low`/`utility_high`); one setting is `original`, the reference of the budget. With intervals,
+    points need `setting`, `utility`, `advantage` (optionally `auc`, `advantage_std`, the interval
+    `utility_low`/`utility_high` and the paired interval of the change from the original
+    `change_low`/`change_high`); one setting is `original`, the reference of the budget. With intervals,
     the choice is made only when they settle it: no setting that is more private than the pick may have an
     interval reaching above the budget line, and the pick's own interval must lie above it; otherwise the
-    result is UNDECIDED and names the settings whose intervals cross the line.
+    result is UNDECIDED and names the settings whose intervals cross the line. The interval used is that of
+    the change from the original where it is given (every model is scored on the same rows, so the change is
+    far less noisy than either figure), else the setting's own.
     """
     frame = _frame(points)
     if not np.isfinite(budget_points) or budget_points < 0:
         raise DataError(f"the utility budget must be a non-negative number of points; got {budget_points}")
     if "setting" not in frame.columns or (frame["setting"] == original).sum() != 1:
         raise DataError(f"frontier points need exactly one setting named '{original}'")
+    is_original = frame["setting"] == original
+    base_utility = float(frame.loc[is_original, "utility"].iloc[0])
     low = frame["utility_low"] if "utility_low" in frame.columns else frame["utility"]
     high = frame["utility_high"] if "utility_high" in frame.columns else frame["utility"]
+    paired = "change_low" in frame.columns and bool(frame["change_low"].notna().all())
+    if paired:  # the change from the original, on the same rows
+        low, high = base_utility + frame["change_low"], base_utility + frame["change_high"]
     frame = frame.assign(_low=low.fillna(frame["utility"]), _high=high.fillna(frame["utility"]))
-    is_original = frame["setting"] == original
     base = frame[is_original].iloc[0]
     floor = base["utility"] - budget_points / 100
     within = frame[frame["utility"] >= floor - 1e-12]
@@ -102,19 +110,21 @@ def recommend(points: pd.DataFrame | Iterable[Mapping], budget_points: float, or
         return float(row[name]) if name in row.index and pd.notna(row[name]) else None
 
     common = dict(budget_points=float(budget_points), utility_key=utility_key, n_holdout=int(n_holdout),
-                  original_utility=float(base["utility"]), original_low=float(base["_low"]),
-                  original_high=float(base["_high"]), original_advantage=float(base["advantage"]),
+                  original_utility=float(base["utility"]), original_low=value(base, "utility_low"),
+                  original_high=value(base, "utility_high"), original_advantage=float(base["advantage"]),
                   original_auc=value(base, "auc"), candidates=len(within))
     # the original is within its own budget by definition; every other setting is judged by its interval
     others = frame[~is_original]
     crossing = others[(others["_low"] < floor - 1e-12) & (others["_high"] >= floor - 1e-12)]
     doubtful = crossing[(crossing["advantage"] < best["advantage"]) | (crossing["setting"] == best["setting"])]
-    surely = frame[is_original | (frame["_low"] >= floor - 1e-12)]
-    pick = dict(setting=str(best["setting"]), utility=float(best["utility"]), utility_low=float(best["_low"]),
-                utility_high=float(best["_high"]), advantage=float(best["advantage"]),
-                advantage_std=value(best, "advantage_std"), auc=value(best, "auc"))
+    surely = others[others["_low"] >= floor - 1e-12]
+    pick = dict(setting=str(best["setting"]), utility=float(best["utility"]),
+                utility_low=value(best, "utility_low"), utility_high=value(best, "utility_high"),
+                change_low=float(best["_low"] - base_utility) if paired else None,
+                change_high=float(best["_high"] - base_utility) if paired else None,
+                advantage=float(best["advantage"]), advantage_std=value(best, "advantage_std"), auc=value(best, "auc"))
     if len(doubtful):
         return Recommendation(UNDECIDED, **common, overlapping=tuple(map(str, doubtful["setting"])),
-                              surely_within=str(_most_private(surely)["setting"]))
+                              surely_within=str(_most_private(surely)["setting"]) if len(surely) else None)
     status = NOTHING_BETTER if best["advantage"] >= base["advantage"] else RECOMMENDED
     return Recommendation(status, **common, **pick)

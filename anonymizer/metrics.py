@@ -82,7 +82,9 @@ def sensitive_metrics(class_ids: np.ndarray, sensitive: pd.Series,
         if span > 0:
             g = values.groupby(class_ids)
             width = (g.max() - g.min()).reindex(range(n_classes)).to_numpy()
-            homogeneous |= np.nan_to_num(width, nan=np.inf) < narrow_share * span
+            # missing is a value of its own: a class holding values and missing ones is not a sliver
+            has_missing = values.isna().groupby(class_ids).any().reindex(range(n_classes)).to_numpy()
+            homogeneous |= (np.nan_to_num(width, nan=np.inf) < narrow_share * span) & ~has_missing
     return {"l_distinct": int(distinct.min()), "l_entropy": l_entropy, "t_closeness": t,
             "homogeneous": homogeneous}
 

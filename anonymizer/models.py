@@ -27,6 +27,7 @@ from .data import CATEGORICAL, DATE, DataError, as_numbers, column_kind
 from .model_probe import ModelRefused, probe_lightgbm_text
 from .names import FAMILIES, TASKS
 from .scenario import DEFAULT_SEED
+from .workers import FIT_THREADS, single_threaded
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -110,11 +111,12 @@ def _encoded_for_sklearn(family: str) -> ColumnTransformer:
     numbers = make_column_selector(dtype_exclude="category")
     if family == "random_forest":
         codes = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1)
-        return ColumnTransformer([("text", codes, text)], remainder="passthrough", verbose_feature_names_out=False)
+        return ColumnTransformer([("text", codes, text)], remainder="passthrough", verbose_feature_names_out=False,
+                                 n_jobs=FIT_THREADS)
     scaled = Pipeline([("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
                        ("scale", StandardScaler())])
     return ColumnTransformer([("text", OneHotEncoder(handle_unknown="ignore"), text), ("numbers", scaled, numbers)],
-                             verbose_feature_names_out=False)
+                             verbose_feature_names_out=False, n_jobs=FIT_THREADS)
 
 
 def default_model(random_state: int = DEFAULT_SEED, family: str = "lightgbm",
@@ -130,10 +132,11 @@ def default_model(random_state: int = DEFAULT_SEED, family: str = "lightgbm",
     regression = task == "regression"
     if family == "lightgbm":
         cls = LGBMRegressor if regression else LGBMClassifier
-        return Pipeline([("categories", CategoryEncoder()), ("lightgbm", cls(random_state=random_state, verbose=-1))])
+        return Pipeline([("categories", CategoryEncoder()),
+                         ("lightgbm", cls(random_state=random_state, verbose=-1, n_jobs=FIT_THREADS))])
     if family == "random_forest":
         cls = RandomForestRegressor if regression else RandomForestClassifier
-        final = ("random_forest", cls(random_state=random_state))
+        final = ("random_forest", cls(random_state=random_state, n_jobs=FIT_THREADS))
     else:
         final = ("ridge", Ridge(alpha=1.0)) if regression else (
             "logistic", LogisticRegression(max_iter=2000, random_state=random_state))
@@ -231,7 +234,7 @@ class LightGBMFileModel(BaseEstimator):
         return X
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        p = np.asarray(self.booster.predict(self._frame(X)))
+        p = np.asarray(self.booster.predict(self._frame(X), num_threads=FIT_THREADS))
         return np.column_stack([1 - p, p]) if p.ndim == 1 else p
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
@@ -243,7 +246,7 @@ class LightGBMFileModel(BaseEstimator):
         kwargs = {new: params[old] for old, new in _LGBM_PARAMS.items() if old in params}
         kwargs["n_estimators"] = self.booster.current_iteration()
         return Pipeline([("categories", CategoryEncoder()),
-                         ("lightgbm", LGBMClassifier(verbose=-1, **kwargs))])
+                         ("lightgbm", LGBMClassifier(verbose=-1, **kwargs, n_jobs=FIT_THREADS))])
 
 
 class LightGBMFileRegressor(LightGBMFileModel):
@@ -258,13 +261,14 @@ class LightGBMFileRegressor(LightGBMFileModel):
         return super().__getattribute__(name)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return np.asarray(self.booster.predict(self._frame(X)), dtype=float)
+        return np.asarray(self.booster.predict(self._frame(X), num_threads=FIT_THREADS), dtype=float)
 
     def retrain_estimator(self) -> Pipeline:
         params = self.booster.params
         kwargs = {new: params[old] for old, new in _LGBM_PARAMS.items() if old in params}
         kwargs["n_estimators"] = self.booster.current_iteration()
-        return Pipeline([("categories", CategoryEncoder()), ("lightgbm", LGBMRegressor(verbose=-1, **kwargs))])
+        return Pipeline([("categories", CategoryEncoder()),
+                         ("lightgbm", LGBMRegressor(verbose=-1, **kwargs, n_jobs=FIT_THREADS))])
 
 
 def model_kind(path: Path, head: bytes) -> str:
@@ -456,7 +460,7 @@ def check_model(model, X: pd.DataFrame, y: pd.Series | None = None, task: str = 
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"the model cannot predict on this table ({type(exc).__name__}: {first})") from None
-    return model
+    return single_threaded(model)
 
 
 def _check_regressor(model, X: pd.DataFrame):
@@ -476,7 +480,7 @@ def _check_regressor(model, X: pd.DataFrame):
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"the model cannot predict on this table ({type(exc).__name__}: {first})") from None
-    return model
+    return single_threaded(model)
 
 
 def model_features(model, X: pd.DataFrame) -> list[str]:
@@ -497,7 +501,7 @@ def retrain(model, X: pd.DataFrame, y, random_state: int = DEFAULT_SEED):
         estimator, recipe = model.retrain_estimator(), "LightGBM with the file's parameters"
     else:
         try:
-            estimator = clone(model)
+            estimator = single_threaded(clone(model))
         except Exception:
             task = "regression" if is_regression_model(model) else "classification"
             return (train_default_model(X, y, random_state, task=task),

@@ -68,6 +68,16 @@ class Utility:
     n: int
     headline: str
     retrained_as: str | None = None  # how the model was rebuilt, where it was
+    rows: dict | None = field(default=None, repr=False, compare=False)  # per-row truth and predictions
+
+    def change_interval(self, reference: Utility, key: str | None = None) -> tuple[float, float] | None:
+        """95% interval of (this − reference) on the headline figure, both scored on the same rows (a paired
+        bootstrap: far narrower than the two figures' own intervals); None where the rows differ."""
+        from .stats import paired_differences
+
+        if self.rows is None or reference.rows is None:
+            return None
+        return paired_differences(key or self.headline, reference.rows, [self.rows])[0]
 
     @property
     def task(self) -> str:
@@ -100,10 +110,16 @@ class Utility:
         fmt = (lambda v: f"{v:.3f}") if key == "r2" else (lambda v: f"{v:.2%}")
         interval = f"95% interval {fmt(ci[0])} – {fmt(ci[1])}, " if ci else "no interval, "
         flag = "; small sample: read with care" if self.small_sample else ""
-        return f"{utility_name(key)} {self.show(key)} ({interval}{self.n:,} rows{flag})"
+        base = self.baseline_value(key)
+        no_better = "; no better than the no-model baseline" if ci and base is not None and ci[0] <= base else ""
+        return f"{utility_name(key)} {self.show(key)} ({interval}{self.n:,} rows{flag}{no_better})"
+
+    def baseline_value(self, key: str | None = None) -> float | None:
+        """The figure a model that always predicts the same gets (the majority class, the members' mean)."""
+        return None
 
     def to_dict(self) -> dict:
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "rows"}
         out["small_sample"] = self.small_sample
         if out.get("retrained_as") is None:
             out.pop("retrained_as", None)
@@ -124,6 +140,10 @@ class ClassificationUtility(Utility):
     def task(self) -> str:
         return CLASSIFICATION
 
+    def baseline_value(self, key: str | None = None) -> float | None:
+        key = key or self.headline
+        return {"accuracy": self.majority_rate, "balanced_accuracy": self.majority_balanced_accuracy}.get(key)
+
     def baseline_text(self) -> str:
         return (f"always predicting the most frequent class gives accuracy {self.majority_rate:.2%} and balanced "
                 f"accuracy {self.majority_balanced_accuracy:.2%}")
@@ -142,6 +162,9 @@ class RegressionUtility(Utility):
     @property
     def task(self) -> str:
         return REGRESSION
+
+    def baseline_value(self, key: str | None = None) -> float | None:
+        return self.baseline_r2 if (key or self.headline) == "r2" else None
 
     def baseline_text(self) -> str:
         return (f"always predicting the members' mean ({self.baseline_mean:,.4g}) gives R² {self.baseline_r2:.3f}, "
@@ -171,12 +194,21 @@ class AttackFigures:
     n_members: int
     n_nonmembers: int
     repeats: int = 1
-    auc_std: float = 0.0
-    advantage_std: float = 0.0
-    tpr_at_1pct_fpr_std: float = 0.0
-    tpr_at_0_1pct_fpr_std: float = 0.0
+    auc_std: float | None = None  # spread over the repeated draws: None with one draw (not measured)
+    advantage_std: float | None = None
+    tpr_at_1pct_fpr_std: float | None = None
+    tpr_at_0_1pct_fpr_std: float | None = None
     p_value_vs_chance: float | None = None
     roc: dict | None = field(default=None, repr=False)  # {"fpr": [...], "tpr": [...]} of the first draw
+
+    @property
+    def auc_se(self) -> float:
+        """Standard error of the AUC on a draw of n_members and n_nonmembers (Hanley & McNeil 1982): the noise
+        a difference between two AUCs is read against (the spread over repeated draws of one model's scores
+        leaves the model's own sampling out, so it understates it)."""
+        a, n1, n0 = self.auc, max(self.n_members, 1), max(self.n_nonmembers, 1)
+        q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+        return math.sqrt(max(a * (1 - a) + (n1 - 1) * (q1 - a * a) + (n0 - 1) * (q2 - a * a), 0.0) / (n1 * n0))
 
     @property
     def beats_chance(self) -> bool | None:
@@ -184,6 +216,7 @@ class AttackFigures:
 
     def to_dict(self, with_roc: bool = True) -> dict:
         out = asdict(self)
+        out["auc_se"] = self.auc_se
         if not with_roc or self.roc is None:
             out.pop("roc")
         return json_ready(out)
@@ -351,11 +384,23 @@ class LeakVerdict:
 
     level: str
     headline: str
-    lines: tuple[str, ...]
+    findings: tuple[str, ...] = ()  # one sentence a kept column that reveals a QI or singles people out
+    weak: str = ""  # what an attacker who knows a weak kept column gains ('' when none is weak)
+    k: int = 0
 
     @property
     def clear(self) -> bool:
         return self.level == CLEAR
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """Everything after the headline, each a sentence (the report's reading)."""
+        return self.findings + ((self.weak,) if self.weak else ())
+
+    @property
+    def weak_line(self) -> str:
+        """The weak finding as a sentence of its own ('' when none): what the pages and the CLI warn."""
+        return f"k = {self.k} holds over the quasi-identifiers only. {self.weak}" if self.weak else ""
 
 
 @dataclass(frozen=True)
@@ -408,14 +453,12 @@ class LeakReport:
                                       f"people out, and k = {k} holds with any one of them added "
                                       f"({len(self.kept_columns)} kept column(s) checked); "
                                       f"{self.unique_share_all_columns:.1%} of records are unique over all released "
-                                      "columns.", ())
-        lines = tuple(f["message"] + "." for f in self.findings())
-        if self.weak_columns(k):
-            lines += (f"k = {k} holds over the quasi-identifiers only. {self.weak_detail(k)}",)
+                                      "columns.", k=k)
+        findings = tuple(f["message"] + "." for f in self.findings())
         if not self.clean:
             return LeakVerdict(LEAKING, f"k = {k} does not hold for the released table until these columns are made "
-                                        "quasi-identifiers or dropped.", lines)
-        return LeakVerdict(WEAK, f"k = {k} holds over the quasi-identifiers only.", lines)
+                                        "quasi-identifiers or dropped.", findings, self.weak_detail(k), k)
+        return LeakVerdict(WEAK, f"k = {k} holds over the quasi-identifiers only.", findings, self.weak_detail(k), k)
 
     def findings(self) -> list[dict]:
         """One finding per flagged kept column, with a plain message and its fixes as data (first: recommended).
@@ -435,9 +478,9 @@ class LeakReport:
             if col in self.near_unique_columns:
                 finding.update(kind="near_unique", fixes=[{"action": DROP, "column": col},
                                                           {"action": MAKE_QI, "column": col}],
-                               message=f"'{col}' is released unchanged and has a distinct value for "
-                                       f"{100 * self.distinct_ratios[col]:.1f}% of rows: it singles people out "
-                                       "on its own")
+                               message=f"'{col}' is released unchanged and has nearly a value of its own a "
+                                       f"row (distinct values: {100 * self.distinct_ratios[col]:.1f}% of the rows "
+                                       "that hold one): it singles people out on its own")
             else:
                 revealed = " and ".join(f"'{leak.reveals}' ({100 * leak.share:.1f}% of rows)" for leak in leaks)
                 finding.update(kind="leak", fixes=list(leaks[0].fixes),
@@ -488,6 +531,8 @@ class Recommendation:
     original_high: float | None = None
     original_advantage: float | None = None
     original_auc: float | None = None
+    change_low: float | None = None  # 95% interval of (pick − original), paired on the same hold-out rows
+    change_high: float | None = None
     candidates: int = 0  # settings within the budget
     overlapping: tuple[str, ...] = ()
     surely_within: str | None = None

@@ -63,9 +63,36 @@ def _floats(values) -> tuple[float, ...]:
     return out
 
 
+def _strict(d: dict, key: str, kinds: tuple, default, what: str):
+    """d[key] if it is of one of `kinds` (bool is not a number here), the default if absent; else DataError."""
+    value = d.get(key, default)
+    if value is None and None in kinds:
+        return None
+    ok = isinstance(value, tuple(k for k in kinds if k is not None)) and not (isinstance(value, bool)
+                                                                                and bool not in kinds)
+    if not ok:
+        raise DataError(f"the scenario's {key} must be {what}; got {value!r}")
+    return value
+
+
+def _names(d: dict, key: str) -> tuple[str, ...]:
+    value = d.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise DataError(f"the scenario's {key} must be a list of column names; got {value!r}")
+    return tuple(value)
+
+
+OUTPUT_FORMS = ("representative", "generalized")
+TREE_FEATURES = ("qi", "all")
+
+
 @dataclass(frozen=True)
 class Scenario:
-    """The typed description of one analysis; hashable, so it can key caches."""
+    """The typed description of one analysis; hashable, so it can key caches.
+
+    Beside the roles and the settings every face has (method, k, seed, family, DP), it holds what a CLI run
+    was given (the output form, the tree's features, the risk threshold, the CSV encoding; for `evaluate`
+    its ks, methods, attacker size and budget), so a replay runs exactly what was recorded."""
 
     data: str  # digest of the table (digest_bytes of its file, or digest_frame)
     roles: Roles
@@ -77,19 +104,40 @@ class Scenario:
     delta: float = DP_DELTA
     test: str | None = None  # digest of a separate test table
     model: str | None = None  # digest of the analyst's model file
+    output_form: str = "representative"
+    tree_features: str = "qi"
+    risk_threshold: float = 0.1
+    encoding: str | None = None
+    ks: tuple[int, ...] | None = None  # evaluate: every k (None: just `k`)
+    methods: tuple[str, ...] | None = None  # evaluate: every method (None: just `method`)
+    references: int | None = None
+    repeats: int | None = None
+    budget: float = UTILITY_BUDGET
     version: int = field(default=VERSION, compare=False)
 
     def __post_init__(self):
-        if self.method not in METHODS:
-            raise DataError(f"unknown method '{self.method}'; use {' or '.join(METHODS)}")
-        if isinstance(self.k, bool) or not isinstance(self.k, int) or self.k < 1:
-            raise DataError(f"k must be a whole number of at least 1; got {self.k!r}")
+        for method in (self.method, *(self.methods or ())):
+            if method not in METHODS:
+                raise DataError(f"unknown method '{method}'; use {' or '.join(METHODS)}")
+        for k in (self.k, *(self.ks or ())):
+            if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+                raise DataError(f"k must be a whole number of at least 1; got {k!r}")
         check_seed(self.seed)
         if self.model_family not in FAMILIES:
             raise DataError(f"unknown model family '{self.model_family}'; choose one of {', '.join(FAMILIES)}")
         object.__setattr__(self, "epsilons", _floats(self.epsilons))
         if not 0 < float(self.delta) < 1:
             raise DataError(f"delta must lie strictly between 0 and 1; got {self.delta}")
+        if self.output_form not in OUTPUT_FORMS or self.tree_features not in TREE_FEATURES:
+            raise DataError(f"unknown output form '{self.output_form}' or tree features '{self.tree_features}'")
+        if not 0 <= float(self.risk_threshold) <= 1 or not float(self.budget) >= 0:
+            raise DataError("the risk threshold must lie between 0 and 1, and the budget be at least 0")
+        for name in ("references", "repeats"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise DataError(f"{name} must be a whole number of at least 1; got {value!r}")
+        if self.version != VERSION:
+            raise DataError(f"scenario version {self.version} is not one this tool reads (it reads {VERSION})")
 
     def with_(self, **changes) -> Scenario:
         return replace(self, **changes)
@@ -99,36 +147,50 @@ class Scenario:
         return {"version": self.version, "data": self.data, "test": self.test, "model": self.model,
                 "target": r.target, "quasi_identifiers": list(r.quasi_identifiers), "sensitive": r.sensitive,
                 "dropped": list(r.dropped), "task": r.task, "method": self.method, "k": self.k, "seed": self.seed,
-                "model_family": self.model_family, "epsilons": list(self.epsilons), "delta": self.delta}
+                "model_family": self.model_family, "epsilons": list(self.epsilons), "delta": self.delta,
+                "output_form": self.output_form, "tree_features": self.tree_features,
+                "risk_threshold": self.risk_threshold, "encoding": self.encoding,
+                "ks": None if self.ks is None else list(self.ks),
+                "methods": None if self.methods is None else list(self.methods),
+                "references": self.references, "repeats": self.repeats, "budget": self.budget}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1, allow_nan=False)
 
     @classmethod
     def from_dict(cls, d: dict) -> Scenario:
-        """A scenario from its JSON form, or from any JSON this tool writes (its "scenario" entry)."""
+        """A scenario from its JSON form, or from any JSON this tool writes (its "scenario" entry); every value
+        is checked for its type (a k of `true` or 10.5 is refused, not converted)."""
         if not isinstance(d, dict):
             raise DataError("a scenario is a JSON object")
         if "scenario" in d and isinstance(d["scenario"], dict):
             d = d["scenario"]
-        if not d.get("data") or not isinstance(d.get("data"), str):
-            raise DataError("the scenario names no table ('data': the digest of the table it ran on)")
-        qis = d.get("quasi_identifiers") or []
-        if not isinstance(qis, list) or not all(isinstance(q, str) for q in qis):
-            raise DataError("the scenario's quasi_identifiers must be a list of column names")
-        task = d.get("task")
+        data = _strict(d, "data", (str,), None, "the digest of the table it ran on")
+        number, text, opt_text = (int, float), (str,), (str, None)
+        task = _strict(d, "task", opt_text, None, "classification, regression or null")
         if task is not None and task not in TASKS:
             raise DataError(f"unknown task '{task}' in the scenario")
-        try:
-            roles = Roles(d.get("target"), tuple(qis), d.get("sensitive"), tuple(d.get("dropped") or ()), task)
-            return cls(d["data"], roles, d.get("method", DEFAULT_METHOD), int(d.get("k", DEFAULT_K)),
-                       int(d.get("seed", DEFAULT_SEED)), d.get("model_family", DEFAULT_FAMILY),
-                       tuple(d.get("epsilons", DP_EPSILONS)), float(d.get("delta", DP_DELTA)),
-                       d.get("test"), d.get("model"))
-        except (TypeError, ValueError) as exc:
-            if isinstance(exc, DataError):
-                raise
-            raise DataError(f"the scenario is not valid: {exc}") from None
+        roles = Roles(_strict(d, "target", opt_text, None, "a column name or null"), _names(d, "quasi_identifiers"),
+                      _strict(d, "sensitive", opt_text, None, "a column name or null"), _names(d, "dropped"), task)
+        ks = _strict(d, "ks", (list, None), None, "a list of whole numbers or null")
+        methods = _strict(d, "methods", (list, None), None, "a list of methods or null")
+        return cls(data, roles, _strict(d, "method", text, DEFAULT_METHOD, "ag or mondrian"),
+                   _strict(d, "k", (int,), DEFAULT_K, "a whole number"),
+                   _strict(d, "seed", (int,), DEFAULT_SEED, "a whole number"),
+                   _strict(d, "model_family", text, DEFAULT_FAMILY, "a model family"),
+                   tuple(_strict(d, "epsilons", (list,), list(DP_EPSILONS), "a list of numbers")),
+                   float(_strict(d, "delta", number, DP_DELTA, "a number")),
+                   _strict(d, "test", opt_text, None, "a digest or null"),
+                   _strict(d, "model", opt_text, None, "a digest or null"),
+                   _strict(d, "output_form", text, "representative", "representative or generalized"),
+                   _strict(d, "tree_features", text, "qi", "qi or all"),
+                   float(_strict(d, "risk_threshold", number, 0.1, "a number")),
+                   _strict(d, "encoding", opt_text, None, "an encoding name or null"),
+                   None if ks is None else tuple(ks), None if methods is None else tuple(methods),
+                   _strict(d, "references", (int, None), None, "a whole number or null"),
+                   _strict(d, "repeats", (int, None), None, "a whole number or null"),
+                   float(_strict(d, "budget", number, UTILITY_BUDGET, "a number")),
+                   _strict(d, "version", (int,), VERSION, "a whole number"))
 
     @classmethod
     def read(cls, path: str | Path) -> Scenario:
@@ -140,8 +202,10 @@ class Scenario:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise DataError(f"{path.name}: not a JSON scenario ({exc})") from None
 
-    def check_data(self, digest: str, what: str = "the table") -> None:
-        """Refuse to replay the scenario on another table than the one it names."""
+    def check_data(self, file_digest: str, table=None, what: str = "the table") -> None:
+        """Refuse to replay the scenario on another table than the one it names: by the file's digest, or, for
+        a scenario made from a table held in Python (`frame-` digest), by the digest of the table as read."""
+        digest = digest_frame(table) if self.data.startswith("frame-") and table is not None else file_digest
         if digest != self.data:
             raise DataError(f"{what} is not the table this scenario ran on (its digest is {digest}, the scenario's "
                             f"{self.data}); give the same file")

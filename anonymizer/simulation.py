@@ -27,6 +27,7 @@ from .names import MEMBERSHIP_ATTACKS, setting_name  # noqa: F401  (MEMBERSHIP_A
 from .results import Evaluation, Frontier, Membership, Utility
 from .split import Split
 from .utility import constant_scores, utility_scores
+from .workers import parallel_map, single_threaded
 
 Progress = Callable[[int, int, str], None]
 
@@ -113,7 +114,8 @@ class Simulation:
         except Exception:
             return default_model(seed, self.family, self.task)
         params = est.get_params()
-        return est.set_params(**{k: seed for k in params if k == "random_state" or k.endswith("__random_state")})
+        est = est.set_params(**{k: seed for k in params if k == "random_state" or k.endswith("__random_state")})
+        return single_threaded(est)
 
     def utility(self, model) -> Utility:
         h = self.split.holdout
@@ -201,7 +203,7 @@ class Simulation:
 
     def _run(self, method: str, k: int, attacks: bool) -> Run:
         members, target = self.split.members, self.roles.target
-        check_k(k, len(members))
+        check_k(k, len(members), self.split.members_text)
         seconds = {}
         X, y = members[self.columns], members[target]
         t = time.perf_counter()
@@ -223,14 +225,12 @@ class Simulation:
               attacks: bool = True) -> list[Run]:
         """Runs for every method and k; `progress(done, total, label)` after each."""
         for k in ks:
-            check_k(k, len(self.split.members))
-        total, runs = len(ks) * len(methods), []
-        for method in methods:
-            for k in ks:
-                runs.append(self.run(method, k, attacks))
-                if progress is not None:
-                    progress(len(runs), total, f"{method} k={k}")
-        return runs
+            check_k(k, len(self.split.members), self.split.members_text)
+        todo = [(method, k) for method in methods for k in ks]
+        if attacks:
+            self.prepare_attacks()  # once, before the runs share it
+        done = (lambda i, _: progress(i + 1, len(todo), f"{todo[i][0]} k={todo[i][1]}")) if progress else None
+        return parallel_map(lambda mk: self.run(mk[0], mk[1], attacks), todo, on_done=done)
 
     # -- the differential-privacy comparator ---------------------------------------------------
 
@@ -288,7 +288,8 @@ class Simulation:
         model = dp_model(epsilon, delta, schema, self.task, self.seed).fit(members[self.features], members[target])
         seconds["train"] = time.perf_counter() - t
         suite = AttackSuite(self.split, self.features, target, self.roles.sensitive,
-                            dp_factory(epsilon, delta, schema, self.task), self.attack_settings, self.seed)
+                            dp_factory(epsilon, delta, schema, self.task), self.attack_settings, self.seed,
+                            parallel_fits=False)
         t = time.perf_counter()
         utility = self.utility(model)
         membership, attribute, scores, attack_seconds = suite.attack(model)
@@ -332,35 +333,82 @@ class Simulation:
 
         requested = self.frontier_settings(ks, methods, epsilons)
         if compute:
-            self.frontier_request = (tuple(ks), tuple(methods), tuple(float(e) for e in epsilons), float(delta))
-        key, points, done = self.headline, [], 0
-
-        def add(setting, kind, evaluation, **extra):
-            nonlocal done
+            self._record_request(ks, methods, epsilons, delta)
+        key = self.headline
+        specs = self._frontier_specs(ks, methods, epsilons, delta)
+        if compute:
+            self.prepare_attacks()  # once, before the settings share it
+            done = (lambda i, _: progress(i + 1, len(specs), specs[i][0])) if progress is not None else None
+            evaluations = parallel_map(lambda spec: spec[3](), specs, on_done=done)
+        else:
+            evaluations = [spec[4]() for spec in specs]
+        points, utilities = [], []
+        for (setting, kind, extra, _, _), evaluation in zip(specs, evaluations):
             if evaluation is not None:
                 u = evaluation.utility
                 lo, hi = u.interval(key) or (None, None)
                 points.append(strongest_attack_point(setting, kind, u.value(key), evaluation.membership, lo, hi)
                               | {"n": u.n} | extra)
-            done += 1
-            if progress is not None and compute:
-                progress(done, len(requested), setting)
+                utilities.append(u)
+        if points and points[0]["kind"] == "original":  # the change from the original, paired on the same rows
+            from .stats import paired_differences
 
-        add(requested[0], "original", self.original_evaluation if compute else self._original_evaluation)
-        if self._qi_dropped_has_model():
-            dropped = self.qi_dropped_evaluation() if compute else self._runs.peek(("qi_dropped",))
-            add(setting_name("qi_dropped"), "qi_dropped", dropped)
-        for method in methods:
-            for k in self.usable_ks(ks):
-                run = self.run(method, k) if compute else self._runs.peek((method, k, True))
-                add(setting_name(method, k=k), method, run.evaluation if run is not None else None, k=k)
-        for eps in epsilons:
-            run = self.dp_run(eps, delta) if compute else self._runs.peek(("dp", float(eps), float(delta)))
-            add(setting_name("dp", epsilon=eps), "dp", run.evaluation if run is not None else None, epsilon=eps)
+            changes = paired_differences(key, utilities[0].rows, [u.rows for u in utilities], seed=self.seed)
+            for point, change in zip(points, changes):
+                point["change_low"], point["change_high"] = change if change is not None else (None, None)
         frame = pd.DataFrame(points)
         if len(frame):
             frame["pareto"] = pareto_front(frame)
         return Frontier(frame, requested, key, len(self.split.holdout))
+
+    def _record_request(self, ks, methods, epsilons, delta) -> None:
+        self.frontier_request = (tuple(ks), tuple(methods), tuple(float(e) for e in epsilons), float(delta))
+
+    def _frontier_specs(self, ks, methods, epsilons, delta) -> list[tuple]:
+        """Per requested setting: (label, kind, extra columns, compute its evaluation, read it if computed)."""
+        requested = self.frontier_settings(ks, methods, epsilons)
+        # (label, kind, extra, how to compute it, how to read it without computing)
+        specs = [(requested[0], "original", {}, lambda: self.original_evaluation, lambda: self._original_evaluation)]
+        if self._qi_dropped_has_model():
+            specs.append((setting_name("qi_dropped"), "qi_dropped", {}, self.qi_dropped_evaluation,
+                          lambda: self._runs.peek(("qi_dropped",))))
+        for method in methods:
+            for k in self.usable_ks(ks):
+                specs.append((setting_name(method, k=k), method, {"k": k},
+                              lambda m=method, k=k: self.run(m, k).evaluation,
+                              lambda m=method, k=k: getattr(self._runs.peek((m, k, True)), "evaluation", None)))
+        for eps in epsilons:
+            specs.append((setting_name("dp", epsilon=eps), "dp", {"epsilon": eps},
+                          lambda e=eps: self.dp_run(e, delta).evaluation,
+                          lambda e=eps: getattr(self._runs.peek(("dp", float(e), float(delta))), "evaluation", None)))
+        return specs
+
+    def frontier_steps(self, ks: list[int], methods: list[str], epsilons: list[float], delta: float = 1e-5):
+        """The frontier as background steps (`jobs.Step`): the attacker first, then one step a setting; records
+        the request, as `frontier` does, so a job stopped half way leaves a frontier known to be partial."""
+        from .jobs import Step
+
+        self._record_request(ks, methods, epsilons, delta)
+        steps = [Step("training the attacker", self.prepare_attacks)]
+        return steps + [Step(label, compute) for label, _, _, compute, _ in
+                        self._frontier_specs(ks, methods, epsilons, delta)]
+
+    def attack_steps(self, method: str, k: int):
+        """"Run the attacks" as background steps: the attacker, the original model, then (method, k)."""
+        from .jobs import Step
+
+        return [Step("training the attacker (reference models, shadow, LiRA, RMIA)", self.prepare_attacks),
+                Step("attacking the original model", lambda: self.original_evaluation),
+                Step(f"anonymizing at {setting_name(method, k=k)}, retraining and attacking",
+                     lambda: self.run(method, k))]
+
+    def sweep_steps(self, ks: list[int], methods: list[str], attacks: bool = True):
+        """A sweep as background steps, one (method, k) a step."""
+        from .jobs import Step
+
+        steps = [Step("training the attacker", self.prepare_attacks)] if attacks else []
+        return steps + [Step(setting_name(m, k=k), lambda m=m, k=k: self.run(m, k, attacks))
+                        for m in methods for k in self.usable_ks(ks)]
 
     def requested_frontier(self) -> Frontier | None:
         """The last frontier asked for in this simulation, as far as it got (None if none was asked for)."""

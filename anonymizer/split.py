@@ -42,6 +42,11 @@ class Split:
         return {"members": len(self.members), "nonmembers": len(self.nonmembers), "attacker_pool": len(self.pool),
                 "holdout": len(self.holdout)}
 
+    @property
+    def members_text(self) -> str:
+        """What a simulation's k counts, for messages (its members, not the whole table)."""
+        return f"the simulation's members (the training data that gets anonymized: {len(self.members):,} rows)"
+
     def describe(self) -> str:
         return (f"one seeded split (seed {self.seed}): {len(self.members):,} members (the training data that gets "
                 f"anonymized), {len(self.nonmembers):,} non-members and an attacker's pool of {len(self.pool):,}; "

@@ -126,6 +126,46 @@ def r2_interval(y_true, y_pred, n_resamples: int = DEFAULT_RESAMPLES, seed: int 
     return _percentiles(np.concatenate(stats), level)
 
 
+def _weighted_metric(key: str, rows: dict, W: np.ndarray) -> np.ndarray:
+    """One headline metric on every bootstrap resample (rows of multiplicities W) of one model's hold-out rows.
+
+    rows: {"truth": class codes, "pred": predicted codes} for classification, {"y": ..., "pred": ...} for
+    regression (`utility` keeps them on each `Utility`)."""
+    if key == "r2":
+        y, f = rows["y"], rows["pred"]
+        residual = W @ (y - f) ** 2
+        total = W @ y ** 2 - (W @ y) ** 2 / len(y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(total > 1e-12 * max(1.0, float(y @ y)), 1 - residual / total, np.nan)
+    correct = (rows["pred"] == rows["truth"]).astype(float)
+    if key == "accuracy":
+        return (W @ correct) / W.sum(axis=1)
+    recalls = []
+    for c in np.unique(rows["truth"]):
+        mask = (rows["truth"] == c).astype(float)
+        n_c = W @ mask
+        with np.errstate(divide="ignore", invalid="ignore"):
+            recalls.append(np.where(n_c > 0, (W @ (mask * correct)) / n_c, np.nan))
+    return np.nanmean(np.vstack(recalls), axis=0)
+
+
+def paired_differences(key: str, reference: dict, others: list[dict], n_resamples: int = DEFAULT_RESAMPLES,
+                       seed: int = 0, level: float = 0.95) -> list[tuple[float, float] | None]:
+    """95% intervals of (other − reference) for a headline metric, every model scored on the same hold-out rows:
+    a paired percentile bootstrap (the same resamples for every model, seeded). Two models scored on the same rows
+    err on many of the same ones, so their difference is far less noisy than either figure, and an interval on
+    each figure alone would call most real differences noise. None where the rows are not the same."""
+    _check_level(level)
+    n = len(reference["truth"] if "truth" in reference else reference["y"])
+    diffs = [[] for _ in others]
+    for W in _bootstrap_weights(n, n_resamples, seed):
+        base = _weighted_metric(key, reference, W)
+        for i, rows in enumerate(others):
+            if rows is not None and len(rows["pred"]) == n:
+                diffs[i].append(_weighted_metric(key, rows, W) - base)
+    return [_percentiles(np.concatenate(d), level) if d else None for d in diffs]
+
+
 def bootstrap_interval(metric, y_true, y_pred, n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0,
                        level: float = 0.95) -> tuple[float, float]:
     """Percentile bootstrap interval of any `metric(y_true, y_pred)` over the rows (seeded; slower than the above)."""

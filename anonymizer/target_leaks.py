@@ -55,6 +55,23 @@ def as_number(column: pd.Series) -> np.ndarray:
     return values.reshape(-1, 1)
 
 
+MONOTONE = 0.9999  # |Spearman rank correlation| from which a numeric column is a function of an amount target
+
+
+def _rank_correlation(column: pd.Series, target: pd.Series) -> float | None:
+    """The rank correlation of a numeric column with a numeric target, when it is at least MONOTONE in size."""
+    if column_kind(column) != "numeric" or column_kind(target) != "numeric":
+        return None
+    pairs = pd.DataFrame({"x": column.to_numpy(dtype=float, na_value=np.nan),
+                          "y": target.to_numpy(dtype=float, na_value=np.nan)}).dropna()
+    if len(pairs) < MIN_ROWS or pairs["x"].nunique() < 3:
+        return None
+    if len(pairs) > LEAK_SAMPLE:
+        pairs = pairs.sample(LEAK_SAMPLE, random_state=0)
+    rho = float(pairs["x"].rank().corr(pairs["y"].rank()))
+    return rho if np.isfinite(rho) and abs(rho) >= MONOTONE else None
+
+
 def _predictive_scores(frame: pd.DataFrame, target: str, task: str, columns: list[str],
                        seed: int) -> dict[str, tuple[float, str]]:
     """column -> (held-out score of a shallow tree on that column alone, the score's name)."""
@@ -98,6 +115,11 @@ def check_target_leaks(frame: pd.DataFrame, target: str, task: str | None, colum
         if same_information(frame[name], frame[target]):
             findings.append(TargetLeak(str(name), f"holds the same information as the target '{target}' "
                                                   "(one-to-one)", LEAK))
+        elif task == REGRESSION and (rho := _rank_correlation(frame[name], frame[target])) is not None:
+            # an amount and a monotone function of it (log income beside income): one-to-one on values that
+            # do not repeat, which a shallow tree only approximates (R² 0.984 on ISLR Credit)
+            findings.append(TargetLeak(str(name), f"is a monotone function of the target '{target}' (rank "
+                                                  f"correlation {rho:+.4f})", LEAK, abs(rho)))
     if task is not None:
         rest = [c for c in columns if str(c) not in {f.column for f in findings}]
         for name, (score, what) in _predictive_scores(frame, target, task, rest, seed).items():

@@ -52,7 +52,8 @@ def classification_scores(y_true, pred, proba: np.ndarray | None, classes) -> Cl
         accuracy=accuracy, balanced_accuracy=float(balanced_accuracy_score(idx, pred_idx)), roc_auc=roc_auc,
         majority_rate=float(shares.iloc[0]) if len(shares) else None,
         majority_balanced_accuracy=1 / len(shares) if len(shares) else None,  # always one class: 1/K recall
-        accuracy_ci=wilson_interval(accuracy, n), balanced_accuracy_ci=balanced_accuracy_interval(idx, pred_idx))
+        accuracy_ci=wilson_interval(accuracy, n), balanced_accuracy_ci=balanced_accuracy_interval(idx, pred_idx),
+        rows={"truth": idx.astype(np.int32), "pred": np.asarray(pred_idx, dtype=np.int32)})
 
 
 def regression_scores(y_true, pred, y_train, seed: int = 0) -> RegressionUtility:
@@ -66,7 +67,7 @@ def regression_scores(y_true, pred, y_train, seed: int = 0) -> RegressionUtility
         r2=float(r2_score(y_true, pred)), mae=float(mean_absolute_error(y_true, pred)),
         rmse=float(np.sqrt(np.mean((y_true - pred) ** 2))), baseline_mean=mean,
         baseline_r2=float(r2_score(y_true, base)), baseline_mae=float(mean_absolute_error(y_true, base)),
-        r2_ci=r2_interval(y_true, pred, seed=seed) if len(y_true) >= 3 else None)
+        r2_ci=r2_interval(y_true, pred, seed=seed) if len(y_true) >= 3 else None, rows={"y": y_true, "pred": pred})
 
 
 def utility_scores(model, X: pd.DataFrame, y, task: str, y_train=None, seed: int = 0) -> Utility:

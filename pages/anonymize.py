@@ -161,8 +161,8 @@ def release_check(anon) -> None:
                 f": {fix['column']}"
             buttons[j].button(label, key=f"fix_{i}_{j}", on_click=fix_roles, args=(fix["action"], fix["column"]),
                               type="primary" if j == 0 else "secondary")
-    if report.weak_columns(anon.k):
-        st.warning(esc(verdict.lines[-1] + " Make such a column a quasi-identifier if an attacker may know it."))
+    if verdict.weak:
+        st.warning(esc(verdict.weak_line + " Make such a column a quasi-identifier if an attacker may know it."))
 
 
 controls_and_results()

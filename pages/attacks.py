@@ -1,4 +1,8 @@
-"""Attacks: what anonymization buys against membership and attribute inference."""
+"""Attacks: what anonymization buys against membership and attribute inference.
+
+The attacks, the frontier and the attack sweep run as background jobs owned by the session's analysis
+(`anonymizer.jobs`): they go on when another page is opened, show their progress, can be cancelled, and
+draw what they have as it arrives."""
 
 import streamlit as st
 
@@ -12,7 +16,7 @@ from pages import widgets
 
 st.title("Attacks")
 analysis = widgets.open_analysis()
-roles = analysis.roles
+roles, jobs = analysis.roles, analysis.jobs
 k, method = int(st.session_state["k"]), st.session_state["method"]
 try:
     with st.spinner("Splitting the data and training the original model..."):
@@ -23,20 +27,21 @@ except Exception as exc:
 st.caption(esc(f"Simulated on {sim.split.describe()}. Model: {sim.model_source}. Attacks always query the models "
                "with the original records."))
 
-if not sim.attacks_ready:
-    st.info(f"The attacks train the attacker's reference models ({sim.attack_settings.n_reference} models of the same "
-            "kind as yours), then attack the original and the anonymized model. On Adult this takes about 10 seconds, "
-            "once; after that, each new k or method takes about 2 seconds and every result is kept for this session.")
-    if not st.button("Run the attacks", type="primary"):
+attack_job = jobs.get("Attacks")
+if not sim.attacks_ready or attack_job is not None and not attack_job.finished:
+    if attack_job is not None and not attack_job.finished:
+        widgets.live_job(attack_job)
         st.stop()
+    widgets.job_status(attack_job)
+    st.info(f"The attacks train the attacker's reference models ({sim.attack_settings.n_reference} models of the same "
+            "kind as yours), then attack the original and the anonymized model. On Adult this takes about 5 seconds "
+            "on one core, once; after that, each new k or method takes under 2 seconds, and every result is kept "
+            "for this session. It runs in the background: other pages stay usable meanwhile.")
+    if st.button("Run the attacks", type="primary"):
+        jobs.start("Attacks", sim.attack_steps(method, k))
+        st.rerun()
+    st.stop()
 try:
-    if not sim.attacks_ready:
-        with st.status("Preparing the attacks...", expanded=True) as status:
-            sim.prepare_attacks(progress=status.write)
-            status.write("attacking the original model")
-            _ = sim.original_evaluation
-            status.update(label="Attacks ready", state="complete", expanded=False)
-        st.rerun()  # redraw without the button and the explanation
     original = sim.original_evaluation
     with st.spinner(f"Attacking the {METHODS[method]} model at k = {k}..."):
         run = sim.run(method, k, attacks=True)
@@ -48,40 +53,46 @@ label = f"{METHODS[method]} k={k} model"
 
 st.subheader("Anonymize or differential privacy?")
 epsilons = [float(e) for e in widgets.persistent(st.multiselect, "DP epsilons", DP_EPSILONS, key="dp_epsilons")]
-frontier = sim.frontier(ATTACK_SWEEP_KS, list(METHODS), epsilons, compute=False)
-started = sim.frontier_request is not None
+frontier_job = jobs.get("Frontier")
 
 
-def build_frontier() -> None:
-    widgets.run_with_progress("frontier", lambda progress: sim.frontier(ATTACK_SWEEP_KS, list(METHODS), epsilons,
-                                                                        progress=progress))
-    st.rerun()
-
-
-if frontier.complete or started:
-    utility_name = frontier.utility_name
-    budget = widgets.persistent(st.slider, f"{utility_name} budget: the most you would give up, in points", 0.0,
-                                10.0, step=0.25, key="utility_budget")
+def show_frontier(budget: float, with_table: bool = True) -> None:
+    """The frontier as far as it is computed: the chart, the reading (a recommendation only when it is
+    finished and its intervals settle it), the table, the DP caveat."""
+    frontier = sim.frontier(ATTACK_SWEEP_KS, list(METHODS), epsilons, compute=False)
     rec = frontier.recommend(budget)
-    if not frontier.complete:
-        st.warning(esc(f"Partial frontier: {len(frontier.points)} of {len(frontier.requested)} settings are done "
-                       f"(the build stopped, e.g. when the page was left). Missing: {', '.join(frontier.missing)}. "
-                       "No recommendation until it finishes; finished settings are kept."))
-        if st.button("Resume the frontier", type="primary"):
-            build_frontier()
     partial = "" if frontier.complete else f"{len(frontier.points)} of {len(frontier.requested)} settings"
     if len(frontier.points):
-        st.plotly_chart(charts.privacy_utility_frontier(frontier.points, utility_name,
+        st.plotly_chart(charts.privacy_utility_frontier(frontier.points, frontier.utility_name,
                                                         rec.setting if rec.status == RECOMMENDED else None, partial),
-                        width="stretch")
-    st.markdown(esc(charts.reading_frontier(rec, utility_name)))
-    if len(frontier.points):
+                        width="stretch", key="frontier_chart")
+    st.markdown(esc(charts.reading_frontier(rec, frontier.utility_name)))
+    if with_table and len(frontier.points):
         shown = frontier.points[["setting", "utility", "utility_low", "utility_high", "n", "advantage",
                                  "advantage_std", "auc", "attack", "pareto"]]
-        st.dataframe(shown.rename(columns={"utility": utility_name, "utility_low": "95% low",
+        st.dataframe(shown.rename(columns={"utility": frontier.utility_name, "utility_low": "95% low",
                                            "utility_high": "95% high", "n": "held-out rows",
                                            "advantage": "strongest advantage", "advantage_std": "± (repeats)",
                                            "auc": "its AUC"}), hide_index=True, width="stretch")
+
+
+def start_frontier() -> None:
+    jobs.start("Frontier", sim.frontier_steps(ATTACK_SWEEP_KS, list(METHODS), epsilons))
+
+
+if frontier_job is not None and not frontier_job.finished:
+    widgets.live_job(frontier_job, lambda: show_frontier(float(st.session_state["utility_budget"]), False))
+elif sim.frontier_request is not None:
+    widgets.job_status(frontier_job)
+    frontier = sim.frontier(ATTACK_SWEEP_KS, list(METHODS), epsilons, compute=False)
+    budget = widgets.persistent(st.slider, f"{frontier.utility_name} budget: the most you would give up, in points",
+                                0.0, 10.0, step=0.25, key="utility_budget")
+    if not frontier.complete:
+        st.warning(esc(f"Partial frontier: {len(frontier.points)} of {len(frontier.requested)} settings are done. "
+                       f"Missing: {', '.join(frontier.missing)}. No recommendation until it finishes; finished "
+                       "settings are kept."))
+        st.button("Resume the frontier", type="primary", on_click=start_frontier)
+    show_frontier(budget)
     done_dp = [e for e in epsilons if sim.has_dp_run(e)]
     note = next((sim.dp_run(e).privacy_note for e in done_dp if sim.dp_run(e).privacy_note), None)
     st.caption(esc(f"Every point is measured on {sim.split.describe()}. The strongest attack is the one with the "
@@ -92,17 +103,17 @@ if frontier.complete or started:
 else:
     st.info(f"One chart of every setting: the original, QIs dropped, both methods at k = "
             f"{', '.join(map(str, ATTACK_SWEEP_KS))} and DP-EBM at each epsilon, each attacked by all four attacks. "
-            "On Adult this takes a few minutes (the DP models and their reference models are the slow part); every "
-            "result is kept for this session.")
-    if st.button("Build the frontier", type="primary"):
-        build_frontier()
+            "On Adult this takes about a minute on one core (the DP models and their reference models are the slow "
+            "part). It runs in the background and draws its points as they arrive; every result is kept for this "
+            "session.")
+    st.button("Build the frontier", type="primary", on_click=start_frontier)
 
 st.subheader("Membership inference")
 worse = charts.more_attackable(original.membership, anonymized.membership)
 if worse:
     st.warning("The anonymized model is more attackable than the original by "
-               + ", ".join(ATTACK_NAMES[a] for a in worse) + " (AUC higher by more than the noise of the "
-               "repeated draws).")
+               + ", ".join(ATTACK_NAMES[a] for a in worse) + " (AUC higher by more than 1.96 standard errors of "
+               "the difference).")
 st.plotly_chart(charts.membership_bars(original.membership, anonymized.membership, label), width="stretch")
 st.caption(esc(charts.reading_membership(original.membership, anonymized.membership, label)))
 
@@ -120,15 +131,20 @@ right.caption(esc(charts.reading_scores(anonymized.scores, attack)))
 
 st.subheader("Attack success across k")
 usable = sim.usable_ks(ATTACK_SWEEP_KS)
-if st.button("Run the attack sweep", help=f"k = {', '.join(map(str, ATTACK_SWEEP_KS))} for both methods, about 2 "
-                                          "seconds a point on Adult; each point is kept."):
-    widgets.run_with_progress("attack sweep", lambda progress: sim.sweep(usable, list(METHODS), progress, attacks=True))
-if all(sim.has_run(m, x) for m in METHODS for x in usable):
+sweep_job = jobs.get("Attack sweep")
+if sweep_job is not None and not sweep_job.finished:
+    widgets.live_job(sweep_job)
+elif all(sim.has_run(m, x) for m in METHODS for x in usable):
     points = attack_points([sim.run(m, x) for m in METHODS for x in usable])
     st.plotly_chart(charts.attack_auc_vs_k(points, original.membership), width="stretch")
     st.caption(esc(charts.reading_auc_vs_k(points, original.membership)))
 else:
+    widgets.job_status(sweep_job)
     st.info("Run the attack sweep to see each attack's AUC against k for both methods.")
+    st.button("Run the attack sweep", on_click=lambda: jobs.start("Attack sweep", sim.sweep_steps(usable,
+                                                                                                   list(METHODS))),
+              help=f"k = {', '.join(map(str, ATTACK_SWEEP_KS))} for both methods, under 2 seconds a point on Adult, "
+                   "in the background; each point is kept.")
 
 st.subheader("Attribute inference")
 if roles.sensitive is None:

@@ -65,6 +65,18 @@ class Dataset:
 digest = digest_bytes  # one digest for a file, in the dashboard and the CLI alike
 
 
+@st.cache_resource(show_spinner=False)
+def warm_up_server() -> bool:
+    """Once per server: the thread policy, and the tree's compiled loops loading in the background, so the
+    first anonymization of the server pays no compile and no load."""
+    from anonymizer.trees import start_warm_up
+    from anonymizer.workers import limit_native_threads
+
+    limit_native_threads()
+    start_warm_up()
+    return True
+
+
 @st.cache_resource(show_spinner="Loading the demo data...")
 def demo_dataset() -> Dataset:
     """Shared by every session: read-only after it is built."""

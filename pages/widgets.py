@@ -100,6 +100,30 @@ def method_control() -> str:
                            "their median.")
 
 
+def job_status(job) -> None:
+    """What a finished job ended with, as one line (nothing for a job that finished well)."""
+    from anonymizer.jobs import CANCELLED, FAILED
+
+    if job is not None and job.status == FAILED:
+        st.error(esc(job.describe()))
+    elif job is not None and job.status == CANCELLED:
+        st.info(esc(job.describe()))
+
+
+@st.fragment(run_every=1.0)
+def live_job(job, draw=None) -> None:
+    """A running background job (`anonymizer.jobs.Job`): its progress and time left, redrawn every second
+    without rerunning the page (the rest of the page and the other pages stay usable), what it has produced
+    so far (`draw()`), and a Cancel button. When the job ends the whole page is drawn again."""
+    st.progress(job.done / max(job.total, 1), text=esc(job.describe()))
+    if draw is not None:
+        draw()
+    st.button("Cancel", key=f"cancel_{job.name}", on_click=job.cancel,
+              help="Stops after the step that is running; every finished step is kept.")
+    if job.finished:
+        st.rerun(scope="app")
+
+
 def run_with_progress(what: str, work) -> None:
     """`work(progress)` under a progress bar; a failure is one line on the page, and the bar goes either way."""
     progress, done = progress_bar(what)

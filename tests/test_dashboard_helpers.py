@@ -100,6 +100,13 @@ def test_the_chance_reading_compares_before_with_after():
     assert "with the AG k=10 model the attack is no longer distinguishable from guessing" in gone
     both = charts.reading_membership(membership(0.7, p_value=1e-6), membership(0.6, p_value=1e-4), "x")
     assert "beats guessing before and after" in both
+    # Fishing: the attack strongest against the original stops beating guessing, three others do not
+    from anonymizer.results import Membership
+
+    after = membership(0.55, p_value=0.4)
+    after = Membership({**{a: after[a] for a in after}, "lira": membership(0.6, p_value=0.001)["lira"]})
+    mixed = charts.reading_membership(membership(0.7, p_value=1e-6), after, "AG k=10 model")
+    assert "no longer distinguishable" in mixed and "but LiRA (offline) (p = 0.001) still beats guessing" in mixed
 
 
 def test_one_definition_of_the_strongest_attack():

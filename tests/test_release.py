@@ -128,8 +128,9 @@ def test_near_unique_columns_unique_share_and_k_per_column_exact():
     assert [(f["column"], f["kind"], f["reveals"]) for f in findings] == [("id", "near_unique", ["q"]),
                                                                           ("ninety", "near_unique", [])]
     assert findings[0]["fixes"][0] == {"action": "drop", "column": "id"}
-    assert findings[0]["message"] == ("'id' is released unchanged and has a distinct value for 100.0% of rows: "
-                                      "it singles people out on its own")
+    assert findings[0]["message"] == ("'id' is released unchanged and has nearly a value of its own a row "
+                                      "(distinct values: 100.0% of the rows that hold one): it singles people out "
+                                      "on its own")
     # over q and few alone every tuple occurs at least twice (see k above)
     small = leak_check(original, released, ["q"], kept_columns=["few"])
     assert small.unique_share_all_columns == 0.0

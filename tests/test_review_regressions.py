@@ -10,7 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from anonymizer import AccuracyGuidedAnonymizer, DataError, MondrianAnonymizer, privacy_metrics
 from anonymizer.analysis import Analysis
 from anonymizer.attack_suite import AttackSettings
-from anonymizer.attacks import _shadow_features, true_label_proba
+from anonymizer.attacks import Outputs, _shadow_features, true_label_proba
 from anonymizer.cli import main
 from anonymizer.data import read_table
 from anonymizer.models import _trusted_type, train_default_model
@@ -35,7 +35,7 @@ def test_shadow_label_codes_do_not_depend_on_which_labels_are_present():
     model = LogisticRegression().fit(pd.DataFrame({"x": np.arange(6.0)}), ["A", "B", "C", "A", "B", "C"])
     labels = np.array(["A", "B", "C"])
     X = pd.DataFrame({"x": [0.0, 2.0]})
-    assert _shadow_features(model, X, ["A", "C"], labels)[:, -1].tolist() == [0, 2]
+    assert _shadow_features(Outputs.of(model, X, ["A", "C"]), labels)[:, -1].tolist() == [0, 2]
 
 
 def test_labels_match_by_value_across_int_and_float():

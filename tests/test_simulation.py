@@ -94,8 +94,9 @@ def test_simulation_input_errors(small):
         simulate(small, "nope", ["age"])
     with pytest.raises(DataError, match="lacks column"):
         simulate(small, "income", ["age"], test=small.drop(columns="sex"))
-    with pytest.raises(DataError, match="larger than the table"):
-        simulate(small, "income", ["age"]).run("ag", 2000)  # 1,600 members
+    with pytest.raises(DataError, match=r"larger than the simulation's members \(the training data that gets "
+                                        r"anonymized: 1,600 rows\)"):
+        simulate(small, "income", ["age"]).run("ag", 2000)  # 1,600 members, not the table's 4,000 rows
 
 
 def test_cli_evaluate_writes_the_documented_json(small, tmp_path, capsys):
