@@ -160,3 +160,20 @@ def test_the_address_is_a_link_that_reopens_the_analysis(app, tmp_path):
         assert int(browser.metric(page, "k achieved").replace(",", "")) >= 37
         assert browser.exceptions(page) == []
         context.close()
+
+
+def test_the_attacks_go_on_while_another_page_is_used(page):
+    """Issue 16: the attacks ran in the page's own script run and stopped when the analyst opened another
+    page. Now a background job: start it, use the Anonymize page meanwhile, come back to the results."""
+    browser.open_page(page, "Attacks")
+    browser.act(page, page.get_by_role("button", name="Run the attacks").click)
+    browser.wait_for_text(page, "Attacks:")  # the job's progress line
+    browser.open_page(page, "Anonymize")
+    slider = page.get_by_role("slider").first
+    slider.focus()
+    browser.act(page, lambda: slider.press("ArrowRight"))
+    browser.wait_for_text(page, "Accuracy-guided at k = 11,")  # the page answers while the job runs
+    browser.open_page(page, "Attacks")
+    browser.wait_for_text(page, "Anonymize or differential privacy?", timeout=600_000)
+    assert "Run the attacks" not in browser.text(page)
+    assert browser.exceptions(page) == []
