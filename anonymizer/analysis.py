@@ -18,13 +18,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from . import scenario as scenario_defaults
 from .anonymize import anonymize_table
-from .attack_suite import DEFAULT_ATTACKS, AttackSettings
 from .classes import AnonymizationResult
 from .data import DataError, check_k, check_seed
 from .jobs import Jobs
@@ -33,10 +33,12 @@ from .metrics import DEFAULT_RISK_THRESHOLD, PrivacyMetrics, privacy_metrics
 from .models import DEFAULT_SEED, check_model, model_features, retrain, train_default_model
 from .names import FAMILIES, FAMILY_NAMES, METHODS, model_description
 from .roles import Roles
-from .scenario import Scenario, digest_frame
-from .simulation import Simulation
+from .scenario import DEFAULT_ATTACKS, AttackSettings, Scenario, digest_frame
 from .split import make_split
 from .suggest import detect_task
+
+if TYPE_CHECKING:  # the simulation (the attacks, scikit-learn's metrics) loads when one is first built
+    from .simulation import Simulation
 
 PREFETCH_MAX_ROWS = 200_000
 SWEEP_KS = list(scenario_defaults.SWEEP_KS)  # the Utility page's sweep
@@ -377,6 +379,8 @@ class Analysis:
             return self._simulation
 
     def _build_simulation(self) -> Simulation:
+        from .simulation import Simulation
+
         target = self.roles.target
         if target is None:
             raise DataError("the simulation needs a target column: name the column the model predicts")

@@ -10,28 +10,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from . import attacks as atk
 from .results import AttributeInference, Membership
+from .scenario import DEFAULT_ATTACKS, AttackSettings  # noqa: E402,F401  (the defaults live in scenario.py)
 from .split import Split
 from .stats import auc_against_chance
 from .workers import parallel_map
-
-
-@dataclass(frozen=True)
-class AttackSettings:
-    """How strong and how repeated the simulated attacker is; every draw derives from `seed`."""
-
-    n_reference: int = 8  # reference models for the shadow attack and LiRA
-    n_repeats: int = 3  # balanced evaluation draws behind each membership figure
-    attribute_rows: int = 4000  # cap on pool rows and on members/non-members for attribute inference
-
-
-DEFAULT_ATTACKS = AttackSettings()
 
 
 class AttackSuite:

@@ -23,7 +23,6 @@ import warnings
 from pathlib import Path
 
 from .analysis import Analysis
-from .attack_suite import DEFAULT_ATTACKS, AttackSettings
 from .data import DataError, check_k, check_seed, read_table_bytes, table_format
 from .export import csv_bytes
 from .metrics import DEFAULT_RISK_THRESHOLD
@@ -31,7 +30,17 @@ from .models import load_model
 from .names import FAMILIES, METHODS
 from .results import json_ready
 from .roles import Roles
-from .scenario import DEFAULT_FAMILY, DEFAULT_METHOD, DEFAULT_SEED, DP_DELTA, UTILITY_BUDGET, Scenario, digest_bytes
+from .scenario import (
+    DEFAULT_ATTACKS,
+    DEFAULT_FAMILY,
+    DEFAULT_METHOD,
+    DEFAULT_SEED,
+    DP_DELTA,
+    UTILITY_BUDGET,
+    AttackSettings,
+    Scenario,
+    digest_bytes,
+)
 from .workers import limit_native_threads, set_workers
 
 EXIT_BAD_INPUT = 2

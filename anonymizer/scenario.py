@@ -32,6 +32,18 @@ UTILITY_BUDGET = 1.0  # points of utility the analyst would give up, for the fro
 VERSION = 1
 
 
+@dataclass(frozen=True)
+class AttackSettings:
+    """How strong and how repeated the simulated attacker is; every draw derives from the seed."""
+
+    n_reference: int = 8  # reference models for the shadow attack, LiRA and RMIA
+    n_repeats: int = 3  # balanced evaluation draws behind each membership figure
+    attribute_rows: int = 4000  # cap on pool rows and on members/non-members for attribute inference
+
+
+DEFAULT_ATTACKS = AttackSettings()
+
+
 def digest_bytes(content: bytes) -> str:
     """The digest that names a table (or model) file: the first 16 hex digits of its SHA-256."""
     return hashlib.sha256(content).hexdigest()[:16]
