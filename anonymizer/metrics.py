@@ -170,11 +170,13 @@ class PrivacyMetrics:
         if not self.homogeneous_classes:
             return ""
         values = ", ".join(f"'{v}' for {n:,}" for v, n in list((self.homogeneous_values or {}).items())[:4])
-        named = f" (one value each: {values} records)" if values else ""
+        named = f" ({values} records)" if values else ""
+        ordered = "span" in (self.homogeneous_rule or "")
+        how = "all their records hold one value of it" + (
+            f", or their values span less than {NARROW_SHARE:.0%} of its range" if ordered else "")
         return (f"{self.homogeneous_classes:,} of {self.n_classes:,} classes ({self.homogeneous_rows:,} records, "
-                f"{self.homogeneous_share:.1%}) disclose '{self.sensitive}': {self.homogeneous_rule}{named}. "
-                f"Anyone who finds a person's class learns it, whatever k is (distinct l-diversity "
-                f"{self.l_distinct}).")
+                f"{self.homogeneous_share:.1%}) disclose '{self.sensitive}': {how}{named}. Anyone who finds a "
+                f"person's class learns it, whatever k is (distinct l-diversity {self.l_distinct}).")
 
     def to_dict(self) -> dict:
         from .results import json_ready

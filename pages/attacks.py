@@ -68,10 +68,11 @@ def show_frontier(budget: float, with_table: bool = True) -> None:
                         width="stretch", key="frontier_chart")
     st.markdown(esc(charts.reading_frontier(rec, frontier.utility_name)))
     if with_table and len(frontier.points):
-        shown = frontier.points[["setting", "utility", "utility_low", "utility_high", "n", "advantage",
-                                 "advantage_std", "auc", "attack", "pareto"]]
+        shown = frontier.points[["setting", "utility", "utility_low", "utility_high", "change_low", "change_high",
+                                 "n", "advantage", "advantage_std", "auc", "attack", "pareto"]]
         st.dataframe(shown.rename(columns={"utility": frontier.utility_name, "utility_low": "95% low",
-                                           "utility_high": "95% high", "n": "held-out rows",
+                                           "utility_high": "95% high", "change_low": "change from original: low",
+                                           "change_high": "change: high (same rows, 95%)", "n": "held-out rows",
                                            "advantage": "strongest advantage", "advantage_std": "± (repeats)",
                                            "auc": "its AUC"}), hide_index=True, width="stretch")
 
