@@ -29,7 +29,7 @@ from .classes import (
     value_numbers,
 )
 from .data import NUMERIC, ORDERED_KINDS, DataError, as_numbers, check_finite, check_k, check_seed, column_kind
-from .trees import BinnedTree, ExactTree, GuideLabels, HistogramTree, guide_labels, merge_small_leaves
+from .trees import BinnedTree, ExactTree, GuideLabels, HistogramTree, finish_warm_up, guide_labels, merge_small_leaves
 
 TREE_FEATURES = ("all", "qi")
 SPLITTERS = ("auto", "histogram", "lightgbm", "exact")
@@ -236,6 +236,7 @@ class AccuracyGuidedAnonymizer(_Generalizer):
         if pd.isna(y).any():
             raise DataError("the predictions contain missing values")
         check_seed(self.random_state)
+        finish_warm_up()
         start = time.perf_counter()
         labels = guide_labels(y)
         tree_columns = list(X.columns) if self.tree_features == "all" else qis

@@ -368,7 +368,10 @@ def _read(path: Path, encoding: str | None) -> tuple[object, str]:
     if not path.is_file():
         raise DataError(f"{path}: no such file" + (" (it is a folder)" if path.is_dir() else ""))
     content = path.read_bytes()
-    return read_table_bytes(content, fmt, name=path.name, encoding=encoding), digest_bytes(content)
+    table = read_table_bytes(content, fmt, name=path.name, encoding=encoding)
+    for note in table.attrs.get("reading_notes", []):
+        print(f"note: {path.name}: {note}", file=sys.stderr)
+    return table, digest_bytes(content)
 
 
 def _apply_scenario(args, evaluate: bool) -> Scenario | None:

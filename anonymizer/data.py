@@ -72,6 +72,9 @@ def read_table_bytes(content: bytes, fmt: str, name: str = "upload", encoding: s
     if not content:
         raise DataError(f"{name}: the file is empty")
     notes: list[str] = []
+    content = _unpacked(content, name, fmt, notes)
+    if fmt == "csv":
+        _check_csv_size(content, name)
     try:
         if fmt == "csv":
             df, header = _read_csv(content, name, encoding, notes)
@@ -90,6 +93,63 @@ def read_table_bytes(content: bytes, fmt: str, name: str = "upload", encoding: s
     check_table(df, name, header)
     df.attrs["reading_notes"] = notes
     return df
+
+
+# --- what a file is, and how big ----------------------------------------------------------------
+
+def _unpacked(content: bytes, name: str, fmt: str, notes: list[str]) -> bytes:
+    """A gzipped CSV unpacked (up to MAX_DECOMPRESSED_BYTES); other containers refused by what they are."""
+    from . import limits
+
+    if content[:2] == b"\x1f\x8b":
+        if fmt != "csv":
+            raise DataError(f"{name}: is gzip-compressed; a Parquet file carries its own compression, unpack it first")
+        import gzip
+
+        with gzip.GzipFile(fileobj=io.BytesIO(content)) as fh:
+            try:
+                unpacked = fh.read(int(limits.MAX_DECOMPRESSED_BYTES) + 1)
+            except (OSError, EOFError) as exc:
+                raise DataError(f"{name}: is gzip-compressed but could not be unpacked ({exc})") from None
+        if len(unpacked) > limits.MAX_DECOMPRESSED_BYTES:
+            raise DataError(f"{name}: unpacks to more than {limits.MAX_DECOMPRESSED_BYTES / 2**30:g} GiB "
+                            f"{limits.how_to_change('MAX_DECOMPRESSED_BYTES')}")
+        notes.append("the file was gzip-compressed: read unpacked")
+        return unpacked
+    if content[:4] == b"PK\x03\x04":
+        raise DataError(f"{name}: is a zip archive (an Excel workbook is one); export the sheet as CSV, or unzip it")
+    if fmt == "csv" and content[:4] == b"PAR1":
+        raise DataError(f"{name}: is a Parquet file; name it .parquet")
+    return content
+
+
+def _check_csv_size(content: bytes, name: str) -> None:
+    """Columns and cells within the limits, counted on the bytes before any parsing (a header of 5.5 million
+    fields would take the parser gigabytes before it could be refused)."""
+    from . import limits
+
+    end = content.find(b"\n")
+    first = content if end < 0 else content[:end]
+    columns = max(first.count(d.encode()) for d in DELIMITERS) + 1
+    if columns > limits.MAX_COLUMNS:
+        raise DataError(f"{name}: has {columns:,} columns; at most {limits.MAX_COLUMNS:,} can be read "
+                        f"{limits.how_to_change('MAX_COLUMNS')}")
+    rows = content.count(b"\n") + 1
+    if rows * columns > limits.MAX_CELLS:
+        raise DataError(f"{name}: has about {rows * columns:,} cells ({rows:,} rows x {columns:,} columns); at most "
+                        f"{limits.MAX_CELLS:,} can be read {limits.how_to_change('MAX_CELLS')}")
+
+
+def _check_parquet_size(schema, metadata, name: str) -> None:
+    from . import limits
+
+    columns, rows = len(schema.names), metadata.num_rows
+    if columns > limits.MAX_COLUMNS:
+        raise DataError(f"{name}: has {columns:,} columns; at most {limits.MAX_COLUMNS:,} can be read "
+                        f"{limits.how_to_change('MAX_COLUMNS')}")
+    if rows * columns > limits.MAX_CELLS:
+        raise DataError(f"{name}: has {rows * columns:,} cells; at most {limits.MAX_CELLS:,} can be read "
+                        f"{limits.how_to_change('MAX_CELLS')}")
 
 
 # --- CSV: encoding, delimiter, column types ---------------------------------------------------
@@ -124,11 +184,27 @@ def _read_csv(content: bytes, name: str, encoding: str | None, notes: list[str])
                 col = df.columns[j]
                 if is_code_column(raw[col].dropna(), col):
                     df[col] = raw[col]
+    if len(df.columns) > 1 and df.iloc[:, -1].isna().any():  # rows shorter than the header read as missing
+        short = _short_rows(text, delimiter, len(header))
+        if short:
+            notes.append(f"{short:,} row(s) have fewer fields than the header: their last cells read as missing")
+    for col in df.columns:  # whole numbers beyond 64 bits (pandas keeps them as Python ints): text, as written
+        if ptypes.is_object_dtype(df[col].dtype) and ptypes.infer_dtype(df[col], skipna=True) != "string":
+            df[col] = pd.read_csv(io.BytesIO(content), usecols=[df.columns.get_loc(col)], dtype=str,
+                                  **options)[col]
+            notes.append(f"column '{col}': numbers too large for 64 bits kept as text, exactly as written")
     text_columns = [c for c in df.columns if ptypes.is_string_dtype(df[c].dtype)]
     decimal_comma = delimiter != "," and any(_is_decimal_comma(df[c].dropna()) for c in text_columns)
     for col in text_columns:
         df[col] = typed_text_column(df[col], decimal_comma, notes)
     return df, header
+
+
+def _short_rows(text: str, delimiter: str, width: int) -> int:
+    """Rows (after the header) with fewer fields than the header's `width`, blank lines aside."""
+    rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+    next(rows, None)
+    return sum(1 for r in rows if r and len(r) < width)
 
 
 def _head(text: str, lines: int = 50) -> str:
@@ -312,6 +388,7 @@ def _read_parquet(content: bytes, name: str) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     schema = pq.read_schema(io.BytesIO(content))
+    _check_parquet_size(schema, pq.read_metadata(io.BytesIO(content)), name)
     nested = [f"'{f.name}' ({_nested_kind(f.type)})" for f in schema if pa.types.is_nested(f.type)]
     if nested:
         shown = ", ".join(nested[:3]) + (f" and {len(nested) - 3} more" if len(nested) > 3 else "")
@@ -327,6 +404,10 @@ def check_table(df: pd.DataFrame, name: str = "table", header: list[str] | None 
     if len(df) == 0:
         raise DataError(f"{name}: the table has a header but no rows")
     names = [str(c).strip() for c in (header if header is not None else df.columns)]
+    control = [repr(c) for c in names if any(ord(ch) < 32 and ch != "\t" for ch in c)]
+    if control:
+        raise DataError(f"{name}: column name(s) {', '.join(control[:5])} hold control characters (a NUL byte, a "
+                        "line break...); rename them")
     dupes = sorted({c for c in names if names.count(c) > 1 and c})
     if dupes:
         raise DataError(f"{name}: duplicate column names {dupes}; rename them")
@@ -363,8 +444,11 @@ def as_numbers(series: pd.Series) -> np.ndarray:
     if kind != DATE:
         raise DataError(f"column '{series.name}' holds neither numbers nor dates")
     dates = series if ptypes.is_datetime64_any_dtype(series.dtype) else pd.to_datetime(series)
+    # the epoch in the column's own unit: dates of year 1 or 9999 (Parquet dates read as seconds) would
+    # overflow a nanosecond epoch
+    unit = dates.dt.unit
     epoch = pd.Timestamp(0, tz="UTC") if getattr(dates.dtype, "tz", None) is not None else pd.Timestamp(0)
-    return ((dates - epoch) / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
+    return ((dates - epoch.as_unit(unit)) / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
 
 
 def validate_roles(

@@ -416,6 +416,52 @@ def match_features(features: list[str], columns) -> list:
     return matched
 
 
+CLASS_OBJECTIVES = {"binary", "multiclass", "softmax", "multiclassova", "multiclass_ova", "ova", "ovr",
+                    "cross_entropy", "xentropy", "cross_entropy_lambda", "xentlambda"}
+RANKING_OBJECTIVES = {"lambdarank", "rank_xendcg", "xendcg", "xe_ndcg", "xe_ndcg_mart", "xendcg_mart"}
+
+
+def model_task_of(model) -> str | None:
+    """What the model itself says it predicts: 'classification', 'regression', 'ranking', or None when it says
+    nothing. LightGBM: its objective; scikit-learn: its estimator type."""
+    import lightgbm
+
+    if isinstance(model, lightgbm.Booster):
+        objective = str(model.params.get("objective") or "").split()[0] if model.params.get("objective") else ""
+        if not objective:
+            try:
+                objective = str(model.dump_model(num_iteration=0).get("objective", "")).split()[0]
+            except Exception:
+                return None
+        if objective in RANKING_OBJECTIVES:
+            return "ranking"
+        return "classification" if objective in CLASS_OBJECTIVES else "regression"
+    from sklearn.base import is_classifier, is_regressor
+
+    final = model[-1] if isinstance(model, Pipeline) else model
+    if is_classifier(final):
+        return "classification"
+    if is_regressor(final):
+        return "regression"
+    return None
+
+
+def _check_task(model, task: str) -> None:
+    said = model_task_of(model)
+    if said == "ranking":
+        raise DataError("the model is a ranking model (LightGBM lambdarank); this tool needs a classifier or a "
+                        "regressor trained on the target")
+    if said is not None and said != task:
+        objective = ""
+        import lightgbm
+
+        if isinstance(model, lightgbm.Booster):
+            objective = f" (objective '{model.params.get('objective')}')"
+        raise DataError(f"the model is a {'classifier' if said == 'classification' else 'regressor'}{objective} but "
+                        f"the target is a {task} target; upload a model trained for it, or set the task to {said} if "
+                        "the target is that")
+
+
 def check_model(model, X: pd.DataFrame, y: pd.Series | None = None, task: str = "classification"):
     """Check a loaded model fits the table; returns a model usable on X: a classifier (predict_proba,
     classes_) or, for task='regression', a regressor (predict).
@@ -425,6 +471,7 @@ def check_model(model, X: pd.DataFrame, y: pd.Series | None = None, task: str = 
     """
     import lightgbm
 
+    _check_task(model, task)
     if task == "regression":
         return _check_regressor(model, X)
     if isinstance(model, lightgbm.Booster):

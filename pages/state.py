@@ -18,10 +18,11 @@ import streamlit as st
 
 from anonymizer import ADULT_QIS, ADULT_TARGET, DataError, load_adult
 from anonymizer.analysis import Analysis
-from anonymizer.data import read_table_bytes, table_format
+from anonymizer.data import table_format
 from anonymizer.memo import give_back_memory
 from anonymizer.models import load_model_bytes
 from anonymizer.roles import Roles
+from anonymizer.sandbox import read_table_isolated
 from anonymizer.scenario import (
     DEFAULT_FAMILY,
     DEFAULT_K,
@@ -225,8 +226,9 @@ def read_upload(upload) -> tuple[pd.DataFrame, str]:
     """A table from an upload (in the encoding picked beside it), or a DataError with one line to show."""
     content = upload.getvalue()
     encoding = st.session_state.get("encoding", "auto")
-    return (read_table_bytes(content, table_format(upload.name), name=upload.name,
-                             encoding=None if encoding == "auto" else encoding), digest(content))
+    # parsed in a child process with a time and memory limit: one upload cannot take the server down
+    return (read_table_isolated(content, table_format(upload.name), name=upload.name,
+                                encoding=None if encoding == "auto" else encoding), digest(content))
 
 
 def read_model_upload(upload, allow_pickle: bool):
