@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from . import limits
 from . import scenario as scenario_defaults
 from .anonymize import anonymize_table
 from .classes import AnonymizationResult
@@ -142,9 +143,9 @@ class Analysis:
     def __init__(self, table: pd.DataFrame, roles: Roles, *, seed: int = DEFAULT_SEED, model=None,
                  test: pd.DataFrame | None = None, name: str = "table", model_name: str | None = None,
                  attack_settings: AttackSettings = DEFAULT_ATTACKS, tree_features: str = "qi",
-                 risk_threshold: float = DEFAULT_RISK_THRESHOLD, max_bytes: int = 384 * 2**20,
-                 model_family: str = "lightgbm", digest: str | None = None, test_digest: str | None = None,
-                 model_digest: str | None = None):
+                 risk_threshold: float = DEFAULT_RISK_THRESHOLD, max_bytes: int | None = None,
+                 model_family: str = scenario_defaults.DEFAULT_FAMILY, digest: str | None = None,
+                 test_digest: str | None = None, model_digest: str | None = None):
         check_seed(seed)
         if not isinstance(roles, Roles):
             raise DataError("roles must be an anonymizer.Roles")
@@ -180,7 +181,9 @@ class Analysis:
         self._lock = threading.Lock()
         self._guide: Guide | None = None
         self._simulation: Simulation | None = None
-        self._anonymizations = BoundedMemo(max_bytes)
+        # the session's results are bounded: half the budget for anonymizations, half for the simulation's runs
+        self._memory_budget = int(limits.SESSION_MEMORY_BYTES if max_bytes is None else max_bytes)
+        self._anonymizations = BoundedMemo(self._memory_budget // 2)
         self._prefetch_request: tuple | None = None
         self._prefetch_thread: threading.Thread | None = None
         self.jobs = Jobs()  # background jobs (attacks, frontier, sweeps), owned here so they outlive a page
@@ -236,7 +239,7 @@ class Analysis:
 
         if self.roles.target is None:
             return None
-        return check_target_leaks(self.table, self.roles.target, self.task, self.features, self.seed)
+        return check_target_leaks(self.table, self.roles.target, self.task, self.features)
 
     @property
     def model_description(self) -> str:
@@ -395,6 +398,6 @@ class Analysis:
             source = f"{FAMILY_NAMES[self.model_family]} trained on the members"
         features = model_features(original, members[self.features])
         sim = Simulation(split, original, features, self.roles, self.task, self.seed, source, self.attack_settings,
-                         self.tree_features, family=self.model_family)
+                         self.tree_features, max_bytes=self._memory_budget // 2, family=self.model_family)
         sim.seconds["original_model"] = time.perf_counter() - t
         return sim

@@ -41,7 +41,7 @@ import pandas as pd
 
 from .anonymize import _NO_ROWS, TREE_FEATURES, AccuracyGuidedAnonymizer, MondrianAnonymizer, TreeEncoder
 from .classes import Grouping, OrderedCodes, apply_classes, numeric_representatives
-from .data import NUMERIC, DataError, check_k, check_seed, column_kind, validate_roles
+from .data import NUMERIC, ORDERED_KINDS, DataError, as_numbers, check_k, check_seed, column_kind, validate_roles
 from .metrics import DEFAULT_RISK_THRESHOLD, MAX_NAMED, NARROW_SHARE, PrivacyMetrics, add_disclosure
 from .trees import TreeStructure, guide_labels, merge_small_leaves
 
@@ -155,8 +155,8 @@ def _sensitive_from_counts(counts: pd.DataFrame, numeric: bool) -> dict:
     else:
         dist = 0.5 * np.abs(p - overall).sum(axis=1)
     homogeneous = (block > 0).sum(axis=1) == 1
-    if numeric:
-        values = np.array([np.nan if pd.isna(v) else float(v) for v in counts.columns])
+    if numeric:  # numbers and dates (as day numbers): a sliver of the range discloses too
+        values = as_numbers(pd.Series(list(counts.columns)))
         span = np.nanmax(values) - np.nanmin(values) if np.isfinite(values).any() else 0.0
         if span > 0:
             present = (block > 0) & np.isfinite(values)[None, :]
@@ -359,7 +359,7 @@ def _leak_keys(sample: pd.DataFrame, target: str | None, features: list[str], qi
            "not_measured": {"leak_check": NOT_MEASURED}, "target_leaks": []}
     if target is not None:
         task = detect_task(sample[target])[0]
-        check = check_target_leaks(sample, target, task, [c for c in features if c not in (target,)], seed)
+        check = check_target_leaks(sample, target, task, [c for c in features if c not in (target,)])
         out["target_leaks"] = check.to_dict()
         out["target_leaks_measured_on"] = f"a seeded sample of {check.rows_checked:,} rows with a target"
     return out
@@ -403,9 +403,10 @@ def _report(sizes, stats: LeafStats, grouping: Grouping, group_of_leaf, numeric,
                                   dropna=False)
         table = table.reindex(range(grouping.n_classes), fill_value=0)
         metrics.sensitive = sensitive
-        disclosure = _sensitive_from_counts(table, column_kind(sample[sensitive]) == NUMERIC)
+        ordered = column_kind(sample[sensitive]) in ORDERED_KINDS
+        disclosure = _sensitive_from_counts(table, ordered)
         disclosed = _disclosed_from_counts(table, disclosure["homogeneous"])
-        add_disclosure(metrics, disclosure, column_kind(sample[sensitive]) == NUMERIC,
+        add_disclosure(metrics, disclosure, ordered,
                        reidentified=1.0 / np.maximum(class_sizes, 1) > risk_threshold, sizes=class_sizes,
                        disclosed=disclosed)
     return metrics
@@ -448,9 +449,8 @@ def run_cli(args) -> int:
 
     for finding in report["target_leaks"]:
         print(f"warning: {TargetLeak(**finding).message(args.target)}", file=sys.stderr)
-    if report.get("homogeneous_classes"):
-        print(f"warning: {report['homogeneous_classes']:,} classes ({report['homogeneous_rows']:,} records) disclose "
-              f"'{args.sensitive}': {report['homogeneous_rule']}", file=sys.stderr)
+    if report.get("disclosure_reading"):
+        print(f"warning: {report['disclosure_reading']}", file=sys.stderr)
     print("warning: the release leak check is not run by the dask engine (see the report's not_measured)",
           file=sys.stderr)
     return 0

@@ -109,14 +109,16 @@ def recommend(points: pd.DataFrame | Iterable[Mapping], budget_points: float, or
     def value(row, name):
         return float(row[name]) if name in row.index and pd.notna(row[name]) else None
 
-    common = dict(budget_points=float(budget_points), utility_key=utility_key, n_holdout=int(n_holdout),
+    common = dict(budget_points=float(budget_points), utility_key=utility_key, n_holdout=int(n_holdout), paired=paired,
                   original_utility=float(base["utility"]), original_low=value(base, "utility_low"),
                   original_high=value(base, "utility_high"), original_advantage=float(base["advantage"]),
                   original_auc=value(base, "auc"), candidates=len(within))
     # the original is within its own budget by definition; every other setting is judged by its interval
     others = frame[~is_original]
     crossing = others[(others["_low"] < floor - 1e-12) & (others["_high"] >= floor - 1e-12)]
-    doubtful = crossing[(crossing["advantage"] < best["advantage"]) | (crossing["setting"] == best["setting"])]
+    doubtful = crossing[crossing["advantage"] < best["advantage"]]
+    if best["setting"] != original and best["_low"] < floor - 1e-12:  # the pick itself may be outside the budget
+        doubtful = pd.concat([doubtful, frame[frame["setting"] == best["setting"]]])
     surely = others[others["_low"] >= floor - 1e-12]
     pick = dict(setting=str(best["setting"]), utility=float(best["utility"]),
                 utility_low=value(best, "utility_low"), utility_high=value(best, "utility_high"),

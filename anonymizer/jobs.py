@@ -59,9 +59,17 @@ class Job:
         self._lock = threading.Lock()
         _alive.add(self)
         if self.total:
-            submit(self._run_step, 0)
+            self._submit(0)
         else:
             self._finish(DONE)
+
+    def _submit(self, i: int) -> None:
+        """Queue step i; a job whose step cannot be queued (the interpreter is exiting) fails, never hangs."""
+        try:
+            submit(self._run_step, i)
+        except BaseException as exc:
+            self.error = f"could not be queued ({type(exc).__name__}: {exc})"
+            self._finish(FAILED)
 
     # -- running -----------------------------------------------------------------------------
 
@@ -89,7 +97,7 @@ class Job:
         elif self._cancel.is_set():
             self._finish(CANCELLED)
         else:
-            submit(self._run_step, i + 1)  # behind whatever other jobs queued meanwhile
+            self._submit(i + 1)  # behind whatever other jobs queued meanwhile
 
     def _finish(self, status: str) -> None:
         with self._lock:

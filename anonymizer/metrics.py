@@ -13,8 +13,8 @@ import pandas as pd
 
 from .classes import ordered_codes, stable_order
 from .data import ORDERED_KINDS, DataError, as_numbers, column_kind
+from .scenario import DEFAULT_RISK_THRESHOLD  # noqa: E402,F401  (the defaults are defined there)
 
-DEFAULT_RISK_THRESHOLD = 0.1  # a record in a class of fewer than 10 is "at risk" by default
 # a numeric sensitive attribute is disclosed by a class whose values span less than this share of the column's
 # range (a class of incomes within 2,000 of each other tells each member's income about as well as one value)
 NARROW_SHARE = 0.05
@@ -155,10 +155,11 @@ class PrivacyMetrics:
     homogeneous_rows: int | None = None
     homogeneous_values: dict[str, int] | None = None  # one-valued classes: value -> records it is disclosed for
     homogeneous_rule: str | None = None
+    homogeneous_ordered: bool | None = None  # numbers and dates: a sliver of the range also discloses
     homogeneous_class_ids: np.ndarray | None = field(default=None, repr=False)
 
     SENSITIVE_KEYS = ("sensitive", "l_distinct", "l_entropy", "t_closeness", "homogeneous_classes",
-                      "homogeneous_rows", "homogeneous_values", "homogeneous_rule")
+                      "homogeneous_rows", "homogeneous_values", "homogeneous_rule", "homogeneous_ordered")
 
     @property
     def homogeneous_share(self) -> float | None:
@@ -171,9 +172,7 @@ class PrivacyMetrics:
             return ""
         values = ", ".join(f"'{v}' for {n:,}" for v, n in list((self.homogeneous_values or {}).items())[:4])
         named = f" ({values} records)" if values else ""
-        ordered = "span" in (self.homogeneous_rule or "")
-        how = "all their records hold one value of it" + (
-            f", or their values span less than {NARROW_SHARE:.0%} of its range" if ordered else "")
+        how = disclosure_rule(self.homogeneous_ordered, "all their records hold one value of it")
         return (f"{self.homogeneous_classes:,} of {self.n_classes:,} classes ({self.homogeneous_rows:,} records, "
                 f"{self.homogeneous_share:.1%}) disclose '{self.sensitive}': {how}{named}. Anyone who finds a "
                 f"person's class learns it, whatever k is (distinct l-diversity {self.l_distinct}).")
@@ -185,6 +184,8 @@ class PrivacyMetrics:
         if self.sensitive is None:
             for key in self.SENSITIVE_KEYS:
                 d.pop(key)
+        else:
+            d["disclosure_reading"] = self.disclosure_reading()
         return json_ready(d)
 
 
@@ -255,6 +256,11 @@ def add_disclosure(metrics: PrivacyMetrics, disclosure: dict, ordered: bool, *, 
     metrics.share_at_risk = float(np.mean(at_risk))
     metrics.homogeneous_classes = int(homogeneous.sum())
     metrics.homogeneous_class_ids = np.flatnonzero(homogeneous)
-    metrics.homogeneous_rule = (f"a class discloses '{metrics.sensitive}' when all its records hold one value"
-                                + (f", or their values span less than {NARROW_SHARE:.0%} of the column's range"
-                                   if ordered else ""))
+    metrics.homogeneous_ordered = bool(ordered)
+    metrics.homogeneous_rule = disclosure_rule(ordered, f"a class discloses '{metrics.sensitive}' when all its "
+                                                        "records hold one value")
+
+
+def disclosure_rule(ordered: bool, start: str) -> str:
+    """The disclosure rule in words, after `start` (the one place it is worded)."""
+    return start + (f", or their values span less than {NARROW_SHARE:.0%} of the column's range" if ordered else "")

@@ -26,7 +26,7 @@ from sklearn.utils.multiclass import type_of_target
 from .data import CATEGORICAL, DATE, DataError, as_numbers, column_kind
 from .model_probe import ModelRefused, probe_lightgbm_text
 from .names import FAMILIES, TASKS
-from .scenario import DEFAULT_SEED
+from .scenario import DEFAULT_FAMILY, DEFAULT_SEED
 from .workers import FIT_THREADS, single_threaded
 
 
@@ -119,7 +119,7 @@ def _encoded_for_sklearn(family: str) -> ColumnTransformer:
                              verbose_feature_names_out=False, n_jobs=FIT_THREADS)
 
 
-def default_model(random_state: int = DEFAULT_SEED, family: str = "lightgbm",
+def default_model(random_state: int = DEFAULT_SEED, family: str = DEFAULT_FAMILY,
                   task: str = "classification") -> Pipeline:
     """An unfitted, seeded model of a family, taking raw tables (text columns included).
 
@@ -144,7 +144,7 @@ def default_model(random_state: int = DEFAULT_SEED, family: str = "lightgbm",
 
 
 def train_default_model(X: pd.DataFrame, y: pd.Series, random_state: int = DEFAULT_SEED,
-                        task: str = "classification", family: str = "lightgbm") -> Pipeline:
+                        task: str = "classification", family: str = DEFAULT_FAMILY) -> Pipeline:
     """Fit the default model of `family` for `task`; a clear DataError if the target cannot be learned."""
     _check_family_task(family, task)
     y = pd.Series(y)

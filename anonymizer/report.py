@@ -111,7 +111,7 @@ def _frontier_section(sim, budget_points: float, summary: list[str], caveats: li
     rec = frontier.recommend(budget_points)
     reading = charts.reading_frontier(rec, frontier.utility_name)
     summary.insert(0, f"<li>{_esc(reading)}</li>")
-    partial = "" if frontier.complete else f"{len(frontier.points)} of {len(frontier.requested)} settings"
+    partial = frontier.progress_text
     if not frontier.complete:
         caveats.append(f"The frontier build stopped before it finished ({partial}; missing: "
                        f"{', '.join(frontier.missing)}): its points are shown as measured, and no setting is "
@@ -128,9 +128,9 @@ def _frontier_section(sim, budget_points: float, summary: list[str], caveats: li
     else:
         parts.append(f"<p class='reading'>{_esc(reading)}</p>")
     _, _, epsilons, delta = sim.frontier_request
-    notes = {sim.dp_run(e, delta).privacy_note for e in epsilons if sim.has_dp_run(e, delta)} - {None}
-    if notes:
-        parts.append(f"<p><b>DP caveat:</b> {_esc(next(iter(notes)))}.</p>")
+    note = sim.dp_caveat(epsilons, delta)[1]
+    if note:
+        parts.append(f"<p><b>DP caveat:</b> {_esc(note)}.</p>")
     return parts
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 from .names import ATTACK_NAMES, CLASSIFICATION, REGRESSION, utility_name
 
 SMALL_SAMPLE = 100  # figures measured on fewer rows carry a visible small-sample flag
+Z95 = 1.96
 IMBALANCE = 1.5  # a target (or sensitive attribute) is imbalanced when its majority share > 1.5 / classes
 
 
@@ -70,14 +71,21 @@ class Utility:
     retrained_as: str | None = None  # how the model was rebuilt, where it was
     rows: dict | None = field(default=None, repr=False, compare=False)  # per-row truth and predictions
 
-    def change_interval(self, reference: Utility, key: str | None = None) -> tuple[float, float] | None:
-        """95% interval of (this − reference) on the headline figure, both scored on the same rows (a paired
-        bootstrap: far narrower than the two figures' own intervals); None where the rows differ."""
-        from .stats import paired_differences
+    def change(self, reference: Utility, key: str | None = None, seed: int = 0) -> Change:
+        """This figure against `reference`'s (the original model's): the difference and its 95% interval, both
+        scored on the same rows (a paired bootstrap, far narrower than the two figures' own intervals; where the
+        rows differ, the two intervals taken as independent). The one rule for "within noise"."""
+        from .stats import paired_differences, within_noise
 
-        if self.rows is None or reference.rows is None:
-            return None
-        return paired_differences(key or self.headline, reference.rows, [self.rows])[0]
+        key = key or self.headline
+        diff = self.value(key) - reference.value(key)
+        if self.rows is not None and reference.rows is not None:
+            ci = paired_differences(key, reference.rows, [self.rows], seed=seed)[0]
+            if ci is not None:
+                return Change(diff, ci[0], ci[1], ci[0] <= 0 <= ci[1], True)
+        a, b = reference.interval(key), self.interval(key)
+        noise = bool(a and b and within_noise(reference.value(key), self.value(key), a, b))
+        return Change(diff, None, None, noise, False)
 
     @property
     def task(self) -> str:
@@ -124,6 +132,18 @@ class Utility:
         if out.get("retrained_as") is None:
             out.pop("retrained_as", None)
         return json_ready(out)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A figure's change from a reference: `diff`, its 95% interval (paired: both scored on the same rows), and
+    whether it is within noise (the interval holds 0)."""
+
+    diff: float
+    low: float | None
+    high: float | None
+    within_noise: bool
+    paired: bool
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -244,6 +264,14 @@ class Membership(Mapping):
             raise ValueError("no membership attack figures")
         order = list(self._figures)
         return max(order, key=lambda a: (self._figures[a].advantage, self._figures[a].auc, -order.index(a)))
+
+    def auc_change(self, attack: str, after: Membership) -> str:
+        """The one rule for whether an attack's AUC changed from this model to `after`: 'up' or 'down' when the
+        difference is beyond 1.96 standard errors of it (Hanley-McNeil for each AUC, taken as independent,
+        which errs towards 'same'), else 'same'."""
+        a, b = self[attack], after[attack]
+        noise = Z95 * math.hypot(a.auc_se, b.auc_se)
+        return "up" if b.auc > a.auc + noise else "down" if b.auc < a.auc - noise else "same"
 
     def to_dict(self, with_roc: bool = True) -> dict:
         return {name: figures.to_dict(with_roc) for name, figures in self._figures.items()}
@@ -537,6 +565,7 @@ class Recommendation:
     overlapping: tuple[str, ...] = ()
     surely_within: str | None = None
     missing: tuple[str, ...] = ()
+    paired: bool = False  # judged on the change from the original, on the same rows
 
     @property
     def decided(self) -> bool:
@@ -591,6 +620,11 @@ class Frontier:
     @property
     def utility_name(self) -> str:
         return utility_name(self.utility_key)
+
+    @property
+    def progress_text(self) -> str:
+        """'' when complete, else '12 of 17 settings' (the partial label every face shows)."""
+        return "" if self.complete else f"{len(self.points)} of {len(self.requested)} settings"
 
     def recommend(self, budget_points: float) -> Recommendation:
         from .frontier import recommend

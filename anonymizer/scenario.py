@@ -94,8 +94,10 @@ def _names(d: dict, key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-OUTPUT_FORMS = ("representative", "generalized")
+from .release import OUTPUT_FORMS, REPRESENTATIVE  # noqa: E402  (the output forms are defined there)
+
 TREE_FEATURES = ("qi", "all")
+DEFAULT_RISK_THRESHOLD = 0.1  # a record in a class of fewer than 10 is "at risk" by default
 
 
 @dataclass(frozen=True)
@@ -116,9 +118,9 @@ class Scenario:
     delta: float = DP_DELTA
     test: str | None = None  # digest of a separate test table
     model: str | None = None  # digest of the analyst's model file
-    output_form: str = "representative"
+    output_form: str = REPRESENTATIVE
     tree_features: str = "qi"
-    risk_threshold: float = 0.1
+    risk_threshold: float = DEFAULT_RISK_THRESHOLD
     encoding: str | None = None
     ks: tuple[int, ...] | None = None  # evaluate: every k (None: just `k`)
     methods: tuple[str, ...] | None = None  # evaluate: every method (None: just `method`)
@@ -194,9 +196,9 @@ class Scenario:
                    float(_strict(d, "delta", number, DP_DELTA, "a number")),
                    _strict(d, "test", opt_text, None, "a digest or null"),
                    _strict(d, "model", opt_text, None, "a digest or null"),
-                   _strict(d, "output_form", text, "representative", "representative or generalized"),
+                   _strict(d, "output_form", text, REPRESENTATIVE, "representative or generalized"),
                    _strict(d, "tree_features", text, "qi", "qi or all"),
-                   float(_strict(d, "risk_threshold", number, 0.1, "a number")),
+                   float(_strict(d, "risk_threshold", number, DEFAULT_RISK_THRESHOLD, "a number")),
                    _strict(d, "encoding", opt_text, None, "an encoding name or null"),
                    None if ks is None else tuple(ks), None if methods is None else tuple(methods),
                    _strict(d, "references", (int, None), None, "a whole number or null"),
@@ -244,7 +246,7 @@ class Scenario:
         if self.model_family != DEFAULT_FAMILY:
             out["family"] = self.model_family
         if self.epsilons != DP_EPSILONS:
-            out["eps"] = [f"{e:g}" for e in self.epsilons]
+            out["eps"] = [f"{e:g}" for e in self.epsilons] or ["none"]
         return out
 
     @classmethod
@@ -258,9 +260,9 @@ class Scenario:
             roles = Roles(get("target") or None, tuple(get_all("qi")), get("sensitive") or None,
                           tuple(get_all("drop")), get("task") or None)
             eps = get_all("eps")
+            epsilons = () if eps == ["none"] else tuple(float(e) for e in eps) if eps else DP_EPSILONS
             return cls(data, roles, get("method") or DEFAULT_METHOD, int(get("k") or DEFAULT_K),
-                       int(get("seed") or DEFAULT_SEED), get("family") or DEFAULT_FAMILY,
-                       tuple(float(e) for e in eps) if eps else DP_EPSILONS)
+                       int(get("seed") or DEFAULT_SEED), get("family") or DEFAULT_FAMILY, epsilons)
         except ValueError as exc:
             if isinstance(exc, DataError):
                 raise

@@ -23,8 +23,9 @@ from .classes import AnonymizationResult
 from .data import DataError, check_k
 from .memo import BoundedMemo
 from .models import LightGBMFileModel, default_model, retrain, train_default_model
-from .names import MEMBERSHIP_ATTACKS, setting_name  # noqa: F401  (MEMBERSHIP_ATTACKS: re-exported)
+from .names import setting_name
 from .results import Evaluation, Frontier, Membership, Utility
+from .scenario import DEFAULT_FAMILY, DP_DELTA
 from .split import Split
 from .utility import constant_scores, utility_scores
 from .workers import parallel_map, single_threaded
@@ -54,7 +55,13 @@ class Run:
                 "seconds": seconds}
 
     def memory_bytes(self) -> int:
-        return int(self.anonymization.data.memory_usage(deep=False).sum()) + self.anonymization.class_ids.nbytes
+        """What the memo counts against the session's budget: the anonymized members, the attack scores and the
+        per-row figures (the model itself is small beside them)."""
+        ev = self.evaluation
+        scores = sum(a.nbytes + b.nbytes for a, b in ev.scores.values())
+        rows = sum(v.nbytes for v in (ev.utility.rows or {}).values())
+        return int(self.anonymization.data.memory_usage(deep=False).sum()) + self.anonymization.class_ids.nbytes + \
+            scores + rows
 
 
 @dataclass
@@ -89,7 +96,7 @@ class Simulation:
 
     def __init__(self, split: Split, original, features: list[str], roles, task: str, seed: int,
                  model_source: str, attack_settings: AttackSettings = DEFAULT_ATTACKS,
-                 tree_features: str = "qi", max_bytes: int = 512 * 2**20, family: str = "lightgbm"):
+                 tree_features: str = "qi", max_bytes: int = 512 * 2**20, family: str = DEFAULT_FAMILY):
         self.split, self.original, self.features, self.roles = split, original, features, roles
         self.family = family
         self.task, self.seed, self.model_source, self.tree_features = task, seed, model_source, tree_features
@@ -102,6 +109,8 @@ class Simulation:
         self._original_utility = self._original_evaluation = self._qi_dropped = self._qi_dropped_model = None
         self._dp_schema = None
         self.frontier_request: tuple | None = None  # (ks, methods, epsilons, delta) of the last frontier asked for
+        self._frontiers: dict = {}  # (request, the evaluations it was built from) -> Frontier
+        self._frontiers_lock = threading.Lock()
 
     # -- the original model --------------------------------------------------------------------
 
@@ -189,6 +198,11 @@ class Simulation:
     def usable_ks(self, ks: list[int]) -> list[int]:
         return [k for k in ks if 1 <= k <= len(self.split.members)]
 
+    def peek_run(self, method: str, k: int, attacks: bool = True) -> Run | None:
+        """The run if it is computed (a run with attacks answers both), else None; never computes one."""
+        done = self._runs.peek((method, k, True))
+        return done if done is not None or attacks else self._runs.peek((method, k, False))
+
     def has_run(self, method: str, k: int, attacks: bool = True) -> bool:
         return (method, k, True) in self._runs or (not attacks and (method, k, False) in self._runs)
 
@@ -263,17 +277,17 @@ class Simulation:
                 self._dp_schema = (dataclasses.replace(self._dp_schema[0], classes=classes), self._dp_schema[1])
         return self._dp_schema
 
-    def dp_run(self, epsilon: float, delta: float = 1e-5, schema=None) -> DPRun:
+    def dp_run(self, epsilon: float, delta: float = DP_DELTA, schema=None) -> DPRun:
         """DP-EBM at (epsilon, delta) on the members, scored and attacked like every other model; memoized."""
         if not (epsilon > 0 and 0 < delta < 1):
             raise DataError(f"epsilon must be positive and delta between 0 and 1; got {epsilon}, {delta}")
         return self._runs.get(("dp", float(epsilon), float(delta)), lambda: self._dp_run(epsilon, delta, schema))
 
-    def dp_epsilons(self, delta: float = 1e-5) -> list[float]:
+    def dp_epsilons(self, delta: float = DP_DELTA) -> list[float]:
         """The epsilons DP has been run at (in this simulation), ascending."""
         return sorted(k[1] for k in self._runs.keys() if len(k) == 3 and k[0] == "dp" and k[2] == float(delta))
 
-    def has_dp_run(self, epsilon: float, delta: float = 1e-5) -> bool:
+    def has_dp_run(self, epsilon: float, delta: float = DP_DELTA) -> bool:
         return ("dp", float(epsilon), float(delta)) in self._runs
 
     def _dp_run(self, epsilon: float, delta: float, schema) -> DPRun:
@@ -320,7 +334,7 @@ class Simulation:
         out += [setting_name(m, k=k) for m in methods for k in self.usable_ks(ks)]
         return tuple(out + [setting_name("dp", epsilon=e) for e in epsilons])
 
-    def frontier(self, ks: list[int], methods: list[str], epsilons: list[float], delta: float = 1e-5,
+    def frontier(self, ks: list[int], methods: list[str], epsilons: list[float], delta: float = DP_DELTA,
                  progress: Progress | None = None, compute: bool = True) -> Frontier:
         """The frontier over the original, QIs dropped, each method at each k and DP at each epsilon.
 
@@ -342,6 +356,13 @@ class Simulation:
             evaluations = parallel_map(lambda spec: spec[3](), specs, on_done=done)
         else:
             evaluations = [spec[4]() for spec in specs]
+        # the frontier of the same finished evaluations is the same: kept, so a page that redraws every second
+        # (a running job) does not redo the paired bootstrap of every setting each time
+        cache_key = (tuple(requested), float(delta), tuple(id(e) for e in evaluations))
+        with self._frontiers_lock:
+            cached = self._frontiers.get(cache_key)
+        if cached is not None:
+            return cached[0]
         points, utilities = [], []
         for (setting, kind, extra, _, _), evaluation in zip(specs, evaluations):
             if evaluation is not None:
@@ -359,7 +380,12 @@ class Simulation:
         frame = pd.DataFrame(points)
         if len(frame):
             frame["pareto"] = pareto_front(frame)
-        return Frontier(frame, requested, key, len(self.split.holdout))
+        frontier = Frontier(frame, requested, key, len(self.split.holdout))
+        with self._frontiers_lock:
+            if len(self._frontiers) >= 8:  # a few requests at most: the oldest goes
+                self._frontiers.pop(next(iter(self._frontiers)))
+            self._frontiers[cache_key] = (frontier, evaluations)  # held: their ids key it
+        return frontier
 
     def _record_request(self, ks, methods, epsilons, delta) -> None:
         self.frontier_request = (tuple(ks), tuple(methods), tuple(float(e) for e in epsilons), float(delta))
@@ -383,7 +409,7 @@ class Simulation:
                           lambda e=eps: getattr(self._runs.peek(("dp", float(e), float(delta))), "evaluation", None)))
         return specs
 
-    def frontier_steps(self, ks: list[int], methods: list[str], epsilons: list[float], delta: float = 1e-5):
+    def frontier_steps(self, ks: list[int], methods: list[str], epsilons: list[float], delta: float = DP_DELTA):
         """The frontier as background steps (`jobs.Step`): the attacker first, then one step a setting; records
         the request, as `frontier` does, so a job stopped half way leaves a frontier known to be partial."""
         from .jobs import Step
@@ -410,6 +436,14 @@ class Simulation:
         return steps + [Step(setting_name(m, k=k), lambda m=m, k=k: self.run(m, k, attacks))
                         for m in methods for k in self.usable_ks(ks)]
 
+    def dp_caveat(self, epsilons, delta: float = DP_DELTA) -> tuple[str | None, str | None]:
+        """(where the DP models' public schema came from, the privacy note to show) for the DP runs among
+        `epsilons` that are done (never computing one); (None, None) when none is."""
+        done = [run for e in epsilons if (run := self._runs.peek(("dp", float(e), float(delta)))) is not None]
+        if not done:
+            return None, None
+        return done[0].schema_source, next((r.privacy_note for r in done if r.privacy_note), None)
+
     def requested_frontier(self) -> Frontier | None:
         """The last frontier asked for in this simulation, as far as it got (None if none was asked for)."""
         if self.frontier_request is None:
@@ -431,13 +465,17 @@ class Simulation:
                 "seconds": {k: round(v, 3) for k, v in {**self.seconds, **self.suite.seconds}.items()}}
 
 
-def accuracy_points(runs: list[Run], key: str = "accuracy") -> pd.DataFrame:
-    """One row per run: method, k, the utility figure `key` and its 95% interval (what the sweep chart plots)."""
+def accuracy_points(runs: list[Run], key: str = "accuracy", reference: Utility | None = None) -> pd.DataFrame:
+    """One row per run: method, k, the utility figure `key` and its 95% interval (what the sweep chart plots),
+    and with a `reference` (the original model) whether its change from it is within noise (`Utility.change`)."""
     rows = []
     for r in runs:
         u = r.evaluation.utility
         lo, hi = u.interval(key) or (np.nan, np.nan)
-        rows.append({"method": r.method, "k": r.k, key: u.value(key), "lo": lo, "hi": hi, "n": u.n})
+        row = {"method": r.method, "k": r.k, key: u.value(key), "lo": lo, "hi": hi, "n": u.n}
+        if reference is not None:
+            row["within_noise"] = u.change(reference, key).within_noise
+        rows.append(row)
     return pd.DataFrame(rows)
 
 

@@ -158,10 +158,13 @@ def paired_differences(key: str, reference: dict, others: list[dict], n_resample
     _check_level(level)
     n = len(reference["truth"] if "truth" in reference else reference["y"])
     diffs = [[] for _ in others]
+    truth = "truth" if "truth" in reference else "y"
+    same = [rows is not None and len(rows[truth]) == n and np.array_equal(rows[truth], reference[truth])
+            for rows in others]  # scored on the same rows: the same truth, row by row
     for W in _bootstrap_weights(n, n_resamples, seed):
         base = _weighted_metric(key, reference, W)
         for i, rows in enumerate(others):
-            if rows is not None and len(rows["pred"]) == n:
+            if same[i]:
                 diffs[i].append(_weighted_metric(key, rows, W) - base)
     return [_percentiles(np.concatenate(d), level) if d else None for d in diffs]
 

@@ -27,6 +27,8 @@ LEAK_SCORE = 0.99  # held-out balanced accuracy (classes) or R² (amounts) of on
 NEAR_SCORE = 0.95  # ... from here to LEAK_SCORE: near, a warning
 LEAK_SAMPLE = 20_000
 MIN_ROWS = 60  # below this, a held-out third is too small to tell
+LEAK_SEED = 0  # the check's own seed, whatever the analysis's: the suggestion, the Data page, the analysis, the
+# CLI and the Dask engine must find the same columns on the same table
 
 
 def same_information(a: pd.Series, b: pd.Series) -> bool:
@@ -67,7 +69,7 @@ def _rank_correlation(column: pd.Series, target: pd.Series) -> float | None:
     if len(pairs) < MIN_ROWS or pairs["x"].nunique() < 3:
         return None
     if len(pairs) > LEAK_SAMPLE:
-        pairs = pairs.sample(LEAK_SAMPLE, random_state=0)
+        pairs = pairs.sample(LEAK_SAMPLE, random_state=LEAK_SEED)
     rho = float(pairs["x"].rank().corr(pairs["y"].rank()))
     return rho if np.isfinite(rho) and abs(rho) >= MONOTONE else None
 
@@ -107,7 +109,7 @@ def _predictive_scores(frame: pd.DataFrame, target: str, task: str, columns: lis
 
 
 def check_target_leaks(frame: pd.DataFrame, target: str, task: str | None, columns: list[str] | None = None,
-                       seed: int = 0) -> TargetLeakCheck:
+                       seed: int = LEAK_SEED) -> TargetLeakCheck:
     """The target-leak check of `columns` (default: every other column) against `target`."""
     columns = [c for c in (frame.columns if columns is None else columns) if c != target]
     findings = []
@@ -131,7 +133,7 @@ def check_target_leaks(frame: pd.DataFrame, target: str, task: str | None, colum
                            int(min(frame[target].notna().sum(), LEAK_SAMPLE)))
 
 
-def target_leaks_for(table: pd.DataFrame, roles, seed: int = 0) -> TargetLeakCheck | None:
+def target_leaks_for(table: pd.DataFrame, roles, seed: int = LEAK_SEED) -> TargetLeakCheck | None:
     """The check for `roles`' target on `table` as the analysis uses it (dropped columns left out; the task
     as chosen, else detected); None without a target or when its task cannot be told."""
     from .data import DataError

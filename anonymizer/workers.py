@@ -53,13 +53,14 @@ def workers() -> int:
 
 
 def set_workers(n: int) -> None:
-    """Size the process's pool (the CLI's --workers); takes effect for work submitted from now on."""
+    """How many fits `parallel_map` runs side by side (the CLI's --workers). The pool is made for it on first
+    use; a pool already in use is never shut down under its users (a larger one replaces it for new work, and
+    the old one finishes what it has)."""
     global _pool, _size
     with _lock:
         os.environ["ANONYMIZER_WORKERS"] = str(max(1, int(n)))
         if _pool is not None and _size < workers():
-            _pool.shutdown(wait=False, cancel_futures=False)
-            _pool, _size = None, None
+            _pool, _size = None, None  # the old pool's threads end when its queued work is done
 
 
 def limit_native_threads() -> None:
@@ -131,9 +132,11 @@ def parallel_map(fn: Callable, items: Iterable, *, parallel: bool = True,
                 on_done(i, out[-1])
         return out
     limit_native_threads()
-    futures = [pool().submit(fn, item) for item in items]
+    futures = []
     out = []
     try:
+        executor = pool()
+        futures = [executor.submit(fn, item) for item in items]
         for i, f in enumerate(futures):
             out.append(f.result())
             if on_done is not None:

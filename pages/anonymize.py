@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+from anonymizer.analysis import PREFETCH_MAX_ROWS
 from anonymizer.charts import class_size_histogram, reading_class_sizes, reading_recoding, recoding_bars
 from anonymizer.display import changed_cells, describe_k, format_alike, plural
 from anonymizer.text import markdown_escape as esc
@@ -134,7 +135,10 @@ def disclosure(anon, method: str, k: int) -> None:
     left, right, _ = st.columns([1, 1, 2])
     left.button("Show these classes", key="show_disclosing", on_click=st.session_state.update,
                 kwargs={"only_disclosing": True})
-    right.button("Find a k without them", key="find_k", on_click=find_k, args=(method, k), type="primary")
+    small = len(analysis.table) <= PREFETCH_MAX_ROWS  # up to 12 anonymizations of the table, while one waits
+    right.button("Find a k without them", key="find_k", on_click=find_k, args=(method, k), type="primary",
+                 disabled=not small, help=None if small else "For tables of more than 200,000 rows: try larger k "
+                                                              "values with the slider instead.")
 
 
 def fix_roles(action: str, column: str) -> None:
@@ -153,6 +157,8 @@ def release_check(anon) -> None:
     if verdict.clear:
         st.success(esc(verdict.headline))
         return
+    if verdict.findings:
+        st.error(esc(verdict.headline))
     for i, finding in enumerate(report.findings()):
         st.warning(esc(finding["message"] + "."))
         buttons = st.columns(4)

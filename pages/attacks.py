@@ -57,14 +57,18 @@ frontier_job = jobs.get("Frontier")
 
 
 def show_frontier(budget: float, with_table: bool = True) -> None:
-    """The frontier as far as it is computed: the chart, the reading (a recommendation only when it is
-    finished and its intervals settle it), the table, the DP caveat."""
-    frontier = sim.frontier(ATTACK_SWEEP_KS, list(METHODS), epsilons, compute=False)
-    rec = frontier.recommend(budget)
-    partial = "" if frontier.complete else f"{len(frontier.points)} of {len(frontier.requested)} settings"
+    """The frontier the session asked for, as far as it is computed (the same one the report shows): the
+    chart, the reading (a recommendation only when it is finished and its intervals settle it), the table."""
+    try:
+        frontier = sim.requested_frontier()
+        rec = frontier.recommend(budget)
+    except Exception as exc:
+        widgets.error(exc)
+        return
     if len(frontier.points):
         st.plotly_chart(charts.privacy_utility_frontier(frontier.points, frontier.utility_name,
-                                                        rec.setting if rec.status == RECOMMENDED else None, partial),
+                                                        rec.setting if rec.status == RECOMMENDED else None,
+                                                        frontier.progress_text),
                         width="stretch", key="frontier_chart")
     st.markdown(esc(charts.reading_frontier(rec, frontier.utility_name)))
     if with_table and len(frontier.points):
@@ -85,20 +89,24 @@ if frontier_job is not None and not frontier_job.finished:
     widgets.live_job(frontier_job, lambda: show_frontier(float(st.session_state["utility_budget"]), False))
 elif sim.frontier_request is not None:
     widgets.job_status(frontier_job)
-    frontier = sim.frontier(ATTACK_SWEEP_KS, list(METHODS), epsilons, compute=False)
+    frontier = sim.requested_frontier()
+    built = [float(e) for e in sim.frontier_request[2]]
     budget = widgets.persistent(st.slider, f"{frontier.utility_name} budget: the most you would give up, in points",
                                 0.0, 10.0, step=0.25, key="utility_budget")
     if not frontier.complete:
-        st.warning(esc(f"Partial frontier: {len(frontier.points)} of {len(frontier.requested)} settings are done. "
-                       f"Missing: {', '.join(frontier.missing)}. No recommendation until it finishes; finished "
-                       "settings are kept."))
+        st.warning(esc(f"Partial frontier: {frontier.progress_text} are done. Missing: "
+                       f"{', '.join(frontier.missing)}. No recommendation until it finishes; finished settings are "
+                       "kept."))
         st.button("Resume the frontier", type="primary", on_click=start_frontier)
+    elif built != epsilons:
+        st.info(esc(f"The frontier below was built with DP ε = {', '.join(f'{e:g}' for e in built) or 'none'}; "
+                    "build it again to use the epsilons chosen above (what is done is kept)."))
+        st.button("Build the frontier", type="primary", on_click=start_frontier)
     show_frontier(budget)
-    done_dp = [e for e in epsilons if sim.has_dp_run(e)]
-    note = next((sim.dp_run(e).privacy_note for e in done_dp if sim.dp_run(e).privacy_note), None)
+    source, note = sim.dp_caveat(built)
     st.caption(esc(f"Every point is measured on {sim.split.describe()}. The strongest attack is the one with the "
                    "largest advantage. DP: DP-EBM at delta 1e-5, its reference models trained with the same DP recipe"
-                   + (f"; public schema: {sim.dp_run(done_dp[0]).schema_source}." if done_dp else ".")))
+                   + (f"; public schema: {source}." if source else ".")))
     if note:
         st.warning(esc(f"DP caveat: {note}."))
 else:
@@ -135,8 +143,8 @@ usable = sim.usable_ks(ATTACK_SWEEP_KS)
 sweep_job = jobs.get("Attack sweep")
 if sweep_job is not None and not sweep_job.finished:
     widgets.live_job(sweep_job)
-elif all(sim.has_run(m, x) for m in METHODS for x in usable):
-    points = attack_points([sim.run(m, x) for m in METHODS for x in usable])
+elif None not in (done := [sim.peek_run(m, x) for m in METHODS for x in usable]):
+    points = attack_points(done)
     st.plotly_chart(charts.attack_auc_vs_k(points, original.membership), width="stretch")
     st.caption(esc(charts.reading_auc_vs_k(points, original.membership)))
 else:

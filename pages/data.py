@@ -53,7 +53,7 @@ def on_role_change(widget: str) -> None:
 
 def drop_leaks(roles: Roles) -> tuple[Roles, list[str]]:
     """Columns that give the new target away move to the dropped ones, with a note each."""
-    return drop_leaking(roles, target_leaks_for(state.current()[0].data, roles, int(st.session_state["seed"])))
+    return drop_leaking(roles, target_leaks_for(state.current()[0].data, roles))
 
 
 def drop_column(column: str) -> None:

@@ -107,7 +107,7 @@ def scenario() -> Scenario:
     dataset, roles = current()
     return Scenario(dataset.digest, roles, st.session_state["method"], int(st.session_state["k"]),
                     int(st.session_state["seed"]), st.session_state["model_family"],
-                    tuple(float(e) for e in st.session_state["dp_epsilons"]) or DP_EPSILONS,
+                    tuple(float(e) for e in st.session_state["dp_epsilons"]),
                     test=dataset.test_digest or None, model=dataset.model_digest or None)
 
 

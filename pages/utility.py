@@ -7,7 +7,6 @@ from anonymizer.analysis import SWEEP_KS
 from anonymizer.charts import accuracy_sweep, reading_sweep
 from anonymizer.names import METHODS
 from anonymizer.simulation import accuracy_points
-from anonymizer.stats import within_noise
 from anonymizer.text import markdown_escape as esc
 from pages import widgets
 
@@ -37,13 +36,11 @@ key = sim.headline
 name = original.headline_name
 
 
-def change(scores) -> str:
-    diff = scores.value(key) - original.value(key)
-    text = f"{diff:+.3f}" if regression else f"{100 * diff:+.2f} pt"
-    ci_a, ci_b = original.interval(key), scores.interval(key)
-    if ci_a and ci_b and within_noise(original.value(key), scores.value(key), ci_a, ci_b):
-        text += " (within noise)"
-    return text
+def change(scores):
+    """(the change from the original as shown, whether it is within noise): `Utility.change`, the one rule."""
+    c = scores.change(original, key, analysis.seed)
+    text = f"{c.diff:+.3f}" if regression else f"{100 * c.diff:+.2f} pt"
+    return text + (" (within noise)" if c.within_noise else ""), c.within_noise
 
 
 def interval(scores) -> str:
@@ -54,10 +51,12 @@ cards = st.columns(4)
 cards[0].metric(f"Original model: {name}", original.show(), help=f"On held-out records: {interval(original)}.")
 for col, m in zip(cards[1:3], METHODS):
     scores = runs[m].evaluation.utility
-    col.metric(f"{METHODS[m]}, k = {k}", scores.show(), change(scores),
-               delta_color="off" if "within noise" in change(scores) else "normal",
-               help=f"The same kind of model retrained on the members anonymized at this k: {interval(scores)}.")
-cards[3].metric("QIs dropped", dropped.show(), change(dropped),
+    text, noise = change(scores)
+    col.metric(f"{METHODS[m]}, k = {k}", scores.show(), text, delta_color="off" if noise else "normal",
+               help=f"The same kind of model retrained on the members anonymized at this k: {interval(scores)}. "
+                    "Within noise: the change's 95% interval, on the same held-out rows, holds 0.")
+text, noise = change(dropped)
+cards[3].metric("QIs dropped", dropped.show(), text, delta_color="off" if noise else "normal",
                 help=f"Retrained without the quasi-identifier columns at all: {interval(dropped)}.")
 if regression:
     st.caption(esc(f"Baseline without a model: {original.baseline_text()}. Intervals: bootstrap over the "
@@ -84,8 +83,8 @@ st.subheader(f"{name[0].upper() + name[1:]} across k")
 usable = sim.usable_ks(SWEEP_KS)
 if st.button("Run the k sweep", help=f"k = {', '.join(map(str, SWEEP_KS))} for both methods; each point is kept."):
     widgets.run_with_progress("sweep", lambda progress: sim.sweep(usable, list(METHODS), progress, attacks=False))
-if all(sim.has_run(m, x, attacks=False) for m in METHODS for x in usable):
-    points = accuracy_points([sim.run(m, x, attacks=False) for m in METHODS for x in usable], key)
+if None not in (done := [sim.peek_run(m, x, attacks=False) for m in METHODS for x in usable]):
+    points = accuracy_points(done, key, original)
     ci = original.interval(key)
     st.plotly_chart(accuracy_sweep(points, original.value(key), dropped.value(key), key, ci), width="stretch")
     st.caption(esc(reading_sweep(points, original.value(key), dropped.value(key), key, ci)))

@@ -121,7 +121,7 @@ def test_model_table_mismatches_are_explained(tmp_path, sample):
     with pytest.raises(DataError, match="predicts 2 classes but the target has 3 values"):
         check_model(load_model(path), X, three)
     regressor = LinearRegression().fit(X[["age"]], np.arange(len(X)))
-    with pytest.raises(DataError, match="not a fitted classifier"):
+    with pytest.raises(DataError, match="the model is a regressor but the target is a classification target"):
         check_model(regressor, X[["age"]], y)
     with pytest.raises(DataError, match="no such model file"):
         load_model(tmp_path / "absent.txt")
