@@ -39,10 +39,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import limits
 from .anonymize import _NO_ROWS, TREE_FEATURES, AccuracyGuidedAnonymizer, MondrianAnonymizer, TreeEncoder
 from .classes import Grouping, OrderedCodes, apply_classes, numeric_representatives
 from .data import NUMERIC, ORDERED_KINDS, DataError, as_numbers, check_k, check_seed, column_kind, validate_roles
 from .metrics import DEFAULT_RISK_THRESHOLD, MAX_NAMED, NARROW_SHARE, PrivacyMetrics, add_disclosure
+from .parquet_parts import check_parts, unreadable_part
 from .trees import TreeStructure, guide_labels, merge_small_leaves
 
 DEFAULT_SAMPLE_ROWS = 200_000  # rows the partitioning tree is fit on
@@ -198,7 +200,7 @@ def dask_client(scheduler: str | None = None, n_workers: int = DEFAULT_WORKERS,
             yield client
         return
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, memory_limit=memory_limit,
-                      dashboard_address=None, silence_logs=40) as cluster, Client(cluster) as client:
+                      dashboard_address=None, silence_logs=50) as cluster, Client(cluster) as client:
         yield client
 
 
@@ -214,8 +216,85 @@ def _parquet_files(data: str | Path) -> list[str]:
 def _predict(part: pd.DataFrame, model, columns: list[str]) -> pd.Series:
     from threadpoolctl import threadpool_limits
 
+    if len(part) == 0:  # a small part can leave no row in the sample
+        return pd.Series([], dtype=object)
     with threadpool_limits(1):
         return pd.Series(model.predict(part[columns]))
+
+
+class _Watch:
+    """Watches the cluster from a thread of its own while the caller blocks on one result.
+
+    Dask waits forever when no worker can run: every worker paused by its memory limit (a worker above 80% of
+    it takes no task, and memory it cannot spill keeps it there) or none left. Every `every` seconds this asks
+    the scheduler how its workers are; after `seconds` without one running it cancels the work, and the
+    caller turns the cancellation into `reason`. The result wait itself is one blocking call: polling it
+    with a timeout stalled a 10M-row run (docs/design.md, "Dask engine").
+    """
+
+    def __init__(self, client, futures, seconds: float, every: float = 2.0):
+        import threading
+
+        self.client, self.futures, self.seconds, self.every = client, futures, seconds, every
+        self.reason: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="anonymizer-dask-watch", daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        last_running = time.monotonic()
+        while not self._stop.wait(self.every):
+            try:
+                workers = self.client.scheduler_info(n_workers=-1).get("workers", {})
+            except Exception:  # the client is closing: nothing left to watch
+                return
+            if any(w.get("status") == "running" for w in workers.values()):
+                last_running = time.monotonic()
+                continue
+            if time.monotonic() - last_running < self.seconds:
+                continue
+            limits = sorted({int(w.get("memory_limit") or 0) for w in workers.values()})
+            limit = f" of {limits[-1] / 2**20:,.0f} MiB" if limits and limits[-1] else ""
+            state = (f"every worker ({len(workers)}) is paused by its memory limit{limit}" if workers
+                     else "no worker is left")
+            self.reason = (f"no Dask worker could run for {self.seconds:g} s: {state}; give the workers more "
+                           "memory or write smaller parts (the wait is ANONYMIZER_DASK_STALL_SECONDS)")
+            try:
+                self.client.cancel(self.futures)
+            except Exception:
+                pass
+            return
+
+
+def _compute(client, collection, stall_seconds: float, files: list[str] = ()):
+    """`collection` computed on `client`, with the faults of a cluster as one-line DataErrors: no worker able
+    to run for `stall_seconds` (see `_Watch`), workers that died on one task again and again, or one of the
+    input `files` whose data cannot be read."""
+    from distributed import KilledWorker
+
+    futures = client.compute(collection)
+    with _Watch(client, futures, stall_seconds) as watch:
+        try:
+            return futures.result()
+        except KilledWorker as exc:
+            raise DataError(f"Dask workers died {exc.allowed_failures + 1} times running one task (the last "
+                            f"was {getattr(exc.last_worker, 'address', exc.last_worker)}), most often from "
+                            "running out of memory; give the workers more memory or write smaller parts") from None
+        except BaseException as exc:
+            if watch.reason:
+                raise DataError(watch.reason) from None
+            unreadable = unreadable_part(files) if files and isinstance(exc, Exception) else None
+            if unreadable:
+                raise DataError(unreadable) from None
+            raise
 
 
 def _fit_on_sample(sample: pd.DataFrame, guide, method: str, qis: list[str], tree_columns: list[str],
@@ -235,11 +314,14 @@ def anonymize_parquet(data: str | Path, out: str | Path, quasi_identifiers: list
                       method: str = "ag", target: str | None = None, model=None, sensitive: str | None = None,
                       seed: int = 0, tree_features: str = "qi", risk_threshold: float = DEFAULT_RISK_THRESHOLD,
                       sample_rows: int = DEFAULT_SAMPLE_ROWS, model_rows: int = DEFAULT_MODEL_ROWS,
-                      client=None) -> dict:
+                      client=None, stall_seconds: float | None = None) -> dict:
     """Anonymize the Parquet table at `data` (folder or glob) into the folder `out`; returns the report.
 
     Runs on `client` (a dask.distributed Client); the caller owns the cluster (see `dask_client`).
     `out` must not exist yet: it is written under a temporary name and moved into place at the end.
+    Every part's footer is checked first (`parquet_parts.check_parts`); parts with no rows are skipped and
+    listed in the report (`empty_parts`). A cluster where no worker can run for `stall_seconds` (default
+    `limits.DASK_STALL_SECONDS`) ends the run with a DataError saying why.
     """
     import dask
     import dask.dataframe as dd
@@ -263,15 +345,20 @@ def anonymize_parquet(data: str | Path, out: str | Path, quasi_identifiers: list
     files = _parquet_files(data)
     if any(Path(f).resolve().is_relative_to(out.resolve()) for f in files):
         raise DataError("--out must not hold the input files")
+    stall = limits.DASK_STALL_SECONDS if stall_seconds is None else stall_seconds
+    parts = check_parts(files)  # every footer, before any work: a fault is one line naming its part
+    n_rows = parts.rows
+    check_k(k, n_rows)
+    validate_roles(parts.meta, qis, target, sensitive, values=False)
 
     with dask.config.set({"dataframe.convert-string": False}):  # keep the input's own string dtype
-        table = dd.read_parquet(files)
-        n_rows = int(table.map_partitions(len).sum().compute())
-        check_k(k, n_rows)
+        # Dask's own reader (one task a part; an index stored in a file is a column, as in memory): a reader of
+        # our own through dd.from_map paused a 1-worker 10M-row run at its memory limit where this one finishes
+        table = dd.read_parquet(parts.files, index=False)
         fraction = min(1.0, sample_rows / n_rows)
         sample_dd = table.sample(frac=fraction, random_state=seed) if fraction < 1 else table
         sample_dd = client.persist(sample_dd)
-        sample = sample_dd.compute().reset_index(drop=True)
+        sample = _compute(client, sample_dd, stall, parts.files).reset_index(drop=True)
         validate_roles(sample, qis, target, sensitive)
         features = [c for c in table.columns if c != target]
         tree_columns = features if tree_features == "all" else qis
@@ -285,18 +372,18 @@ def anonymize_parquet(data: str | Path, out: str | Path, quasi_identifiers: list
             else:
                 model = check_model(model, sample[features], sample[target])
             used = model_features(model, sample[features])
-            guide = sample_dd.map_partitions(_predict, model, used, meta=(None, "object")).compute().to_numpy()
+            guide = _compute(client, sample_dd.map_partitions(_predict, model, used, meta=(None, "object")),
+                             stall).to_numpy()
         k_sample = max(1, min(k, math.floor(k * len(sample) / n_rows)))
         partitioner = _fit_on_sample(sample, guide, method, qis, tree_columns, k_sample, seed)
 
         numeric = [q for q in qis if column_kind(sample[q]) == NUMERIC]
         counted = [q for q in qis if q not in numeric] + ([sensitive] if sensitive else [])
         counted = list(dict.fromkeys(counted))
-        parts = table.to_delayed()
         from dask import delayed
 
-        per_part = [delayed(LeafStats.of)(p, partitioner, numeric, counted) for p in parts]
-        stats = client.compute(_tree_reduce(per_part, LeafStats.combine)).result()
+        per_part = [delayed(LeafStats.of)(p, partitioner, numeric, counted) for p in table.to_delayed()]
+        stats = _compute(client, _tree_reduce(per_part, LeafStats.combine), stall, parts.files)
 
         group_of_leaf = merge_small_leaves(partitioner.structure(), stats.counts, k)
         n_groups = int(group_of_leaf.max()) + 1
@@ -324,11 +411,13 @@ def anonymize_parquet(data: str | Path, out: str | Path, quasi_identifiers: list
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.resolve().parent))
         try:
             output = table.map_partitions(generalize, meta=table._meta)
-            client.compute(output.to_parquet(str(tmp), write_index=False, compute=False)).result()
+            _compute(client, output.to_parquet(str(tmp), write_index=False, compute=False), stall, parts.files)
             written = dd.read_parquet(str(tmp))
-            sizes = client.compute(written.groupby(qis, dropna=False).size()).result().to_numpy()
+            sizes = _compute(client, written.groupby(qis, dropna=False).size(), stall, parts.files).to_numpy()
             if int(sizes.sum()) != n_rows:
                 raise RuntimeError(f"the output holds {int(sizes.sum())} rows, the input {n_rows}")
+            if int(sizes.min()) < k:  # never a release that is not k-anonymous, whatever went wrong before
+                raise RuntimeError(f"the output's smallest class holds {int(sizes.min())} rows, under k = {k}")
             report = _report(sizes, stats, grouping, group_of_leaf, numeric, qis, k, sensitive, sample,
                              risk_threshold)
             os.replace(tmp, out)
@@ -338,7 +427,7 @@ def anonymize_parquet(data: str | Path, out: str | Path, quasi_identifiers: list
     return {"method": method, "seed": seed, "quasi_identifiers": qis, "target": target, **report.to_dict(),
             **_leak_keys(sample, target, features, qis, report.k_achieved, seed),
             "seconds": round(seconds, 4), "engine": "dask", "sample_rows": len(sample),
-            "partitions": table.npartitions}
+            "partitions": table.npartitions, "empty_parts": parts.empty}
 
 
 NOT_MEASURED = ("the release leak check (kept columns that determine a QI, near-unique kept columns, k with each kept "
@@ -418,10 +507,12 @@ def run_cli(args) -> int:
 
     if args.out.exists():
         raise DataError(f"--out {args.out} exists; give a new folder name (nothing is overwritten)")
-    if args.report is not None and args.report.suffix.lower() != ".json":
-        raise DataError(f"--report {args.report}: use a .json file name")
-    if args.report is not None and (args.report.is_dir() or not args.report.resolve().parent.is_dir()):
-        raise DataError(f"--report {args.report}: give a file name in an existing folder")
+    if args.report is not None:
+        from .cli import _check_outputs
+
+        if args.report.suffix.lower() != ".json":
+            raise DataError(f"--report {args.report}: use a .json file name")
+        _check_outputs({"--report": args.report}, [], args.overwrite)  # the in-memory engine's rule
     if args.model is not None and args.method != "ag":
         raise DataError("--model guides the accuracy-guided method; drop it or use --method ag")
     model = load_model(args.model, args.allow_pickle) if args.model is not None else None
@@ -429,6 +520,7 @@ def run_cli(args) -> int:
     from .scenario import Scenario, digest_bytes, digest_file
 
     files = _parquet_files(args.data)  # the digest of a partitioned table: of its files' digests, in order
+    check_parts(files)  # a faulty part is refused before a cluster starts
     digest = digest_bytes("".join(digest_file(f) for f in files).encode())
     scenario = Scenario(digest, Roles(args.target, tuple(args.qi), args.sensitive), args.method, args.k, args.seed,
                         model=digest_file(args.model) if args.model is not None else None)
@@ -439,9 +531,10 @@ def run_cli(args) -> int:
                                    client=client)
     report["scenario"] = scenario.to_dict()
     if args.report is not None:
+        from .cli import _write_atomically
         from .results import json_ready
 
-        args.report.write_text(json.dumps(json_ready(report), indent=2, allow_nan=False), encoding="utf-8")
+        _write_atomically([(args.report, json.dumps(json_ready(report), indent=2, allow_nan=False))])
     print(f"wrote {args.out}: {report['n_rows']} rows in {report['n_classes']} classes, "
           f"k achieved {report['k_achieved']}, GCP {report['gcp']:.3f}, {report['seconds']:.2f} s "
           f"({args.method}, seed {args.seed}, dask, {report['partitions']} partitions)", file=sys.stdout)
@@ -451,6 +544,9 @@ def run_cli(args) -> int:
         print(f"warning: {TargetLeak(**finding).message(args.target)}", file=sys.stderr)
     if report.get("disclosure_reading"):
         print(f"warning: {report['disclosure_reading']}", file=sys.stderr)
+    if report["empty_parts"]:
+        print(f"note: {len(report['empty_parts'])} part(s) hold no rows and were skipped (the first is "
+              f"{report['empty_parts'][0]})", file=sys.stderr)
     print("warning: the release leak check is not run by the dask engine (see the report's not_measured)",
           file=sys.stderr)
     return 0

@@ -457,8 +457,10 @@ def validate_roles(
     target: str | None = None,
     sensitive: str | None = None,
     require_target: bool = False,
+    values: bool = True,
 ) -> None:
-    """Check the roles exist in `df`, do not clash, and the QIs hold values."""
+    """Check the roles exist in `df`, do not clash, and (with `values`) the QIs hold values; `values=False`
+    checks the names only (`df` may be an empty frame of the schema)."""
     cols = set(df.columns)
     available = ", ".join(map(str, df.columns[:20])) + (", ..." if df.shape[1] > 20 else "")
     qis = list(quasi_identifiers)
@@ -477,10 +479,12 @@ def validate_roles(
             raise DataError(f"target column '{target}' not in the table; columns are: {available}")
         if target in qis:
             raise DataError(f"'{target}' is the target and cannot also be a quasi-identifier")
-        if df[target].isna().all():
+        if values and df[target].isna().all():
             raise DataError(f"target column '{target}' has no values")
     if sensitive is not None and sensitive not in cols:
         raise DataError(f"sensitive column '{sensitive}' not in the table; columns are: {available}")
+    if not values:
+        return
     if sensitive is not None and df[sensitive].isna().all():
         raise DataError(f"sensitive column '{sensitive}' has no values; choose another, or none")
     empty = [q for q in qis if df[q].isna().all()]

@@ -26,6 +26,7 @@ MAX_DECOMPRESSED_BYTES = _setting("MAX_DECOMPRESSED_BYTES", 2 << 30)  # a gzippe
 READ_SECONDS = _setting("READ_SECONDS", 300.0)  # reading one upload (the dashboard parses in a child process)
 READ_MEMORY_BYTES = _setting("READ_MEMORY_BYTES", 8 << 30)  # the child process's address space, plus 20x the file
 SESSION_MEMORY_BYTES = _setting("SESSION_MEMORY_BYTES", 1 << 30)  # results one analysis keeps (memos), at most
+DASK_STALL_SECONDS = _setting("DASK_STALL_SECONDS", 120.0)  # a Dask run with no worker able to run, at most
 
 
 def how_to_change(name: str) -> str:
