@@ -84,9 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Generalize the quasi-identifiers of a table so that every "
                                    "combination of their values is shared by at least k rows.")
     p.add_argument("--data", required=True, type=Path, help="input table (.csv or .parquet)")
-    p.add_argument("--qi", type=_columns,
-                   help='quasi-identifiers, comma separated (or a JSON list: \'["hours, weekly", "age"]\'); '
-                        'required unless --scenario gives them')
+    p.add_argument("--qi", type=_columns, action="extend",
+                   help='quasi-identifiers, comma separated (or a JSON list: \'["hours, weekly", "age"]\'; '
+                        'given twice, both count); required unless --scenario gives them')
     p.add_argument("--k", type=int, help="minimum number of rows in every class (required unless --scenario)")
     p.add_argument("--out", required=True, type=Path,
                    help="anonymized table; .csv or .parquet, by extension")
@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default); mondrian: classic k-anonymity")
     p.add_argument("--sensitive", help="sensitive attribute: adds l-diversity and t-closeness")
     p.add_argument("--report", type=Path, help="write the metrics as one JSON object here")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace --out and --report files that exist (default: refuse them; a dask --out "
+                        "folder is never replaced)")
     p.add_argument("--seed", type=int, help=f"seed of every random choice (default {DEFAULT_SEED})")
     p.add_argument("--tree-features", choices=["all", "qi"],
                    help="ag: the guiding tree sees only the QIs (default; more accurate on Adult) or all columns")
@@ -121,11 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
                                    "inference and attribute inference against the original model.")
     e.add_argument("--data", required=True, type=Path, help="the table (.csv or .parquet)")
     e.add_argument("--target", help="the column the model predicts (required unless --scenario gives it)")
-    e.add_argument("--qi", type=_columns,
-                   help='quasi-identifiers, comma separated (or a JSON list: \'["hours, weekly", "age"]\'); '
-                        'required unless --scenario gives them')
+    e.add_argument("--qi", type=_columns, action="extend",
+                   help='quasi-identifiers, comma separated (or a JSON list: \'["hours, weekly", "age"]\'; '
+                        'given twice, both count); required unless --scenario gives them')
     e.add_argument("--k", type=_ints, help="k values, comma separated, e.g. 10,50,100 (required unless --scenario)")
     e.add_argument("--out", required=True, type=Path, help="the results as one JSON object (.json)")
+    e.add_argument("--overwrite", action="store_true", help="replace an --out file that exists (default: refuse)")
     e.add_argument("--method", type=_methods, help="methods, comma separated: ag, mondrian (default both)")
     e.add_argument("--sensitive", help="sensitive attribute for attribute inference")
     e.add_argument("--test", type=Path, help="held-out table for accuracy (required with --model)")
@@ -147,6 +151,30 @@ def build_parser() -> argparse.ArgumentParser:
     _family_option(e)
     _common_options(e)
     e.set_defaults(func=run_evaluate)
+
+    a = sub.add_parser("audit", help="attack a released table: linkage, singling-out, linkability, inference",
+                       description="Play the adversary who holds an identified table: link --auxiliary to the "
+                                   "release and count who is named correctly; with --control, the singling-out, "
+                                   "linkability and inference risks against people not released; with "
+                                   "--sampling-fraction, the population risks. Writes one JSON object.")
+    a.add_argument("--original", required=True, type=Path,
+                   help="the table that was anonymized, with the identifier column, every released row in order")
+    a.add_argument("--release", required=True, type=Path, help="the released table (either output form)")
+    a.add_argument("--qi", required=True, type=_columns, action="extend", help="the quasi-identifiers")
+    a.add_argument("--auxiliary", required=True, type=Path, help="the adversary's table: --id and the known columns")
+    a.add_argument("--id", required=True, help="the identifier column of --original and --auxiliary")
+    a.add_argument("--out", required=True, type=Path, help="the results as one JSON object (.json)")
+    a.add_argument("--known", type=_columns, help="the columns the adversary knows (default: the QIs)")
+    a.add_argument("--knowledge", choices=["exact", "coarsened", "noisy"], default="exact",
+                   help="how well the adversary knows them (default exact)")
+    a.add_argument("--control", type=Path, help="people of the same population who are not in the release")
+    a.add_argument("--secret", help="the column the inference attack guesses (with --control)")
+    a.add_argument("--sampling-fraction", type=float, help="the release's share of its population, in (0, 1]")
+    a.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help=f"seed of every random choice (default {DEFAULT_SEED})")
+    a.add_argument("--overwrite", action="store_true", help="replace an --out file that exists (default: refuse)")
+    _encoding_option(a)
+    a.set_defaults(func=run_audit)
 
     w = sub.add_parser("warm", help="compile the anonymization tree's loops now (once after an install)",
                        description="Compile (or load from numba's cache) the compiled loops of the accuracy-guided "
@@ -245,8 +273,9 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
-def _check_outputs(outputs: dict[str, Path], inputs: list[Path]) -> None:
-    """Before any work: inputs exist, and every output is a new name we can write in its folder.
+def _check_outputs(outputs: dict[str, Path], inputs: list[Path], overwrite: bool = False) -> None:
+    """Before any work: inputs exist, and every output is a new name (or, with `overwrite`, a file we may
+    replace) we can write in its folder.
 
     `outputs` maps each option (like "--out") to its path. The folder is tried with a real
     temporary file, so a read-only disk, a missing permission or a pseudo-filesystem shows now.
@@ -265,6 +294,8 @@ def _check_outputs(outputs: dict[str, Path], inputs: list[Path]) -> None:
             raise DataError(f"{flag} {path} is a folder; give a file name")
         if path.exists() and not path.is_file():
             raise DataError(f"{flag} {path} is not a regular file; give a file name")
+        if path.exists() and not overwrite:
+            raise DataError(f"{flag} {path} exists; give a new name, or add --overwrite to replace it")
         folder = path.resolve().parent
         if not folder.is_dir():
             raise DataError(f"{path}: the folder {folder} does not exist")
@@ -283,7 +314,8 @@ def _check_paths(args) -> None:
     if args.report is not None and args.report.suffix.lower() != ".json":
         raise DataError(f"--report {args.report}: use a .json file name")
     outputs = {"--out": args.out, **({"--report": args.report} if args.report is not None else {})}
-    _check_outputs(outputs, [p for p in (args.data, getattr(args, "model", None)) if p is not None])
+    _check_outputs(outputs, [p for p in (args.data, getattr(args, "model", None)) if p is not None],
+                   args.overwrite)
 
 
 def _write_content(tmp: str, path: Path, content) -> None:
@@ -515,7 +547,7 @@ def run_evaluate(args) -> int:
         raise DataError(f"--out {args.out}: use a .json file name")
     _apply_scenario(args, evaluate=True)
     _check_outputs({"--out": args.out}, [p for p in (args.data, args.test, args.model, args.scenario)
-                                         if p is not None])
+                                         if p is not None], args.overwrite)
     check_seed(args.seed)
     if args.references < 1 or args.repeats < 1:
         raise DataError("--references and --repeats must be at least 1")
@@ -580,6 +612,36 @@ def run_warm(args) -> int:
     from .trees import warm_up
 
     print(f"the tree's compiled loops are ready ({warm_up():.2f} s)")
+    return 0
+
+
+def run_audit(args) -> int:
+    from .release_attacks import Knowledge, audit
+
+    check_seed(args.seed)
+    if args.out.suffix.lower() != ".json":
+        raise DataError(f"--out {args.out}: use a .json file name")
+    inputs = [p for p in (args.original, args.release, args.auxiliary, args.control) if p is not None]
+    for p in inputs:
+        table_format(p)
+    _check_outputs({"--out": args.out}, inputs, args.overwrite)
+    original, _ = _read(args.original, args.encoding)
+    release, _ = _read(args.release, args.encoding)
+    auxiliary, _ = _read(args.auxiliary, args.encoding)
+    control = _read(args.control, args.encoding)[0] if args.control is not None else None
+    if args.secret is not None and control is None:
+        raise DataError("--secret is the inference attack's, which needs --control")
+    result = audit(original, release, args.qi, auxiliary, args.id, known=args.known, control=control,
+                   secret=args.secret, sampling_fraction=args.sampling_fraction,
+                   knowledge=Knowledge(args.knowledge), seed=args.seed)
+    _write_atomically([(args.out, _dumps(json_ready(result), indent=2))])
+    link = result["linkage"]
+    share, ci = link["reidentified_share"], link["reidentified_share_ci"]
+    share = "n/a" if share is None else f"{share:.1%} ({ci[0]:.1%} - {ci[1]:.1%})"
+    print(f"wrote {args.out}: {link['correct']} of {link['targets_in_release']} targets in the release named "
+          f"correctly ({share}), {link['claims']} claims of {link['targets']} targets; class-size baseline "
+          f"{link['baseline_share']:.1%} ({args.knowledge} knowledge of {', '.join(link['known'])}, seed {args.seed})"
+          if link["baseline_share"] is not None else f"wrote {args.out}: no target is in the release")
     return 0
 
 
