@@ -131,8 +131,9 @@ def test_the_sidebar_names_the_model_family_in_use(page):
     box = page.locator("[data-testid=stSelectbox]", has_text="Model family").locator("input").first
     box.click()
     box.press_sequentially("random forest")  # filters the list in the browser, no rerun
-    page.get_by_role("option", name="random forest (full depth)").wait_for()
-    browser.act(page, lambda: box.press("Enter"))
+    option = page.get_by_role("option", name="random forest (full depth)")
+    option.wait_for()
+    browser.act(page, option.click)  # a click, not Enter: Enter picks nothing until an option is highlighted
     browser.wait_for_text(page, "random forest (full depth), trained here", where="[data-testid=stSidebar]")
     assert "LightGBM" not in browser.text(page, "[data-testid=stSidebar]")
     assert browser.exceptions(page) == []
