@@ -287,6 +287,28 @@ class Analysis:
         self.check_k(k)
         return self._anonymizations.get((method, int(k)), lambda: self._anonymize(method, int(k)))
 
+    def linkage(self, setting: str, k: int | None = None, known: list[str] | None = None, knowledge=None,
+                share: float = 0.5, outsiders: float = 0.2, form: str = "generalized") -> dict:
+        """The linkage attack on one release of this table (`release_attacks.linkage_attack`): `setting` is
+        'original' (identifiers dropped only), 'qi_dropped', or a method at `k` in output `form`. The adversary's
+        table is a seeded sample of `share` of the rows (the row number standing for the identifier) and
+        `outsiders` of people drawn from the columns' own values; the same for every setting."""
+        from .release_attacks import Knowledge, linkage_attack, make_auxiliary
+
+        knowledge = knowledge or Knowledge()
+        known = list(known or self.roles.quasi_identifiers)
+        table = self.table.reset_index(drop=True)
+        ids = pd.Series(np.arange(len(table)))
+        if setting == "original":
+            release = table
+        elif setting == "qi_dropped":
+            release = table.assign(**{q: pd.Series([None] * len(table), dtype=object) for q in known})
+        else:
+            release = self.anonymize(setting, int(k)).output(form).reset_index(drop=True)
+        aux = make_auxiliary(table, ids, known, share, outsiders, knowledge, self.seed)
+        result = linkage_attack(release, ids, table, aux, aux["__id"], known, knowledge, self.seed)
+        return {"setting": setting, "k": k, "form": form if setting in METHODS else None, **result}
+
     def has_anonymization(self, method: str, k: int) -> bool:
         return (method, int(k)) in self._anonymizations
 

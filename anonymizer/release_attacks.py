@@ -1,0 +1,579 @@
+"""Attacks on the released table itself, as an adversary with other data would run them (issue 18).
+
+The model attacks ask what the retrained model gives away; these ask what the table does. "Anonymized data
+isn't" is the warning: a release is re-identified by linking it with an identified table that shares some of
+its columns (a voter list, a customer file). Two families:
+
+- **Linkage** (`linkage_attack`): the adversary holds an auxiliary table with a direct identifier and some of
+  the released columns for a sample of the population, only part of which is in the release. Each auxiliary
+  row is compared with every released class: an exact value must lie in the class's `[lo, hi]` or `{a, b}`
+  (or equal its representative value), a coarsened value's band must overlap it, a noisy value scores a
+  Gaussian (numbers) or flip (categories) log-likelihood. The adversary claims the best class when its score
+  clears a threshold set from the adversary's own noise model (the score a true match reaches in 95% of
+  cases), and names a random person of it. Reported with 95% Wilson intervals and beside the class-size
+  baseline (a random pick within the target's class: the mean of 1/size, the prosecutor figure).
+- **Risks with a control set** (`release_risks`, the definitions Anonymeter made standard): singling-out,
+  linkability and inference, each as the attack's success on the rows that were released minus its success
+  on held-out rows of the same population that were not (the control), scaled by (1 - control):
+  risk = (attack - control) / (1 - control). Whatever an attacker gets from the population's general
+  statistics is in both and cancels.
+
+Released cells are read in either output form: a number or date as itself or `[lo, hi]`, a category as itself
+or `{a, b}`; a missing cell tells nothing. Distances (Gower's): a number's distance to a range over the
+column's span, a category's 0 inside the set and 1 outside, averaged over the columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .data import DATE, NUMERIC, DataError, as_numbers, column_kind
+from .stats import wilson_interval
+
+EXACT, COARSENED, NOISY = "exact", "coarsened", "noisy"
+KNOWLEDGE = (EXACT, COARSENED, NOISY)
+COARSE_SHARE = 0.10  # a coarsened number is known to a band of 10% of its column's span
+NOISE_SHARE = 0.05  # a noisy number is off by a Gaussian of 5% of its column's span (standard deviation)
+FLIP_SHARE = 0.10  # a noisy category is another value of the column with this probability
+CLAIM_QUANTILE = 0.05  # a claim needs a score that a true match reaches in 95% of cases
+DEFAULT_ATTACKS = 500  # targets of each release risk, on the released rows and on the control alike
+_CHUNK = 256
+
+
+# --- the released cells ---------------------------------------------------------------------------------
+
+@dataclass
+class Cells:
+    """The released table's cells on some columns, as ranges (numbers, dates: float day counts) or sets
+    (categories, as codes of `categories`). NaN bounds and an empty set tell nothing."""
+
+    kinds: dict[str, str]
+    lo: dict[str, np.ndarray]
+    hi: dict[str, np.ndarray]
+    member: dict[str, np.ndarray]  # rows x categories, True where the category is in the row's set
+    categories: dict[str, dict[str, int]]
+    span: dict[str, float]
+    n: int
+
+    def ordered(self, c: str) -> bool:
+        return self.kinds[c] in (NUMERIC, DATE)
+
+
+def _parse_ordered(released: pd.Series, like: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    if column_kind(released) in (NUMERIC, DATE):
+        v = as_numbers(released)
+        return v, v.copy()
+    text = released.astype("str").where(released.notna())
+    ranged = text.str.match(r"^\[.*, .*\]$", na=False)
+    lo_text, hi_text = text.copy(), text.copy()
+    if ranged.any():
+        inner = text[ranged].str.slice(1, -1).str.split(", ", n=1, regex=False)
+        lo_text[ranged], hi_text[ranged] = inner.str[0], inner.str[1]
+
+    def numbers(values: pd.Series) -> np.ndarray:
+        if column_kind(like) == DATE:
+            return as_numbers(pd.Series(pd.to_datetime(values, errors="coerce", format="ISO8601")))
+        return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+
+    return numbers(lo_text), numbers(hi_text)
+
+
+def _parse_set(cell, known: set[str]) -> list[str]:
+    """A released category cell as its values: itself, or the values of '{a, b}'. Names that hold ', ' are
+    put back together from the values the original column has: the split of the parts into known names,
+    longest names first (a greedy split would take 'Retriever' out of 'Retriever, Golden')."""
+    if cell in known or not (cell.startswith("{") and cell.endswith("}")):
+        return [cell]
+    parts = cell[1:-1].split(", ")
+    memo: dict[int, list[str] | None] = {len(parts): []}
+
+    def split_from(i: int) -> list[str] | None:
+        if i not in memo:
+            memo[i] = None
+            for j in range(len(parts), i, -1):
+                name = ", ".join(parts[i:j])
+                rest = split_from(j) if name in known else None
+                if rest is not None:
+                    memo[i] = [name] + rest
+                    break
+        return memo[i]
+
+    return split_from(0) or parts
+
+
+def released_cells(release: pd.DataFrame, original: pd.DataFrame, columns: list[str]) -> Cells:
+    """The cells of `release` on `columns`, read with the kinds of `original`'s columns (whose values also
+    give each number's span and each category's codes)."""
+    missing = [c for c in columns if c not in release.columns or c not in original.columns]
+    if missing:
+        raise DataError(f"column(s) {missing} are not in both the original table and the release")
+    kinds, lo, hi, member, categories, span = {}, {}, {}, {}, {}, {}
+    for c in columns:
+        kind = column_kind(original[c])
+        kinds[c] = kind
+        if kind in (NUMERIC, DATE):
+            lo[c], hi[c] = _parse_ordered(release[c], original[c])
+            values = as_numbers(original[c])
+            values = values[~np.isnan(values)]
+            span[c] = float(values.max() - values.min()) if len(values) else 0.0
+            continue
+        known = set(original[c].dropna().astype(str))
+        codes: dict[str, int] = {v: i for i, v in enumerate(sorted(known))}
+        cells = release[c].astype("str").where(release[c].notna())
+        rows = np.zeros((len(release), 0), dtype=bool)
+        found: list[tuple[int, int]] = []
+        cache: dict[str, list[str]] = {}
+        for i, cell in enumerate(cells):
+            if cell is None or (isinstance(cell, float) and np.isnan(cell)) or pd.isna(cell):
+                continue
+            for v in cache.setdefault(cell, _parse_set(cell, known)):
+                if v not in codes:
+                    codes[v] = len(codes)
+                found.append((i, codes[v]))
+        rows = np.zeros((len(release), max(1, len(codes))), dtype=bool)
+        if found:
+            r, k = np.array(found).T
+            rows[r, k] = True
+        member[c], categories[c] = rows, codes
+    return Cells(kinds, lo, hi, member, categories, span, len(release))
+
+
+def _known_values(table: pd.DataFrame, cells: Cells, columns: list[str]) -> dict[str, np.ndarray]:
+    """What someone knows of each column, in the cells' terms: day counts or numbers, or category codes
+    (-1: unknown or a value the release never shows)."""
+    out = {}
+    for c in columns:
+        if cells.ordered(c):
+            out[c] = as_numbers(table[c]) if column_kind(table[c]) in (NUMERIC, DATE) else \
+                pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=float)
+        else:
+            codes = cells.categories[c]
+            out[c] = np.array([codes.get(str(v), -1) if not pd.isna(v) else -2 for v in table[c]], dtype=int)
+    return out
+
+
+def _distances(values: dict[str, np.ndarray], cells: Cells, columns: list[str], rows: np.ndarray) -> np.ndarray:
+    """Gower distance of the people `rows` (indices into `values`) to every released row: targets x release."""
+    total = np.zeros((len(rows), cells.n))
+    for c in columns:
+        v = values[c][rows]
+        if cells.ordered(c):
+            lo, hi = cells.lo[c][None, :], cells.hi[c][None, :]
+            gap = np.maximum(np.maximum(lo - v[:, None], v[:, None] - hi), 0.0)
+            gap = np.where(np.isnan(gap), 0.0, gap)
+            total += gap / cells.span[c] if cells.span[c] > 0 else (gap > 0)
+        else:
+            m = cells.member[c]
+            known = v >= 0
+            inside = np.ones((len(rows), cells.n), dtype=bool)
+            inside[known] = m[:, v[known]].T
+            inside[v == -1] = False  # a value the release never shows is in no released set
+            inside |= ~m.any(axis=1)[None, :]  # a missing cell tells nothing
+            inside[v == -2] = True  # nor does a value the person's own table lacks
+            total += ~inside
+    return total / max(1, len(columns))
+
+
+# --- linkage ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Knowledge:
+    """What the adversary knows of each known column, and how well: exact values, values coarsened to a band
+    of `coarse_share` of the span, or values with Gaussian noise of `noise_share` of the span (numbers) and
+    `flip_share` of values replaced (categories)."""
+
+    mode: str = EXACT
+    coarse_share: float = COARSE_SHARE
+    noise_share: float = NOISE_SHARE
+    flip_share: float = FLIP_SHARE
+
+    def __post_init__(self):
+        if self.mode not in KNOWLEDGE:
+            raise DataError(f"knowledge must be one of {', '.join(KNOWLEDGE)}, not {self.mode!r}")
+
+
+def make_auxiliary(table: pd.DataFrame, ids: pd.Series, known: list[str], share: float = 0.5,
+                   outsiders: float = 0.2, knowledge: Knowledge = Knowledge(), seed: int = 0,
+                   population: pd.DataFrame | None = None, population_ids: pd.Series | None = None) -> pd.DataFrame:
+    """An adversary's identified table: a seeded sample of `share` of the released people (their `ids` and
+    `known` columns) plus `outsiders` (a share of the result) of people who are not in the release: rows of
+    `population` when given (e.g. the held-out rows), else people drawn column by column from the table's own
+    values. Noisy knowledge perturbs the values as the adversary's data would be."""
+    rng = np.random.default_rng(seed)
+    n_in = max(1, int(round(share * len(table))))
+    chosen = rng.choice(len(table), size=min(n_in, len(table)), replace=False)
+    inside = table.iloc[chosen][known].reset_index(drop=True)
+    inside.insert(0, "__id", ids.to_numpy()[chosen])
+    n_out = int(round(len(inside) * outsiders / max(1e-9, 1 - outsiders))) if outsiders > 0 else 0
+    if n_out and population is not None and len(population):
+        pick = rng.choice(len(population), size=min(n_out, len(population)), replace=False)
+        out = population.iloc[pick][known].reset_index(drop=True)
+        out.insert(0, "__id", population_ids.to_numpy()[pick] if population_ids is not None else
+                   [f"outsider-{i}" for i in range(len(pick))])
+    elif n_out:
+        out = pd.DataFrame({c: table[c].to_numpy()[rng.integers(0, len(table), n_out)] for c in known})
+        out.insert(0, "__id", [f"outsider-{i}" for i in range(n_out)])
+    else:
+        out = inside.iloc[:0]
+    aux = pd.concat([inside, out], ignore_index=True)
+    aux = aux.iloc[rng.permutation(len(aux))].reset_index(drop=True)
+    if knowledge.mode == NOISY:
+        aux = _add_noise(aux, table, known, knowledge, rng)
+    return aux
+
+
+def _add_noise(aux: pd.DataFrame, table: pd.DataFrame, known: list[str], knowledge: Knowledge, rng) -> pd.DataFrame:
+    aux = aux.copy()
+    for c in known:
+        kind = column_kind(table[c])
+        if kind == NUMERIC:
+            values = as_numbers(table[c])
+            span = np.nanmax(values) - np.nanmin(values)
+            aux[c] = as_numbers(aux[c]) + rng.normal(0, knowledge.noise_share * span, len(aux))
+        elif kind == DATE:
+            values = as_numbers(table[c])
+            span = np.nanmax(values) - np.nanmin(values)
+            shift = pd.to_timedelta(np.round(rng.normal(0, knowledge.noise_share * span, len(aux))), unit="D")
+            aux[c] = pd.to_datetime(aux[c]) + shift
+        else:
+            pool = table[c].dropna().unique()
+            flip = rng.random(len(aux)) < knowledge.flip_share
+            column = np.array(aux[c].astype(object), dtype=object)
+            column[flip] = pool[rng.integers(0, len(pool), int(flip.sum()))]
+            aux[c] = column
+    return aux
+
+
+def _scores(values, cells: Cells, known: list[str], rows: np.ndarray, knowledge: Knowledge) -> np.ndarray:
+    """Log-likelihood of each released row for the auxiliary rows `rows` (targets x release); -inf where
+    exact or coarsened knowledge rules a row out."""
+    total = np.zeros((len(rows), cells.n))
+    for c in known:
+        v = values[c][rows]
+        if cells.ordered(c):
+            lo, hi, span = cells.lo[c][None, :], cells.hi[c][None, :], cells.span[c]
+            width = {EXACT: 1e-9 * max(span, 1.0), COARSENED: knowledge.coarse_share * span / 2}.get(knowledge.mode, 0)
+            gap = np.maximum(np.maximum(lo - v[:, None], v[:, None] - hi), 0.0)
+            gap = np.where(np.isnan(gap), 0.0, gap)
+            if knowledge.mode == NOISY:
+                sigma = knowledge.noise_share * span if span > 0 else 1.0
+                total -= 0.5 * (gap / sigma) ** 2
+            else:
+                total[gap > width] = -np.inf
+        else:
+            m = cells.member[c]
+            inside = np.ones((len(rows), cells.n), dtype=bool)
+            known_rows = v >= 0
+            inside[known_rows] = m[:, v[known_rows]].T
+            inside[v == -1] = False  # a value the release never shows is in no released set
+            inside |= ~m.any(axis=1)[None, :]
+            inside[v == -2] = True
+            if knowledge.mode == NOISY:
+                total += np.where(inside, np.log1p(-knowledge.flip_share), np.log(knowledge.flip_share))
+            else:
+                total[~inside] = -np.inf
+    return total
+
+
+def _claim_threshold(cells: Cells, known: list[str], knowledge: Knowledge, n: int, rng) -> float:
+    """The score a true match reaches in 95% of cases under the adversary's own noise model (a number's
+    noise moves it at most its own size away from the class that holds the true value)."""
+    if knowledge.mode != NOISY:
+        return -np.inf  # any row the knowledge allows
+    total = np.zeros(n)
+    for c in known:
+        if cells.ordered(c):
+            total -= 0.5 * rng.standard_normal(n) ** 2
+        else:
+            flipped = rng.random(n) < knowledge.flip_share
+            total += np.where(flipped, np.log(knowledge.flip_share), np.log1p(-knowledge.flip_share))
+    return float(np.quantile(total, CLAIM_QUANTILE))
+
+
+def _share(numerator: int, denominator: int) -> tuple[float | None, list[float] | None]:
+    if denominator == 0:
+        return None, None
+    p = numerator / denominator
+    return p, list(wilson_interval(p, denominator))
+
+
+def linkage_attack(release: pd.DataFrame, release_ids: pd.Series, original: pd.DataFrame,
+                   auxiliary: pd.DataFrame, aux_ids: pd.Series, known: list[str],
+                   knowledge: Knowledge = Knowledge(), seed: int = 0) -> dict:
+    """Link every auxiliary row to the release (see the module's docstring); the counts and shares."""
+    if len(release) != len(release_ids):
+        raise DataError("the release and its identifiers differ in length")
+    rng = np.random.default_rng(seed)
+    cells = released_cells(release, original, known)
+    values = _known_values(auxiliary, cells, known)
+    ids = pd.Series(release_ids).to_numpy()
+    target_ids = pd.Series(aux_ids).to_numpy()
+    position = pd.Series(np.arange(len(ids)), index=pd.Index(ids))
+    if position.index.has_duplicates:
+        raise DataError("the identifier column repeats a value in the release; it must name one person a row")
+    true_row = position.reindex(target_ids).to_numpy()
+    in_release = ~np.isnan(true_row)
+    # a random pick within the target's class (rows with the same cells on the known columns): the baseline
+    keys = list(zip(*[_cell_key(cells, c) for c in known]))
+    group = pd.Series(keys).factorize()[0] if known else np.zeros(len(ids), int)
+    sizes = np.bincount(group)
+    baseline = float(np.mean(1.0 / sizes[group[true_row[in_release].astype(int)]])) if in_release.any() else None
+    threshold = _claim_threshold(cells, known, knowledge, 10_000, rng)
+    # scored once a class (rows with the same cells), not once a row: n / k columns instead of n
+    firsts = np.unique(group, return_index=True)[1]
+    classes = _subset(cells, firsts)
+    rows_of = np.split(np.argsort(group, kind="stable"), np.cumsum(sizes)[:-1])
+    claims = correct = 0
+    expected = 0.0
+    for start in range(0, len(auxiliary), _CHUNK):
+        rows = np.arange(start, min(start + _CHUNK, len(auxiliary)))
+        score = _scores(values, classes, known, rows, knowledge)
+        best = score.max(axis=1)
+        for j, r in enumerate(rows):
+            if not np.isfinite(best[j]) or best[j] < threshold:
+                continue
+            tied = np.flatnonzero(score[j] >= best[j] - 1e-9)
+            weight = sizes[tied]
+            chosen = tied[rng.choice(len(tied), p=weight / weight.sum())] if len(tied) > 1 else tied[0]
+            pick = rows_of[chosen][rng.integers(sizes[chosen])]
+            claims += 1
+            if in_release[r]:
+                hit = int(true_row[r])
+                correct += int(pick == hit)
+                expected += float(np.isin(group[hit], tied)) / weight.sum()
+    n_in = int(in_release.sum())
+    share, share_ci = _share(correct, n_in)
+    precision, precision_ci = _share(correct, claims)
+    return {"knowledge": knowledge.mode, "known": list(known), "targets": int(len(auxiliary)),
+            "targets_in_release": n_in, "claims": claims, "correct": correct, "reidentified_share": share,
+            "reidentified_share_ci": share_ci, "precision": precision, "precision_ci": precision_ci,
+            "expected_share": float(expected / n_in) if n_in else None, "baseline_share": baseline,
+            "claim_threshold": None if not np.isfinite(threshold) else threshold, "seed": seed}
+
+
+def _subset(cells: Cells, rows: np.ndarray) -> Cells:
+    return Cells(cells.kinds, {c: v[rows] for c, v in cells.lo.items()}, {c: v[rows] for c, v in cells.hi.items()},
+                 {c: m[rows] for c, m in cells.member.items()}, cells.categories, cells.span, len(rows))
+
+
+def _cell_key(cells: Cells, c: str) -> list:
+    if cells.ordered(c):
+        return list(zip(cells.lo[c].tolist(), cells.hi[c].tolist()))
+    return [tuple(np.flatnonzero(row)) for row in cells.member[c]]
+
+
+# --- risks with a control set -----------------------------------------------------------------------------
+
+def _risk(attack_hits: int, attack_n: int, control_hits: int, control_n: int) -> dict:
+    """(attack - control) / (1 - control), with an interval from the two rates' Wilson intervals at their
+    least and most favourable ends."""
+    if attack_n == 0 or control_n == 0:
+        return {"risk": None, "risk_ci": None, "attack_rate": None, "control_rate": None, "attacks": attack_n}
+    a, c = attack_hits / attack_n, control_hits / control_n
+    (a_lo, a_hi), (c_lo, c_hi) = wilson_interval(a, attack_n), wilson_interval(c, control_n)
+
+    def scaled(x, y):
+        return (x - y) / (1 - y) if y < 1 else 0.0
+
+    return {"risk": scaled(a, c), "risk_ci": [max(-1.0, scaled(a_lo, c_hi)), min(1.0, scaled(a_hi, c_lo))],
+            "attack_rate": a, "control_rate": c, "attacks": attack_n}
+
+
+def _holds(values, cells: Cells, columns: list[str], rows: np.ndarray, predicate_row: int) -> np.ndarray:
+    """Whether the people `rows` satisfy the predicate 'every column's value lies in release row
+    `predicate_row`'s cell'."""
+    ok = np.ones(len(rows), dtype=bool)
+    for c in columns:
+        v = values[c][rows]
+        if cells.ordered(c):
+            lo, hi = cells.lo[c][predicate_row], cells.hi[c][predicate_row]
+            if np.isnan(lo):
+                continue
+            ok &= (v >= lo - 1e-9) & (v <= hi + 1e-9)
+        else:
+            m = cells.member[c][predicate_row]
+            if not m.any():
+                continue
+            ok &= (v >= 0) & m[np.clip(v, 0, None)]
+    return ok
+
+
+def singling_out(release_cells_: Cells, release_values, train_values, control_values, columns: list[str],
+                 n_train: int, n_control: int, n_attacks: int, rng, n_columns: int = 3) -> dict:
+    """Predicates read off released rows (a conjunction of `n_columns` random columns' cells) that single out
+    one released row; success where one holds for exactly one person of the rows attacked."""
+    n_columns = min(n_columns, len(columns))
+    all_release = np.arange(release_cells_.n)
+    hits_a = hits_c = tried = 0
+    for _ in range(50 * n_attacks):
+        if tried >= n_attacks:
+            break
+        r = int(rng.integers(release_cells_.n))
+        chosen = list(rng.choice(columns, size=n_columns, replace=False))
+        if _holds(release_values, release_cells_, chosen, all_release, r).sum() != 1:
+            continue
+        tried += 1
+        hits_a += int(_holds(train_values, release_cells_, chosen, np.arange(n_train), r).sum() == 1)
+        hits_c += int(_holds(control_values, release_cells_, chosen, np.arange(n_control), r).sum() == 1)
+    return _risk(hits_a, tried, hits_c, tried) | {"columns_per_predicate": n_columns}
+
+
+def _nearest(values, cells: Cells, columns: list[str], rows: np.ndarray) -> np.ndarray:
+    d = _distances(values, cells, columns, rows)
+    return d <= d.min(axis=1, keepdims=True) + 1e-12
+
+
+def linkability(cells: Cells, values_a, values_c, columns: list[str], rows_a, rows_c, rng) -> dict:
+    """The known columns split in two halves (seeded); success where the released rows nearest on one half
+    and on the other share one: the two halves are linked through the release."""
+    shuffled = list(rng.permutation(columns))
+    half = max(1, len(shuffled) // 2)
+    first, second = shuffled[:half], shuffled[half:]
+    if not second:
+        return _risk(0, 0, 0, 0) | {"halves": [first, second]}
+
+    def hits(values, rows):
+        total = 0
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start:start + _CHUNK]
+            total += int((_nearest(values, cells, first, chunk) & _nearest(values, cells, second, chunk))
+                         .any(axis=1).sum())
+        return total
+
+    return _risk(hits(values_a, rows_a), len(rows_a), hits(values_c, rows_c), len(rows_c)) | {
+        "halves": [first, second]}
+
+
+def inference(cells: Cells, values_a, values_c, columns: list[str], rows_a, rows_c, secret_released: np.ndarray,
+              secret_a: np.ndarray, secret_c: np.ndarray, numeric: bool, span: float, rng) -> dict:
+    """The secret of the released rows nearest on the known columns (the most common among ties) as the
+    guess; success where it is right (a number: within 5% of the column's span)."""
+
+    def hits(values, rows, truth):
+        total = 0
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start:start + _CHUNK]
+            near = _nearest(values, cells, columns, chunk)
+            for j, r in enumerate(chunk):
+                guesses = secret_released[near[j]]
+                guesses = guesses[~pd.isna(guesses)]
+                if len(guesses) == 0:
+                    continue
+                if numeric:
+                    guess = float(np.median(guesses.astype(float)))
+                    total += int(abs(guess - float(truth[r])) <= 0.05 * span)
+                else:
+                    kinds, counts = np.unique(guesses.astype(str), return_counts=True)
+                    top = kinds[counts == counts.max()]
+                    total += int(top[rng.integers(len(top))] == str(truth[r]))
+        return total
+
+    return _risk(hits(values_a, rows_a, secret_a), len(rows_a), hits(values_c, rows_c, secret_c), len(rows_c))
+
+
+def release_risks(release: pd.DataFrame, released_rows: pd.DataFrame, control: pd.DataFrame, known: list[str],
+                  secret: str | None = None, n_attacks: int = DEFAULT_ATTACKS, seed: int = 0) -> dict:
+    """Singling-out, linkability and inference risk of `release` (the anonymized form of `released_rows`, in
+    the same order) against `control`, people of the same population who were not released. The attacks
+    use as many people of the released rows as of the control (at most `n_attacks` each)."""
+    if len(control) == 0 or len(released_rows) == 0:
+        raise DataError("the release risks need released rows and control rows")
+    rng = np.random.default_rng(seed)
+    columns = list(dict.fromkeys(known + ([secret] if secret and secret not in known else [])))
+    cells = released_cells(release, released_rows, columns)
+    n = min(len(released_rows), len(control))
+    train = released_rows.iloc[rng.choice(len(released_rows), n, replace=False)].reset_index(drop=True)
+    ctrl = control.iloc[rng.choice(len(control), n, replace=False)].reset_index(drop=True)
+    values_a, values_c = _known_values(train, cells, columns), _known_values(ctrl, cells, columns)
+    m = min(n_attacks, n)
+    rows_a, rows_c = rng.choice(n, m, replace=False), rng.choice(n, m, replace=False)
+    out = {"singling_out": singling_out(cells, _released_points(cells, columns), values_a, values_c, known, n, n,
+                                                 m, rng),
+           "linkability": linkability(cells, values_a, values_c, known, rows_a, rows_c, rng),
+           "control_rows": n, "seed": seed}
+    if secret:
+        numeric = column_kind(released_rows[secret]) in (NUMERIC, DATE)
+        secret_released = (as_numbers(release[secret]) if numeric and column_kind(release[secret]) in (NUMERIC, DATE)
+                           else release[secret].to_numpy(dtype=object))
+        truth_a = as_numbers(train[secret]) if numeric else train[secret].to_numpy(dtype=object)
+        truth_c = as_numbers(ctrl[secret]) if numeric else ctrl[secret].to_numpy(dtype=object)
+        out["inference"] = inference(cells, values_a, values_c, known, rows_a, rows_c, secret_released, truth_a,
+                                     truth_c, numeric, cells.span.get(secret, 0.0), rng) | {"secret": secret}
+    return out
+
+
+def _released_points(cells: Cells, columns: list[str]) -> dict[str, np.ndarray]:
+    """The released rows as 'people' for the singling-out check on the release itself: a number at its
+    range's low end, a category as its set's first value (a predicate holds for its own row)."""
+    out = {}
+    for c in columns:
+        if cells.ordered(c):
+            out[c] = cells.lo[c]
+        else:
+            m = cells.member[c]
+            out[c] = np.where(m.any(axis=1), m.argmax(axis=1), -2)
+    return out
+
+
+# --- one audit of a release --------------------------------------------------------------------------------
+
+def audit(original: pd.DataFrame, release: pd.DataFrame, quasi_identifiers: list[str], auxiliary: pd.DataFrame,
+          id_column: str, known: list[str] | None = None, control: pd.DataFrame | None = None,
+          secret: str | None = None, sampling_fraction: float | None = None,
+          knowledge: Knowledge = Knowledge(), seed: int = 0) -> dict:
+    """Every release attack on `release`, the anonymized form of `original` (same rows, same order; `original`
+    holds `id_column`, the release need not): the linkage of `auxiliary` (which holds `id_column` and the
+    `known` columns, by default the QIs), the risks against `control` (people of the same population not
+    released; null without it) and, with a sampling fraction, the population figures."""
+    from .population_risk import population_risk
+    from .release import tuple_codes
+
+    known = list(known or quasi_identifiers)
+    _check_audit(original, release, quasi_identifiers, auxiliary, id_column, known, control, secret,
+                 sampling_fraction)
+    released_rows = original.drop(columns=[id_column])
+    out = {"linkage": linkage_attack(release, original[id_column], released_rows, auxiliary, auxiliary[id_column],
+                                     known, knowledge, seed),
+           "quasi_identifiers": list(quasi_identifiers), "rows": len(release), "seed": seed}
+    if control is not None:
+        risks = release_risks(release, released_rows, control.drop(columns=[id_column], errors="ignore"), known,
+                              secret, seed=seed)
+        out.update({k: risks.get(k) for k in ("singling_out", "linkability", "inference")})
+        out["control_rows"] = risks["control_rows"]
+    else:
+        out.update({"singling_out": None, "linkability": None, "inference": None,
+                    "not_measured": "the risks with a control set need --control (people of the same population "
+                                    "who are not in the release)"})
+    if sampling_fraction is not None:
+        sizes = np.bincount(tuple_codes(release, list(quasi_identifiers)))
+        out["population"] = population_risk(sizes[sizes > 0], sampling_fraction)
+    return out
+
+
+def _check_audit(original, release, qis, auxiliary, id_column, known, control, secret, sampling_fraction) -> None:
+    if id_column not in original.columns:
+        raise DataError(f"the original table has no identifier column '{id_column}'")
+    if id_column not in auxiliary.columns:
+        raise DataError(f"the auxiliary table has no identifier column '{id_column}'")
+    if len(original) != len(release):
+        raise DataError(f"the original table has {len(original):,} rows and the release {len(release):,}; the "
+                        "original must hold every released row, in the same order")
+    if original[id_column].isna().any() or original[id_column].duplicated().any():
+        raise DataError(f"the identifier '{id_column}' is missing or repeated in the original table; it must name "
+                        "one person a row")
+    for name, table, columns in (("release", release, qis), ("original table", original, known),
+                                 ("auxiliary table", auxiliary, known)):
+        missing = [c for c in columns if c not in table.columns]
+        if missing:
+            raise DataError(f"the {name} has no column(s) {missing[:5]}")
+    if secret is not None and (secret not in release.columns or secret not in original.columns):
+        raise DataError(f"the secret column '{secret}' is not in both the original table and the release")
+    if control is not None:
+        missing = [c for c in known + ([secret] if secret else []) if c not in control.columns]
+        if missing:
+            raise DataError(f"the control table has no column(s) {missing[:5]}")
+    if sampling_fraction is not None and not 0 < sampling_fraction <= 1:
+        raise DataError(f"the sampling fraction must be in (0, 1], not {sampling_fraction:g}")

@@ -1,0 +1,208 @@
+"""Issue 18: the adversary who links an identified table to the release, the risks with a control set, and
+the population figures: exact on hand-checked and brute-forced cases, and the guarantees they must keep."""
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from anonymizer import equivalence_classes, load_adult
+from anonymizer.anonymize import MondrianAnonymizer
+from anonymizer.cli import main
+from anonymizer.population_risk import population_risk, record_risk, zayatz_uniques
+from anonymizer.release_attacks import Knowledge, _risk, linkage_attack, make_auxiliary, release_risks
+
+QIS = ["age", "sex", "race", "education-num"]
+
+
+def _contains(cell, value) -> bool:
+    """Brute force: does a released cell (a value, '[lo, hi]' or '{a, b}') admit a known value?"""
+    if pd.isna(cell):
+        return True
+    text = str(cell)
+    if text.startswith("[") and text.endswith("]"):
+        lo, hi = (float(x) for x in text[1:-1].split(", "))
+        return lo <= float(value) <= hi
+    if text.startswith("{") and text.endswith("}"):
+        return str(value) in text[1:-1].split(", ")
+    try:
+        return float(text) == float(value)
+    except ValueError:
+        return text == str(value)
+
+
+def test_linkage_counts_equal_a_brute_force_enumeration():
+    original = pd.DataFrame({"age": [30, 31, 32, 40, 41, 42, 50], "sex": ["F", "M", "F", "M", "M", "F", "F"]})
+    release = pd.DataFrame({"age": ["[30, 32]"] * 3 + ["[40, 42]"] * 3 + ["50"],
+                            "sex": ["{F, M}"] * 3 + ["{F, M}"] * 3 + ["F"]})
+    ids = pd.Series(list("abcdefg"))
+    aux = pd.DataFrame({"pid": ["a", "d", "g", "z", "y"], "age": [30, 41, 50, 31, 60],
+                        "sex": ["F", "M", "F", "M", "F"]})
+    result = linkage_attack(release, ids, original, aux, aux["pid"], ["age", "sex"], seed=3)
+    claims, expected, in_release = 0, 0.0, 0
+    for _, row in aux.iterrows():
+        consistent = [i for i in range(len(release))
+                      if _contains(release.at[i, "age"], row["age"]) and _contains(release.at[i, "sex"], row["sex"])]
+        in_release += row["pid"] in set(ids)
+        if consistent:
+            claims += 1
+            truth = list(ids).index(row["pid"]) if row["pid"] in set(ids) else None
+            expected += (truth in consistent) / len(consistent)
+    assert (result["targets"], result["targets_in_release"], result["claims"]) == (5, in_release, claims) == (5, 3, 4)
+    assert result["expected_share"] == pytest.approx(expected / in_release) == pytest.approx((1 / 3 + 1 / 3 + 1) / 3)
+    assert result["baseline_share"] == pytest.approx((1 / 3 + 1 / 3 + 1) / 3)
+    assert result["correct"] >= 1  # 'g' is alone in its class and always named
+    assert result["precision"] == result["correct"] / 4
+
+
+@pytest.fixture(scope="module")
+def adult():
+    table = load_adult("train").iloc[:4000].reset_index(drop=True)
+    return table, pd.Series([f"person-{i}" for i in range(len(table))])
+
+
+def test_against_a_k_anonymous_release_exact_knowledge_gets_one_in_the_class_size(adult):
+    from anonymizer.release import generalized_table
+
+    table, ids = adult
+    k = 10
+    result = MondrianAnonymizer(k=k, quasi_identifiers=QIS).anonymize(table)
+    release = generalized_table(result, table)
+    aux = make_auxiliary(table, ids, QIS, share=0.5, outsiders=0.2, seed=0)
+    link = linkage_attack(release, ids, table, aux, aux["__id"], QIS, seed=0)
+    lo, hi = link["reidentified_share_ci"]
+    sizes = np.bincount(equivalence_classes(release, QIS))
+    in_release = aux["__id"].isin(set(ids))
+    own = sizes[equivalence_classes(release, QIS)][ids.reset_index(drop=True).pipe(
+        lambda s: s.index[s.isin(set(aux.loc[in_release, "__id"]))])]
+    assert link["baseline_share"] == pytest.approx(float(np.mean(1 / own)))
+    assert link["baseline_share"] <= 1 / k + 1e-12
+    assert lo <= link["baseline_share"] <= hi or lo <= link["expected_share"] <= hi
+    assert link["targets_in_release"] == int(in_release.sum()) and link["claims"] <= link["targets"]
+
+
+def test_against_the_original_every_unique_target_is_found(adult):
+    table, ids = adult
+    aux = make_auxiliary(table, ids, QIS, share=0.5, outsiders=0.0, seed=1)
+    link = linkage_attack(table, ids, table, aux, aux["__id"], QIS, seed=1)
+    classes = equivalence_classes(table, QIS)
+    sizes = np.bincount(classes)
+    position = pd.Series(np.arange(len(ids)), index=ids)
+    unique_targets = int((sizes[classes[position[aux["__id"]].to_numpy()]] == 1).sum())
+    assert unique_targets > 50  # the case is not empty
+    assert link["expected_share"] * link["targets_in_release"] >= unique_targets - 1e-9
+    assert link["correct"] >= unique_targets
+
+
+def test_coarse_and_noisy_knowledge_name_fewer_people_than_exact(adult):
+    table, ids = adult
+    shares = {}
+    for mode in ("exact", "coarsened", "noisy"):
+        aux = make_auxiliary(table, ids, QIS, share=0.3, outsiders=0.2, knowledge=Knowledge(mode), seed=0)
+        shares[mode] = linkage_attack(table, ids, table, aux, aux["__id"], QIS, Knowledge(mode), seed=0)
+    assert shares["exact"]["correct"] > shares["coarsened"]["correct"]
+    assert shares["exact"]["correct"] > shares["noisy"]["correct"]
+    assert shares["noisy"]["claim_threshold"] is not None and shares["exact"]["claim_threshold"] is None
+
+
+def test_the_risk_is_attack_minus_control_over_one_minus_control():
+    r = _risk(8, 10, 2, 10)
+    assert r["risk"] == pytest.approx(0.75) and r["attack_rate"] == 0.8 and r["control_rate"] == 0.2
+    lo, hi = r["risk_ci"]
+    assert lo < 0.75 < hi
+    assert _risk(0, 0, 1, 5)["risk"] is None
+
+
+def test_a_copy_of_the_training_rows_scores_high_and_an_independent_draw_near_zero():
+    table = load_adult("train").iloc[:6000].reset_index(drop=True)
+    known = ["age", "sex", "race", "marital-status", "education-num", "hours-per-week", "occupation"]
+    train, control, other = table.iloc[:2000], table.iloc[2000:4000], table.iloc[4000:]
+    copied = release_risks(train.reset_index(drop=True), train, control, known, secret="income", n_attacks=200)
+    drawn = release_risks(other.reset_index(drop=True), train, control, known, secret="income", n_attacks=200)
+    for attack in ("singling_out", "linkability"):
+        assert copied[attack]["risk"] > 0.8, (attack, copied[attack])
+        lo, hi = drawn[attack]["risk_ci"]
+        assert lo <= 0 <= hi and abs(drawn[attack]["risk"]) < 0.2, (attack, drawn[attack])
+    assert copied["inference"]["risk"] > drawn["inference"]["risk"]
+
+
+def test_population_risk_by_hand():
+    assert record_risk(1, 0.5) == pytest.approx(math.log(2))
+    assert record_risk(2, 0.5) == pytest.approx(1 - math.log(2))
+    assert record_risk(4, 1.0) == 0.25
+    # the series for f = 2, p = 0.2 summed by brute force
+    brute = sum((1 / h) * math.comb(h - 1, 1) * 0.2 ** 2 * 0.8 ** (h - 2) for h in range(2, 2000))
+    assert record_risk(2, 0.2) == pytest.approx(brute)
+    sizes = np.array([1, 2, 2, 5])
+    p = population_risk(sizes, 1.0)
+    assert p["journalist_risk"] == 1.0 and p["marketer_risk"] == pytest.approx((1 + 4 * 0.5 + 5 * 0.2) / 10)
+    assert p["population_uniques"] == 1 == zayatz_uniques(sizes, 1.0)
+    small = population_risk(sizes, 0.01)
+    assert small["journalist_risk"] < 0.1 and 0 <= small["population_uniques"] <= 1
+
+
+def test_audit_cli_end_to_end_and_bad_input(tmp_path, capsys, adult):
+    table, ids = adult
+    original = table[QIS + ["income"]].assign(pid=ids)
+    original.to_csv(tmp_path / "original.csv", index=False)
+    code = main(["anonymize", "--data", str(tmp_path / "original.csv"), "--qi", ",".join(QIS), "--k", "10",
+                 "--method", "mondrian", "--drop", "pid", "--output-form", "generalized",
+                 "--out", str(tmp_path / "release.csv")])
+    assert code == 0, capsys.readouterr().err
+    release = pd.read_csv(tmp_path / "release.csv")
+    assert "pid" not in release.columns and len(release) == len(original)
+    aux = make_auxiliary(original, ids, QIS, share=0.3, outsiders=0.2, seed=0).rename(columns={"__id": "pid"})
+    aux.to_csv(tmp_path / "aux.csv", index=False)
+    control = load_adult("train").iloc[4000:6000][QIS + ["income"]]
+    control.to_csv(tmp_path / "control.csv", index=False)
+
+    def audit_args(out, id_column="pid", fraction="0.1"):
+        return [str(a) for a in ["audit", "--original", tmp_path / "original.csv", "--release",
+                                 tmp_path / "release.csv", "--qi", ",".join(QIS), "--auxiliary", tmp_path / "aux.csv",
+                                 "--id", id_column, "--out", out, "--control", tmp_path / "control.csv", "--secret",
+                                 "income", "--sampling-fraction", fraction]]
+
+    code = main(audit_args(tmp_path / "a.json"))
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    data = json.loads((tmp_path / "a.json").read_text())
+    assert set(data["linkage"]) >= {"targets", "targets_in_release", "claims", "correct", "reidentified_share",
+                                    "reidentified_share_ci", "precision", "precision_ci", "baseline_share"}
+    assert data["linkage"]["baseline_share"] <= 0.1 + 1e-9
+    for attack in ("singling_out", "linkability", "inference"):
+        assert set(data[attack]) >= {"risk", "risk_ci", "attack_rate", "control_rate"}
+    assert set(data["population"]) >= {"journalist_risk", "marketer_risk", "population_uniques", "estimator"}
+    assert "named correctly" in out
+    bad = tmp_path / "b.json"
+    for argv, fragment in ((audit_args(bad, id_column="nobody"), "no identifier column 'nobody'"),
+                           (audit_args(bad, fraction="2"), "sampling fraction"),
+                           (audit_args(tmp_path / "b.txt"), "use a .json file name"),
+                           (audit_args(tmp_path / "a.json"), "exists")):
+        code = main(argv)
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and fragment in err[0], err
+        assert not bad.exists() and not (tmp_path / "b.txt").exists()
+
+
+def test_a_release_without_the_qis_names_people_only_by_chance(adult):
+    """QIs dropped: every cell tells nothing, so every target is claimed at random among all released rows."""
+    table, ids = adult
+    release = table.assign(**{q: None for q in QIS})
+    aux = make_auxiliary(table, ids, QIS, share=0.25, outsiders=0.0, seed=2)
+    link = linkage_attack(release, ids, table, aux, aux["__id"], QIS, seed=2)
+    assert link["claims"] == link["targets"] == 1000
+    assert link["expected_share"] == pytest.approx(1 / len(table))
+    assert link["baseline_share"] == pytest.approx(1 / len(table))
+
+
+def test_category_names_that_hold_commas_are_read_back_from_a_set():
+    """Seattle's breed names ('Retriever, Golden' beside 'Retriever'): a greedy split of '{a, b}' took
+    'Retriever' out of 'Retriever, Golden' and the person's own class no longer admitted them."""
+    original = pd.DataFrame({"breed": ["Retriever", "Retriever, Golden", "Retriever, Labrador", "Boxer"]})
+    release = pd.DataFrame({"breed": ["{Retriever, Golden, Retriever, Labrador}"] * 2 + ["{Boxer, Retriever}"] * 2})
+    aux = pd.DataFrame({"pid": [2, 3, 1, 4],
+                        "breed": ["Retriever, Golden", "Retriever, Labrador", "Retriever", "Boxer"]})
+    link = linkage_attack(release, pd.Series([2, 3, 1, 4]), original, aux, aux["pid"], ["breed"], seed=0)
+    assert link["claims"] == 4 and link["expected_share"] == pytest.approx(0.5)
