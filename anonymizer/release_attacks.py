@@ -81,27 +81,29 @@ def _parse_ordered(released: pd.Series, like: pd.Series) -> tuple[np.ndarray, np
     return numbers(lo_text), numbers(hi_text)
 
 
-def _parse_set(cell, known: set[str]) -> list[str]:
+def _parse_set(cell, known: set[str], longest: int = 1) -> list[str]:
     """A released category cell as its values: itself, or the values of '{a, b}'. Names that hold ', ' are
-    put back together from the values the original column has: the split of the parts into known names,
-    longest names first (a greedy split would take 'Retriever' out of 'Retriever, Golden')."""
+    put back together from the values the original column has (none spans more than `longest` parts): the
+    split of the parts into known names, longest names first (a greedy split would take 'Retriever' out of
+    'Retriever, Golden'). Parts that fit no split are kept as they are."""
     if cell in known or not (cell.startswith("{") and cell.endswith("}")):
         return [cell]
     parts = cell[1:-1].split(", ")
-    memo: dict[int, list[str] | None] = {len(parts): []}
-
-    def split_from(i: int) -> list[str] | None:
-        if i not in memo:
-            memo[i] = None
-            for j in range(len(parts), i, -1):
-                name = ", ".join(parts[i:j])
-                rest = split_from(j) if name in known else None
-                if rest is not None:
-                    memo[i] = [name] + rest
-                    break
-        return memo[i]
-
-    return split_from(0) or parts
+    n = len(parts)
+    step = [0] * (n + 1)  # step[i]: where the name that starts at part i ends (0: no split from i)
+    step[n] = n
+    for i in range(n - 1, -1, -1):
+        for j in range(min(n, i + longest), i, -1):
+            if step[j] and ", ".join(parts[i:j]) in known:
+                step[i] = j
+                break
+    if not step[0]:
+        return parts
+    values, i = [], 0
+    while i < n:
+        values.append(", ".join(parts[i:step[i]]))
+        i = step[i]
+    return values
 
 
 def released_cells(release: pd.DataFrame, original: pd.DataFrame, columns: list[str]) -> Cells:
@@ -121,6 +123,7 @@ def released_cells(release: pd.DataFrame, original: pd.DataFrame, columns: list[
             span[c] = float(values.max() - values.min()) if len(values) else 0.0
             continue
         known = set(original[c].dropna().astype(str))
+        longest = max((v.count(", ") + 1 for v in known), default=1)
         codes: dict[str, int] = {v: i for i, v in enumerate(sorted(known))}
         cells = release[c].astype("str").where(release[c].notna())
         rows = np.zeros((len(release), 0), dtype=bool)
@@ -129,7 +132,9 @@ def released_cells(release: pd.DataFrame, original: pd.DataFrame, columns: list[
         for i, cell in enumerate(cells):
             if cell is None or (isinstance(cell, float) and np.isnan(cell)) or pd.isna(cell):
                 continue
-            for v in cache.setdefault(cell, _parse_set(cell, known)):
+            if cell not in cache:  # every row of a class holds the same text: split it once
+                cache[cell] = _parse_set(cell, known, longest)
+            for v in cache[cell]:
                 if v not in codes:
                     codes[v] = len(codes)
                 found.append((i, codes[v]))
