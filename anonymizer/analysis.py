@@ -184,6 +184,7 @@ class Analysis:
         # the session's results are bounded: half the budget for anonymizations, half for the simulation's runs
         self._memory_budget = int(limits.SESSION_MEMORY_BYTES if max_bytes is None else max_bytes)
         self._anonymizations = BoundedMemo(self._memory_budget // 2)
+        self._linkages = BoundedMemo(4 * 2**20)  # small dicts of counts
         self._prefetch_request: tuple | None = None
         self._prefetch_thread: threading.Thread | None = None
         self.jobs = Jobs()  # background jobs (attacks, frontier, sweeps), owned here so they outlive a page
@@ -293,10 +294,16 @@ class Analysis:
         'original' (identifiers dropped only), 'qi_dropped', or a method at `k` in output `form`. The adversary's
         table is a seeded sample of `share` of the rows (the row number standing for the identifier) and
         `outsiders` of people drawn from the columns' own values; the same for every setting."""
-        from .release_attacks import Knowledge, linkage_attack, make_auxiliary
+        from .release_attacks import Knowledge
 
         knowledge = knowledge or Knowledge()
         known = list(known or self.roles.quasi_identifiers)
+        key = (setting, k, tuple(known), knowledge, share, outsiders, form)
+        return self._linkages.get(key, lambda: self._linkage(setting, k, known, knowledge, share, outsiders, form))
+
+    def _linkage(self, setting, k, known, knowledge, share, outsiders, form) -> dict:
+        from .release_attacks import linkage_attack, make_auxiliary
+
         table = self.table.reset_index(drop=True)
         ids = pd.Series(np.arange(len(table)))
         if setting == "original":
@@ -307,7 +314,9 @@ class Analysis:
             release = self.anonymize(setting, int(k)).output(form).reset_index(drop=True)
         aux = make_auxiliary(table, ids, known, share, outsiders, knowledge, self.seed)
         result = linkage_attack(release, ids, table, aux, aux["__id"], known, knowledge, self.seed)
-        return {"setting": setting, "k": k, "form": form if setting in METHODS else None, **result}
+        label = {"original": "original (identifiers dropped)", "qi_dropped": "QIs dropped"}.get(
+            setting, f"{METHODS.get(setting, setting)} at k = {k}")
+        return {"setting": setting, "k": k, "label": label, "form": form if setting in METHODS else None, **result}
 
     def has_anonymization(self, method: str, k: int) -> bool:
         return (method, int(k)) in self._anonymizations
@@ -388,6 +397,7 @@ class Analysis:
             self._prefetch_request = (None, [])  # supersedes a running prefetch, and asks for nothing
             self._guide, self._simulation = None, None
         self._anonymizations.clear()
+        self._linkages.clear()
 
     # -- the simulation of cost and benefit ------------------------------------------------------
 

@@ -636,8 +636,9 @@ def run_audit(args) -> int:
                    knowledge=Knowledge(args.knowledge), seed=args.seed)
     _write_atomically([(args.out, _dumps(json_ready(result), indent=2))])
     link = result["linkage"]
-    share, ci = link["reidentified_share"], link["reidentified_share_ci"]
-    share = "n/a" if share is None else f"{share:.1%} ({ci[0]:.1%} - {ci[1]:.1%})"
+    from .display import share_with_interval
+
+    share = share_with_interval(link["reidentified_share"], link["reidentified_share_ci"], 1)
     print(f"wrote {args.out}: {link['correct']} of {link['targets_in_release']} targets in the release named "
           f"correctly ({share}), {link['claims']} claims of {link['targets']} targets; class-size baseline "
           f"{link['baseline_share']:.1%} ({args.knowledge} knowledge of {', '.join(link['known'])}, seed {args.seed})"

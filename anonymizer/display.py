@@ -71,6 +71,14 @@ def changed_cells(original: pd.DataFrame, anonymized: pd.DataFrame) -> pd.DataFr
 
 # --- counts, k, and two frames formatted alike ---------------------------------------------------
 
+def share_with_interval(share: float | None, interval: list[float] | None, digits: int = 2) -> str:
+    """'5.38% (4.79% - 6.04%)', or 'n/a' for a share that was not measured (no one to count)."""
+    if share is None:
+        return "n/a"
+    text = f"{share:.{digits}%}"
+    return text if interval is None else f"{text} ({interval[0]:.{digits}%} - {interval[1]:.{digits}%})"
+
+
 def plural(n: int, word: str, plural_word: str | None = None) -> str:
     """'1 record', '2 records', '12,345 records' ('1 class', '3 classes' with plural_word='classes')."""
     return f"{n:,} {word if n == 1 else (plural_word or word + 's')}"

@@ -6,6 +6,7 @@ import streamlit as st
 from anonymizer.analysis import PREFETCH_MAX_ROWS
 from anonymizer.charts import class_size_histogram, reading_class_sizes, reading_recoding, recoding_bars
 from anonymizer.display import changed_cells, describe_k, format_alike, plural
+from anonymizer.release_attacks import KNOWLEDGE_NAMES, Knowledge, linkage_table, reading_linkage
 from anonymizer.text import markdown_escape as esc
 from pages import state, widgets
 
@@ -59,6 +60,7 @@ def controls_and_results():
                    f"{anon.result.seconds:.2f} s."))
 
     release_check(anon)
+    linkage(method, k)
 
     st.plotly_chart(class_size_histogram(anon.class_sizes, k), width="stretch")
     st.caption(esc(reading_class_sizes(anon.class_sizes, k)))
@@ -113,6 +115,28 @@ def controls_and_results():
     state.sync_url()  # a fragment rerun does not run app.py: keep the link in step with k and the method
     # last, so the neighbours' work (LightGBM threads on every core) never slows drawing this k
     analysis.prefetch(method, [k - 1, k + 1])
+
+
+def linkage(method: str, k: int) -> None:
+    """The adversary who links an identified table to the release (anonymizer.release_attacks)."""
+    st.subheader("An adversary with an identified table")
+    st.caption("A seeded half of the people (at most 5,000), with who they are, plus 20% outsiders who are not in "
+               "the table: the adversary links each to the released classes (generalized form) and names one "
+               "person of the best match.")
+    on = st.toggle("Run the linkage attack", key="linkage_on")
+    knowledge = st.radio("The adversary knows the quasi-identifiers", list(KNOWLEDGE_NAMES), horizontal=True,
+                         format_func=KNOWLEDGE_NAMES.get, key="linkage_knowledge", disabled=not on)
+    if not on:
+        return
+    try:
+        with st.spinner("Linking..."):
+            results = [analysis.linkage(s, None, knowledge=Knowledge(knowledge)) for s in ("original", "qi_dropped")]
+            results.append(analysis.linkage(method, k, knowledge=Knowledge(knowledge)))
+    except Exception as exc:
+        widgets.error(exc)
+        return
+    st.dataframe(linkage_table(results), hide_index=True, width="stretch")
+    st.caption(esc(reading_linkage(results)))
 
 
 def find_k(method: str, k: int) -> None:

@@ -323,3 +323,21 @@ def test_an_interrupted_frontier_is_partial_on_the_page_and_in_the_report(adult_
     html = built[-1]
     assert "the most private setting is" not in html and "No recommendation: the frontier is partial" in html
     assert "stopped before it finished" in html
+
+
+def test_anonymize_page_links_an_identified_table_to_the_release():
+    """Issue 18: the linkage attack on the page, for the original, QIs dropped and the current setting."""
+    at = start()
+    at.switch_page("pages/anonymize.py").run()
+    at.toggle(key="linkage_on").set_value(True).run()
+    assert not at.exception, at.exception
+    tables = [d.value for d in at.dataframe if "named correctly" in getattr(d.value, "columns", [])]
+    assert len(tables) == 1, [list(d.value.columns) for d in at.dataframe]
+    linkage = tables[0]
+    assert list(linkage["release"]) == ["original (identifiers dropped)", "QIs dropped", "Accuracy-guided at k = 10"]
+    assert linkage["targets in the release"].tolist() == [5000] * 3
+    captions = " ".join(plain(c.value) for c in at.caption)
+    assert "the adversary names" in captions and "seed 0" in captions
+    at.radio(key="linkage_knowledge").set_value("noisy").run()
+    assert not at.exception, at.exception
+    assert "with errors" in " ".join(plain(c.value) for c in at.caption)

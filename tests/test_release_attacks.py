@@ -206,3 +206,33 @@ def test_category_names_that_hold_commas_are_read_back_from_a_set():
                         "breed": ["Retriever, Golden", "Retriever, Labrador", "Retriever", "Boxer"]})
     link = linkage_attack(release, pd.Series([2, 3, 1, 4]), original, aux, aux["pid"], ["breed"], seed=0)
     assert link["claims"] == 4 and link["expected_share"] == pytest.approx(0.5)
+
+
+def test_the_hash_join_admits_exactly_the_classes_the_scores_admit():
+    """Exact knowledge takes a hash join for classes of single values; it must admit what scoring admits,
+    missing values (Adult's '?' columns) and wildcard classes included."""
+    from anonymizer.release_attacks import (
+        _class_codes,
+        _exact_candidates,
+        _known_values,
+        _scores,
+        _subset,
+        released_cells,
+    )
+
+    table = load_adult("train").iloc[:3000].reset_index(drop=True)
+    known = ["age", "workclass", "occupation", "sex", "native-country"]
+    release = table.copy()
+    release.loc[::7, "age"] = None  # missing cells: wildcards
+    release.loc[::11, "sex"] = "{Female, Male}"
+    ids = pd.Series(np.arange(len(table)))
+    aux = make_auxiliary(table, ids, known, share=0.5, outsiders=0.2, seed=4)
+    assert aux[known].isna().any(axis=1).sum() > 20  # rows with a value missing are in the case
+    cells = released_cells(release, table, known)
+    group = _class_codes(cells, known)
+    classes = _subset(cells, np.unique(group, return_index=True)[1])
+    values = _known_values(aux, cells, known)
+    joined = _exact_candidates(values, classes, known, len(aux))
+    scored = np.isfinite(_scores(values, classes, known, np.arange(len(aux)), Knowledge("exact")))
+    for r in range(len(aux)):
+        assert joined[r].tolist() == np.flatnonzero(scored[r]).tolist(), r
