@@ -30,7 +30,7 @@ def main() -> None:
     args = parser.parse_args()
     times = []
     with browser.RunningApp() as app, sync_playwright() as pw:
-        for r in range(args.repeats):
+        for _ in range(args.repeats):
             context, page = browser.launch(pw, tempfile.mkdtemp(prefix="cancel-"))
             browser.load(page, app.url)
             browser.open_page(page, "Attacks")
