@@ -328,37 +328,33 @@ def linkage_attack(release: pd.DataFrame, release_ids: pd.Series, original: pd.D
     firsts = np.unique(group, return_index=True)[1]
     classes = _subset(cells, firsts)
     rows_of = np.split(np.argsort(group, kind="stable"), np.cumsum(sizes)[:-1])
+
+    def admitted():
+        """(auxiliary row, the classes it would claim among), in the auxiliary table's order."""
+        if knowledge.mode == EXACT:  # a hash join, and a scoring of the few classes with wildcards
+            yield from enumerate(_exact_candidates(values, classes, known, len(auxiliary)))
+            return
+        for start in range(0, len(auxiliary), _CHUNK):
+            rows = np.arange(start, min(start + _CHUNK, len(auxiliary)))
+            score = _scores(values, classes, known, rows, knowledge)
+            best = score.max(axis=1)
+            for j, r in enumerate(rows):
+                if np.isfinite(best[j]) and best[j] >= threshold:
+                    yield r, np.flatnonzero(score[j] >= best[j] - 1e-9)
+
     claims = correct = 0
     expected = 0.0
-    candidates = _exact_candidates(values, classes, known, len(auxiliary)) if knowledge.mode == EXACT else None
-    if candidates is not None:  # exact knowledge: a hash join, and a scoring of the few classes with wildcards
-        for r, tied in enumerate(candidates):
-            if len(tied) == 0:
-                continue
-            weight = sizes[tied]
-            chosen = tied[rng.choice(len(tied), p=weight / weight.sum())] if len(tied) > 1 else tied[0]
-            pick = rows_of[chosen][rng.integers(sizes[chosen])]
-            claims += 1
-            if in_release[r]:
-                hit = int(true_row[r])
-                correct += int(pick == hit)
-                expected += float(np.isin(group[hit], tied)) / weight.sum()
-    for start in range(0, len(auxiliary) if candidates is None else 0, _CHUNK):
-        rows = np.arange(start, min(start + _CHUNK, len(auxiliary)))
-        score = _scores(values, classes, known, rows, knowledge)
-        best = score.max(axis=1)
-        for j, r in enumerate(rows):
-            if not np.isfinite(best[j]) or best[j] < threshold:
-                continue
-            tied = np.flatnonzero(score[j] >= best[j] - 1e-9)
-            weight = sizes[tied]
-            chosen = tied[rng.choice(len(tied), p=weight / weight.sum())] if len(tied) > 1 else tied[0]
-            pick = rows_of[chosen][rng.integers(sizes[chosen])]
-            claims += 1
-            if in_release[r]:
-                hit = int(true_row[r])
-                correct += int(pick == hit)
-                expected += float(np.isin(group[hit], tied)) / weight.sum()
+    for r, tied in admitted():
+        if len(tied) == 0:
+            continue
+        weight = sizes[tied]
+        chosen = tied[rng.choice(len(tied), p=weight / weight.sum())] if len(tied) > 1 else tied[0]
+        pick = rows_of[chosen][rng.integers(sizes[chosen])]
+        claims += 1
+        if in_release[r]:
+            hit = int(true_row[r])
+            correct += int(pick == hit)
+            expected += float(np.isin(group[hit], tied)) / weight.sum()
     n_in = int(in_release.sum())
     share, share_ci = _share(correct, n_in)
     precision, precision_ci = _share(correct, claims)
