@@ -157,25 +157,36 @@ def _known_values(table: pd.DataFrame, cells: Cells, columns: list[str]) -> dict
     return out
 
 
+def _gap(v: np.ndarray, cells: Cells, c: str) -> np.ndarray:
+    """How far each known number lies outside each released range (0 inside, or where either is missing):
+    people x release."""
+    gap = np.maximum(np.maximum(cells.lo[c][None, :] - v[:, None], v[:, None] - cells.hi[c][None, :]), 0.0)
+    return np.where(np.isnan(gap), 0.0, gap)
+
+
+def _inside(v: np.ndarray, cells: Cells, c: str) -> np.ndarray:
+    """Whether each known category code lies in each released set: people x release. A value the release
+    never shows (-1) is in no set; a missing cell, or a value the person's own table lacks (-2), tells nothing."""
+    m = cells.member[c]
+    inside = np.ones((len(v), cells.n), dtype=bool)
+    known = v >= 0
+    inside[known] = m[:, v[known]].T
+    inside[v == -1] = False
+    inside |= ~m.any(axis=1)[None, :]
+    inside[v == -2] = True
+    return inside
+
+
 def _distances(values: dict[str, np.ndarray], cells: Cells, columns: list[str], rows: np.ndarray) -> np.ndarray:
     """Gower distance of the people `rows` (indices into `values`) to every released row: targets x release."""
     total = np.zeros((len(rows), cells.n))
     for c in columns:
         v = values[c][rows]
         if cells.ordered(c):
-            lo, hi = cells.lo[c][None, :], cells.hi[c][None, :]
-            gap = np.maximum(np.maximum(lo - v[:, None], v[:, None] - hi), 0.0)
-            gap = np.where(np.isnan(gap), 0.0, gap)
+            gap = _gap(v, cells, c)
             total += gap / cells.span[c] if cells.span[c] > 0 else (gap > 0)
         else:
-            m = cells.member[c]
-            known = v >= 0
-            inside = np.ones((len(rows), cells.n), dtype=bool)
-            inside[known] = m[:, v[known]].T
-            inside[v == -1] = False  # a value the release never shows is in no released set
-            inside |= ~m.any(axis=1)[None, :]  # a missing cell tells nothing
-            inside[v == -2] = True  # nor does a value the person's own table lacks
-            total += ~inside
+            total += ~_inside(v, cells, c)
     return total / max(1, len(columns))
 
 
@@ -257,23 +268,16 @@ def _scores(values, cells: Cells, known: list[str], rows: np.ndarray, knowledge:
     for c in known:
         v = values[c][rows]
         if cells.ordered(c):
-            lo, hi, span = cells.lo[c][None, :], cells.hi[c][None, :], cells.span[c]
+            span = cells.span[c]
             width = {EXACT: 1e-9 * max(span, 1.0), COARSENED: knowledge.coarse_share * span / 2}.get(knowledge.mode, 0)
-            gap = np.maximum(np.maximum(lo - v[:, None], v[:, None] - hi), 0.0)
-            gap = np.where(np.isnan(gap), 0.0, gap)
+            gap = _gap(v, cells, c)
             if knowledge.mode == NOISY:
                 sigma = knowledge.noise_share * span if span > 0 else 1.0
                 total -= 0.5 * (gap / sigma) ** 2
             else:
                 total[gap > width] = -np.inf
         else:
-            m = cells.member[c]
-            inside = np.ones((len(rows), cells.n), dtype=bool)
-            known_rows = v >= 0
-            inside[known_rows] = m[:, v[known_rows]].T
-            inside[v == -1] = False  # a value the release never shows is in no released set
-            inside |= ~m.any(axis=1)[None, :]
-            inside[v == -2] = True
+            inside = _inside(v, cells, c)
             if knowledge.mode == NOISY:
                 total += np.where(inside, np.log1p(-knowledge.flip_share), np.log(knowledge.flip_share))
             else:
