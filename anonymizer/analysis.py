@@ -32,7 +32,7 @@ from .jobs import Jobs
 from .memo import BoundedMemo
 from .metrics import DEFAULT_RISK_THRESHOLD, PrivacyMetrics, privacy_metrics
 from .models import DEFAULT_SEED, check_model, model_features, retrain, train_default_model
-from .names import FAMILIES, FAMILY_NAMES, METHODS, model_description
+from .names import FAMILIES, FAMILY_NAMES, METHODS, model_description, release_label
 from .roles import Roles
 from .scenario import DEFAULT_ATTACKS, AttackSettings, Scenario, digest_frame
 from .split import make_split
@@ -289,34 +289,45 @@ class Analysis:
         return self._anonymizations.get((method, int(k)), lambda: self._anonymize(method, int(k)))
 
     def linkage(self, setting: str, k: int | None = None, known: list[str] | None = None, knowledge=None,
-                share: float = 0.5, outsiders: float = 0.2, form: str = "generalized") -> dict:
+                share: float = 0.5, outsiders: float = 0.2, form: str = "generalized", auxiliary=None) -> dict:
         """The linkage attack on one release of this table (`release_attacks.linkage_attack`): `setting` is
         'original' (identifiers dropped only), 'qi_dropped', or a method at `k` in output `form`. The adversary's
-        table is a seeded sample of `share` of the rows (the row number standing for the identifier) and
-        `outsiders` of people drawn from the columns' own values; the same for every setting."""
+        table is `auxiliary` (a `release_attacks.Auxiliary` the analyst gave) or else a seeded sample of `share`
+        of the rows (the row number standing for the identifier) and `outsiders` of people drawn from the
+        columns' own values; the same for every setting."""
         from .release_attacks import Knowledge
 
         knowledge = knowledge or Knowledge()
-        known = list(known or self.roles.quasi_identifiers)
-        key = (setting, k, tuple(known), knowledge, share, outsiders, form)
-        return self._linkages.get(key, lambda: self._linkage(setting, k, known, knowledge, share, outsiders, form))
+        qis = list(self.roles.quasi_identifiers)
+        known = list(known or (auxiliary.known_columns(qis) if auxiliary is not None else qis))
+        key = (setting, k, tuple(known), knowledge, share, outsiders, form,
+               None if auxiliary is None else auxiliary.digest)
+        return self._linkages.get(key, lambda: self._linkage(setting, k, known, knowledge, share, outsiders, form,
+                                                             auxiliary))
 
-    def _linkage(self, setting, k, known, knowledge, share, outsiders, form) -> dict:
+    def _linkage(self, setting, k, known, knowledge, share, outsiders, form, auxiliary) -> dict:
         from .release_attacks import linkage_attack, make_auxiliary
 
         table = self.table.reset_index(drop=True)
-        ids = pd.Series(np.arange(len(table)))
         if setting == "original":
             release = table
         elif setting == "qi_dropped":
-            release = table.assign(**{q: pd.Series([None] * len(table), dtype=object) for q in known})
+            release = table.assign(**{q: pd.Series([None] * len(table), dtype=object)
+                                      for q in self.roles.quasi_identifiers})
         else:
             release = self.anonymize(setting, int(k)).output(form).reset_index(drop=True)
-        aux = make_auxiliary(table, ids, known, share, outsiders, knowledge, self.seed)
-        result = linkage_attack(release, ids, table, aux, aux["__id"], known, knowledge, self.seed)
-        label = {"original": "original (identifiers dropped)", "qi_dropped": "QIs dropped"}.get(
-            setting, f"{METHODS.get(setting, setting)} at k = {k}")
-        return {"setting": setting, "k": k, "label": label, "form": form if setting in METHODS else None, **result}
+        if auxiliary is None:
+            ids = pd.Series(np.arange(len(table)))
+            aux = make_auxiliary(table, ids, known, share, outsiders, knowledge, self.seed)
+            aux_ids = aux["__id"]
+        else:
+            if len(auxiliary.release_ids) != len(table):
+                raise DataError("the identifier column does not cover every row of the table")
+            ids, aux, aux_ids = auxiliary.release_ids, auxiliary.table, auxiliary.table[auxiliary.id_column]
+        result = linkage_attack(release, ids, table, aux, aux_ids, known, knowledge, self.seed)
+        return {"setting": setting, "k": k, "label": release_label(setting, k),
+                "form": form if setting in METHODS else None,
+                "adversary": "made from the data" if auxiliary is None else auxiliary.name, **result}
 
     def has_anonymization(self, method: str, k: int) -> bool:
         return (method, int(k)) in self._anonymizations

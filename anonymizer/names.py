@@ -52,3 +52,13 @@ def setting_name(kind: str, k: int | None = None, epsilon: float | None = None) 
     if kind == "dp":
         return f"DP ε={epsilon:g}"
     return f"{METHOD_SHORT.get(kind, kind)} k={k}"
+
+
+def release_label(kind: str, k: int | None = None) -> str:
+    """The one label of a released table in the release attacks: 'original (identifiers dropped)',
+    'QIs dropped', 'accuracy-guided at k = 10'."""
+    if kind == "original":
+        return "original (identifiers dropped)"
+    if kind == "qi_dropped":
+        return "QIs dropped"
+    return f"{METHODS.get(kind, kind)} at k = {k}"

@@ -25,7 +25,7 @@ column's span, a category's 0 inside the set and 1 outside, averaged over the co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -58,9 +58,18 @@ class Cells:
     categories: dict[str, dict[str, int]]
     span: dict[str, float]
     n: int
+    _classes: dict = field(default_factory=dict, repr=False, compare=False)
 
     def ordered(self, c: str) -> bool:
         return self.kinds[c] in (NUMERIC, DATE)
+
+    def classes(self, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(each row's class over `columns`, the first row of each class); kept, as the attacks ask often."""
+        key = tuple(sorted(columns))
+        if key not in self._classes:
+            codes = _class_codes(self, list(key))
+            self._classes[key] = (codes, np.unique(codes, return_index=True)[1])
+        return self._classes[key]
 
 
 def _parse_ordered(released: pd.Series, like: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -414,16 +423,33 @@ def _subset(cells: Cells, rows: np.ndarray) -> Cells:
                  {c: m[rows] for c, m in cells.member.items()}, cells.categories, cells.span, len(rows))
 
 
+def _row_codes(matrix: np.ndarray) -> np.ndarray:
+    """0..G-1 for the rows of a 2-D array (bool or float), equal where the rows are equal: the columns'
+    bits as 64-bit words, hashed column by column (np.unique(axis=0) sorts the rows: far slower)."""
+    if matrix.dtype == bool:
+        packed = np.packbits(matrix, axis=1)
+        width = -(-packed.shape[1] // 8) * 8
+        words = np.zeros((len(matrix), max(8, width)), dtype=np.uint8)
+        words[:, :packed.shape[1]] = packed
+        matrix = words.view(np.uint64)
+    else:
+        matrix = np.ascontiguousarray(matrix, dtype=np.float64).view(np.uint64)
+    codes = np.zeros(len(matrix), dtype=np.int64)
+    for j in range(matrix.shape[1]):
+        column = pd.factorize(matrix[:, j])[0]
+        codes = pd.factorize(codes * (int(column.max(initial=0)) + 1) + column)[0]
+    return codes
+
+
 def _class_codes(cells: Cells, known: list[str]) -> np.ndarray:
     """0..G-1 for the released rows, equal where every known column's cell is the same (a class)."""
     codes = np.zeros(cells.n, dtype=np.int64)
     for c in known:
         if cells.ordered(c):
-            pair = np.nan_to_num(np.column_stack([cells.lo[c], cells.hi[c]]), nan=np.inf)
-            column = np.unique(pair, axis=0, return_inverse=True)[1].ravel()
+            column = _row_codes(np.nan_to_num(np.column_stack([cells.lo[c], cells.hi[c]]), nan=np.inf))
         else:
-            column = np.unique(cells.member[c], axis=0, return_inverse=True)[1].ravel()
-        codes = np.unique(codes * (int(column.max()) + 1) + column, return_inverse=True)[1].ravel()
+            column = _row_codes(cells.member[c])
+        codes = pd.factorize(codes * (int(column.max(initial=0)) + 1) + column)[0]
     return codes
 
 
@@ -444,48 +470,61 @@ def _risk(attack_hits: int, attack_n: int, control_hits: int, control_n: int) ->
             "attack_rate": a, "control_rate": c, "attacks": attack_n}
 
 
-def _holds(values, cells: Cells, columns: list[str], rows: np.ndarray, predicate_row: int) -> np.ndarray:
-    """Whether the people `rows` satisfy the predicate 'every column's value lies in release row
-    `predicate_row`'s cell'."""
-    ok = np.ones(len(rows), dtype=bool)
+def _holds(values, cells: Cells, columns: list[str], n_people: int, predicate_rows: np.ndarray) -> np.ndarray:
+    """Whether each of the first `n_people` people satisfies each predicate 'every column's value lies in
+    release row r's cell', r in `predicate_rows`: predicates x people. A missing cell holds for everyone."""
+    ok = np.ones((len(predicate_rows), n_people), dtype=bool)
     for c in columns:
-        v = values[c][rows]
+        v = values[c][:n_people]
         if cells.ordered(c):
-            lo, hi = cells.lo[c][predicate_row], cells.hi[c][predicate_row]
-            if np.isnan(lo):
-                continue
-            ok &= (v >= lo - 1e-9) & (v <= hi + 1e-9)
+            lo, hi = cells.lo[c][predicate_rows][:, None], cells.hi[c][predicate_rows][:, None]
+            ok &= np.isnan(lo) | ((v[None, :] >= lo - 1e-9) & (v[None, :] <= hi + 1e-9))
         else:
-            m = cells.member[c][predicate_row]
-            if not m.any():
-                continue
-            ok &= (v >= 0) & m[np.clip(v, 0, None)]
+            m = cells.member[c][predicate_rows]
+            inside = m[:, np.clip(v, 0, None)] & (v >= 0)[None, :]
+            ok &= inside | ~m.any(axis=1)[:, None]
     return ok
 
 
 def singling_out(release_cells_: Cells, release_values, train_values, control_values, columns: list[str],
                  n_train: int, n_control: int, n_attacks: int, rng, n_columns: int = 3) -> dict:
     """Predicates read off released rows (a conjunction of `n_columns` random columns' cells) that single out
-    one released row; success where one holds for exactly one person of the rows attacked."""
+    one released row; success where one holds for exactly one person of the rows attacked. Tried in seeded
+    batches that share a column choice, at most 50 x `n_attacks` predicates."""
     n_columns = min(n_columns, len(columns))
-    all_release = np.arange(release_cells_.n)
-    hits_a = hits_c = tried = 0
-    for _ in range(50 * n_attacks):
-        if tried >= n_attacks:
-            break
-        r = int(rng.integers(release_cells_.n))
+    n = release_cells_.n
+    batch = int(max(8, min(256, 2 * 10**7 // max(1, n, n_train, n_control))))
+    # a row whose cells on the chosen columns another row shares never singles out (that row's point lies in
+    # them too): only rows alone in their class over those columns are checked, the same answer sooner
+    alone: dict[tuple, np.ndarray] = {}
+    hits_a = hits_c = tried = attempts = 0
+    while tried < n_attacks and attempts < 50 * n_attacks:
         chosen = list(rng.choice(columns, size=n_columns, replace=False))
-        if _holds(release_values, release_cells_, chosen, all_release, r).sum() != 1:
+        rows = rng.integers(n, size=min(batch, 50 * n_attacks - attempts))
+        attempts += len(rows)
+        key = tuple(sorted(chosen))
+        if key not in alone:
+            codes = release_cells_.classes(list(key))[0]
+            alone[key] = np.bincount(codes)[codes] == 1
+        rows = rows[alone[key][rows]]
+        if len(rows) == 0:
             continue
-        tried += 1
-        hits_a += int(_holds(train_values, release_cells_, chosen, np.arange(n_train), r).sum() == 1)
-        hits_c += int(_holds(control_values, release_cells_, chosen, np.arange(n_control), r).sum() == 1)
-    return _risk(hits_a, tried, hits_c, tried) | {"columns_per_predicate": n_columns}
+        unique = rows[_holds(release_values, release_cells_, chosen, n, rows).sum(axis=1) == 1]
+        unique = unique[:n_attacks - tried]
+        if len(unique) == 0:
+            continue
+        tried += len(unique)
+        hits_a += int((_holds(train_values, release_cells_, chosen, n_train, unique).sum(axis=1) == 1).sum())
+        hits_c += int((_holds(control_values, release_cells_, chosen, n_control, unique).sum(axis=1) == 1).sum())
+    return _risk(hits_a, tried, hits_c, tried) | {"columns_per_predicate": n_columns, "predicates_tried": attempts}
 
 
 def _nearest(values, cells: Cells, columns: list[str], rows: np.ndarray) -> np.ndarray:
-    d = _distances(values, cells, columns, rows)
-    return d <= d.min(axis=1, keepdims=True) + 1e-12
+    """people x released rows, True at the rows nearest each person on `columns` (all ties). Measured once a
+    class over those columns (rows with the same cells are at the same distance), then spread to its rows."""
+    codes, firsts = cells.classes(columns)
+    d = _distances(values, _subset(cells, firsts), columns, rows)
+    return (d <= d.min(axis=1, keepdims=True) + 1e-12)[:, codes]
 
 
 def linkability(cells: Cells, values_a, values_c, columns: list[str], rows_a, rows_c, rng) -> dict:
@@ -498,11 +537,13 @@ def linkability(cells: Cells, values_a, values_c, columns: list[str], rows_a, ro
         return _risk(0, 0, 0, 0) | {"halves": [first, second]}
 
     def hits(values, rows):
-        total = 0
+        """The expected successes when each half's nearest released row is picked at random among its ties:
+        |A & B| / (|A| |B|) a person, so a tie over a whole class links no better than chance within it."""
+        total = 0.0
         for start in range(0, len(rows), _CHUNK):
             chunk = rows[start:start + _CHUNK]
-            total += int((_nearest(values, cells, first, chunk) & _nearest(values, cells, second, chunk))
-                         .any(axis=1).sum())
+            a, b = _nearest(values, cells, first, chunk), _nearest(values, cells, second, chunk)
+            total += float(((a & b).sum(axis=1) / (a.sum(axis=1) * b.sum(axis=1))).sum())
         return total
 
     return _risk(hits(values_a, rows_a), len(rows_a), hits(values_c, rows_c), len(rows_c)) | {
@@ -514,23 +555,31 @@ def inference(cells: Cells, values_a, values_c, columns: list[str], rows_a, rows
     """The secret of the released rows nearest on the known columns (the most common among ties) as the
     guess; success where it is right (a number: within 5% of the column's span)."""
 
+    if numeric:
+        guessed = np.asarray(secret_released, dtype=float)
+        present = ~np.isnan(guessed)
+    else:  # categories as codes once: the guess of a chunk is one product, not a count per person
+        codes, kinds = pd.factorize(pd.Series(secret_released, dtype=object).map(
+            lambda v: None if pd.isna(v) else str(v)))
+        onehot = np.zeros((len(codes), max(1, len(kinds))))
+        onehot[np.flatnonzero(codes >= 0), codes[codes >= 0]] = 1.0
+        kinds = np.asarray(kinds, dtype=object)
+
     def hits(values, rows, truth):
         total = 0
         for start in range(0, len(rows), _CHUNK):
             chunk = rows[start:start + _CHUNK]
             near = _nearest(values, cells, columns, chunk)
+            if not numeric:
+                counts = near.astype(float) @ onehot
             for j, r in enumerate(chunk):
-                guesses = secret_released[near[j]]
-                guesses = guesses[~pd.isna(guesses)]
-                if len(guesses) == 0:
-                    continue
                 if numeric:
-                    guess = float(np.median(guesses.astype(float)))
-                    total += int(abs(guess - float(truth[r])) <= 0.05 * span)
-                else:
-                    kinds, counts = np.unique(guesses.astype(str), return_counts=True)
-                    top = kinds[counts == counts.max()]
-                    total += int(top[rng.integers(len(top))] == str(truth[r]))
+                    guesses = guessed[near[j] & present]
+                    if len(guesses):
+                        total += int(abs(float(np.median(guesses)) - float(truth[r])) <= 0.05 * span)
+                elif counts[j].max() > 0:
+                    top = np.flatnonzero(counts[j] == counts[j].max())
+                    total += int(kinds[top[rng.integers(len(top))]] == str(truth[r]))
         return total
 
     return _risk(hits(values_a, rows_a, secret_a), len(rows_a), hits(values_c, rows_c, secret_c), len(rows_c))
@@ -639,6 +688,67 @@ def _check_audit(original, release, qis, auxiliary, id_column, known, control, s
             raise DataError(f"the control table has no column(s) {missing[:5]}")
     if sampling_fraction is not None and not 0 < sampling_fraction <= 1:
         raise DataError(f"the sampling fraction must be in (0, 1], not {sampling_fraction:g}")
+
+
+def attack_release(release: pd.DataFrame, released_rows: pd.DataFrame, control: pd.DataFrame, known: list[str],
+                   secret: str | None = None, knowledge: Knowledge = Knowledge(), seed: int = 0,
+                   share: float = 0.5, outsiders: float = 0.2) -> dict:
+    """Every release attack on `release` (the anonymized form of `released_rows`, same order) where the
+    population's other people are known (`control`, e.g. the simulation's non-members): the linkage of an
+    adversary's table made from a seeded `share` of the released people plus `outsiders` drawn from the
+    control, and the singling-out, linkability and inference risks against the control. The row number
+    stands for the identifier."""
+    released_rows = released_rows.reset_index(drop=True)
+    control = control.reset_index(drop=True)
+    ids = pd.Series(np.arange(len(released_rows)))
+    control_ids = pd.Series([f"control-{i}" for i in range(len(control))])
+    aux = make_auxiliary(released_rows, ids, known, share, outsiders, knowledge, seed, population=control,
+                         population_ids=control_ids)
+    out = {"linkage": linkage_attack(release.reset_index(drop=True), ids, released_rows, aux, aux["__id"], known,
+                                     knowledge, seed)}
+    if len(control):
+        risks = release_risks(release.reset_index(drop=True), released_rows, control, known, secret, seed=seed)
+        out.update({k: risks.get(k) for k in ("singling_out", "linkability", "inference")})
+        out["control_rows"] = risks["control_rows"]
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Auxiliary:
+    """An adversary's table the analyst supplied: its rows, the column that names each person in it, and
+    that column's values for the released rows in their order (the data's identifier, dropped from the
+    release); `digest` keys the results made from it."""
+
+    table: pd.DataFrame
+    id_column: str
+    release_ids: pd.Series
+    digest: str
+    name: str = "the uploaded table"
+
+    def known_columns(self, quasi_identifiers: list[str]) -> list[str]:
+        """The quasi-identifiers this table holds: what its adversary knows."""
+        return [q for q in quasi_identifiers if q in self.table.columns and q != self.id_column]
+
+
+def make_uploaded_auxiliary(table: pd.DataFrame, id_column: str, release_ids: pd.Series,
+                            quasi_identifiers: list[str], digest: str, name: str = "the uploaded table") -> Auxiliary:
+    """An `Auxiliary` after the checks a linkage needs, each failing with one line: the identifier in both
+    tables, one person a row in the data, at least one quasi-identifier known, at least one row."""
+    if id_column not in table.columns:
+        raise DataError(f"the adversary's table has no column '{id_column}'")
+    if len(table) == 0:
+        raise DataError("the adversary's table has no rows")
+    ids = pd.Series(release_ids).reset_index(drop=True)
+    if ids.isna().any() or ids.duplicated().any():
+        raise DataError(f"the identifier '{id_column}' is missing or repeated in the data; it must name one "
+                        "person a row")
+    aux = Auxiliary(table.reset_index(drop=True), id_column, ids, digest, name)
+    if not aux.known_columns(quasi_identifiers):
+        raise DataError(f"the adversary's table holds none of the quasi-identifiers ({', '.join(quasi_identifiers)}): "
+                        "it cannot be linked to the release")
+    # the identifiers are compared as text: a CSV read may type 17 as a number in one table and text in the other
+    return Auxiliary(aux.table.assign(**{id_column: aux.table[id_column].astype(str)}), id_column, ids.astype(str),
+                     digest, name)
 
 
 def linkage_table(results: list[dict]) -> pd.DataFrame:

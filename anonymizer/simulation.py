@@ -23,7 +23,7 @@ from .classes import AnonymizationResult
 from .data import DataError, check_k
 from .memo import BoundedMemo
 from .models import LightGBMFileModel, default_model, retrain, train_default_model
-from .names import setting_name
+from .names import release_label, setting_name
 from .results import Evaluation, Frontier, Membership, Utility
 from .scenario import DEFAULT_FAMILY, DP_DELTA
 from .split import Split
@@ -234,6 +234,50 @@ class Simulation:
         evaluation = self.evaluate(model, attacks)
         seconds["evaluate"] = time.perf_counter() - t
         return Run(method, k, result, metrics.k_achieved, metrics.gcp, model, recipe, evaluation, seconds)
+
+    # -- the released table attacked (issue 18) ------------------------------------------------
+
+    def members_release(self, setting: str, k: int | None = None) -> pd.DataFrame:
+        """The members as they would be released at `setting`: unchanged ('original'), without their QIs
+        ('qi_dropped'), or anonymized by a method at k in the generalized form (the run's own anonymization
+        when it is done, else the same seeded one made here)."""
+        from .release import GENERALIZED, output_table
+
+        X = self.split.members[self.columns].reset_index(drop=True)
+        if setting == "original":
+            return X
+        if setting == "qi_dropped":
+            return X.assign(**{q: pd.Series([None] * len(X), dtype=object) for q in self.roles.quasi_identifiers})
+        check_k(int(k), len(X), self.split.members_text)
+        run = self.peek_run(setting, int(k), attacks=False)
+        if run is not None:
+            result = run.result
+        else:
+            anonymizer = anonymizer_for(setting, int(k), list(self.roles.quasi_identifiers), self.seed,
+                                        self.tree_features)
+            guide = self.original.predict(X[self.features]) if setting == "ag" else None
+            result = anonymizer.anonymize(X, guide)
+        return output_table(result, X, GENERALIZED).reset_index(drop=True)
+
+    def release_attack(self, setting: str, k: int | None = None, knowledge=None) -> dict:
+        """The release attacks (`release_attacks.attack_release`) on the members' release at `setting`, with
+        the non-members as the control and as the adversary's outsiders; memoized, a few KB each."""
+        from .release_attacks import Knowledge, attack_release
+
+        knowledge = knowledge or Knowledge()
+        key = ("release", setting, None if k is None else int(k), knowledge)
+
+        def compute():
+            t = time.perf_counter()
+            members = self.split.members[self.columns].reset_index(drop=True)
+            control = self.split.nonmembers[self.columns].reset_index(drop=True)
+            secret = self.roles.sensitive if self.roles.sensitive in self.columns else None
+            out = attack_release(self.members_release(setting, k), members, control,
+                                 list(self.roles.quasi_identifiers), secret, knowledge, self.seed)
+            return {"setting": setting, "k": k, "label": release_label(setting, k), **out,
+                    "seconds": round(time.perf_counter() - t, 3)}
+
+        return self._runs.get(key, compute)
 
     def sweep(self, ks: list[int], methods: list[str], progress: Progress | None = None,
               attacks: bool = True) -> list[Run]:

@@ -121,11 +121,34 @@ def test_a_copy_of_the_training_rows_scores_high_and_an_independent_draw_near_ze
     train, control, other = table.iloc[:2000], table.iloc[2000:4000], table.iloc[4000:]
     copied = release_risks(train.reset_index(drop=True), train, control, known, secret="income", n_attacks=200)
     drawn = release_risks(other.reset_index(drop=True), train, control, known, secret="income", n_attacks=200)
+    assert copied["singling_out"]["risk"] > 0.8, copied["singling_out"]
     for attack in ("singling_out", "linkability"):
-        assert copied[attack]["risk"] > 0.8, (attack, copied[attack])
         lo, hi = drawn[attack]["risk_ci"]
         assert lo <= 0 <= hi and abs(drawn[attack]["risk"]) < 0.2, (attack, drawn[attack])
     assert copied["inference"]["risk"] > drawn["inference"]["risk"]
+
+
+def test_linkability_of_a_copy_is_high_where_each_half_of_the_columns_names_a_row():
+    # six measurements: three of them already tell the rows apart, so a copy links the halves of everyone
+    rng = np.random.default_rng(3)
+    table = pd.DataFrame(rng.normal(size=(3000, 6)), columns=list("abcdef"))
+    train, control, other = (table.iloc[i:i + 1000].reset_index(drop=True) for i in (0, 1000, 2000))
+    copied = release_risks(train, train, control, list("abcdef"), n_attacks=200)["linkability"]
+    drawn = release_risks(other, train, control, list("abcdef"), n_attacks=200)["linkability"]
+    assert copied["risk"] > 0.9, copied
+    assert abs(drawn["risk"]) < 0.05 and drawn["risk_ci"][0] <= 0 <= drawn["risk_ci"][1], drawn
+
+
+def test_a_release_that_tells_nothing_links_no_one_beyond_chance():
+    # regression: every released row tied on every column counted as a link for everyone (attack and control
+    # rates 1.0, the risk's interval [-1, 1]); a pick among the ties links one in n
+    table = load_adult("train").iloc[:2000].reset_index(drop=True)
+    known = ["age", "sex", "race", "education-num"]
+    train, control = table.iloc[:1000].reset_index(drop=True), table.iloc[1000:].reset_index(drop=True)
+    blank = train.assign(**{q: pd.Series([None] * len(train), dtype=object) for q in known})
+    r = release_risks(blank, train, control, known, n_attacks=200)["linkability"]
+    assert r["attack_rate"] == pytest.approx(1 / 1000) and r["control_rate"] == pytest.approx(1 / 1000)
+    assert r["risk_ci"][1] - r["risk_ci"][0] < 0.05
 
 
 def test_population_risk_by_hand():
