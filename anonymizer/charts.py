@@ -370,7 +370,7 @@ KIND_SYMBOLS = {"original": "star", "qi_dropped": "x", "ag": "circle", "mondrian
 
 
 def privacy_utility_frontier(points: pd.DataFrame, utility_name: str = "accuracy",
-                             recommended: str | None = None, partial: str = "") -> go.Figure:
+                             recommended: str | None = None, partial: str = "", privacy: str = "model") -> go.Figure:
     """Utility against the strongest attack's advantage, one point per setting (AUC on hover),
     intervals as error bars, the Pareto-optimal points joined.
 
@@ -379,7 +379,9 @@ def privacy_utility_frontier(points: pd.DataFrame, utility_name: str = "accuracy
     """
     from .frontier import pareto_front
 
-    title = f"Privacy against {utility_name}: every setting, best trade-offs joined"
+    release = privacy == "release"
+    title = f"Privacy against {utility_name}: every setting, best trade-offs joined" + \
+        (" (privacy: linkage on the release)" if release else "")
     fig = _fig(f"PARTIAL ({html_text(partial)}) · " + title if partial else title)
     points = points.reset_index(drop=True)
     front = points[pareto_front(points)].sort_values(["advantage", "utility"])
@@ -390,28 +392,39 @@ def privacy_utility_frontier(points: pd.DataFrame, utility_name: str = "accuracy
         low = group.get("utility_low", group["utility"])
         high = group.get("utility_high", group["utility"])
         attack = group["attack"].map(lambda a: ATTACK_NAMES.get(a, a)) if "attack" in group else ""
+        if release:  # the linkage's 95% interval
+            error_x = dict(type="data", symmetric=False, array=group["advantage_high"] - group["advantage"],
+                           arrayminus=group["advantage"] - group["advantage_low"], thickness=1)
+            hover = (f"%{{customdata[0]}}<br>{utility_name} %{{y:{fmt}}}<br>re-identified %{{x:.2%}} of the "
+                     "adversary's released people<extra></extra>")
+        else:
+            error_x = dict(type="data", array=group.get("advantage_std", 0 * group["advantage"]), thickness=1)
+            hover = (f"%{{customdata[0]}}<br>{utility_name} %{{y:{fmt}}}<br>advantage %{{x:.3f}} "
+                     "(%{customdata[2]})<br>AUC %{customdata[1]:.3f}<extra></extra>")
         fig.add_scatter(
             x=group["advantage"], y=group["utility"], mode="markers", name=KIND_NAMES.get(kind, kind),
             marker=dict(color=KIND_COLORS.get(kind, "#777"), symbol=KIND_SYMBOLS.get(kind, "circle"), size=11),
             error_y=dict(type="data", symmetric=False, array=high - group["utility"],
                          arrayminus=group["utility"] - low, thickness=1),
-            error_x=dict(type="data", array=group.get("advantage_std", 0 * group["advantage"]), thickness=1),
-            customdata=np.column_stack([group["setting"], group["auc"], attack]),
-            hovertemplate=(f"%{{customdata[0]}}<br>{utility_name} %{{y:{fmt}}}<br>advantage %{{x:.3f}} "
-                           "(%{customdata[2]})<br>AUC %{customdata[1]:.3f}<extra></extra>"))
+            error_x=error_x, customdata=np.column_stack([group["setting"], group["auc"], attack]),
+            hovertemplate=hover)
     if recommended is not None and (points["setting"] == recommended).any():
         best = points[points["setting"] == recommended].iloc[0]
         fig.add_annotation(x=best["advantage"], y=best["utility"], text=f"recommended: {recommended}",
                            showarrow=True, arrowhead=2, ax=40, ay=-40)
-    fig.update_layout(xaxis_title="advantage of the strongest membership attack (TPR − FPR; lower = more private)",
+    fig.update_layout(xaxis_title=("share of the adversary's released people named correctly by linkage (lower = "
+                                   "more private)" if release else
+                                   "advantage of the strongest membership attack (TPR − FPR; lower = more private)"),
                       yaxis_title=f"{utility_name} on held-out data", height=480, legend=dict(y=-0.25))
+    if release:
+        fig.update_xaxes(tickformat=".0%")
     if utility_name == "accuracy":
         fig.update_yaxes(tickformat=".1%")
     fig.update_xaxes(rangemode="tozero")
     return fig
 
 
-def reading_frontier(rec, utility_name: str = "accuracy") -> str:
+def reading_frontier(rec, utility_name: str = "accuracy", privacy: str = "model") -> str:
     """What the frontier concludes, in one or two sentences (rec: results.Recommendation). Says "no
     recommendation" unless the frontier finished and its intervals settle the choice."""
     from .results import NOTHING_BETTER, PARTIAL, UNDECIDED
@@ -441,9 +454,11 @@ def reading_frontier(rec, utility_name: str = "accuracy") -> str:
         return (f"{budget}, no recommendation: {what} for {crossing} "
                 f"crosses the budget line ({show(rec.original_utility - rec.budget_points / 100)}), so whether it is "
                 f"within the budget is noise ({rows}).{surely}")
+    release = privacy == "release"
     if rec.status == NOTHING_BETTER:
-        return (f"{budget}, no setting is more private than the original model (attack advantage "
-                f"{rec.original_advantage:.3f}; {rows}).")
+        measure = (f"the linkage re-identifies {rec.original_advantage:.1%} of the adversary's released people" if
+                   release else f"attack advantage {rec.original_advantage:.3f}")
+        return f"{budget}, no setting is more private than the original ({measure}; {rows})."
     from .stats import within_noise
 
     gain = rec.cost_points is not None and rec.cost_points < 0
@@ -460,6 +475,11 @@ def reading_frontier(rec, utility_name: str = "accuracy") -> str:
     figure = f"{utility_name} {show(rec.utility)} ({change})"
     auc = "" if rec.auc is None else f", AUC {rec.auc:.3f}"
     spread = f" ± {rec.advantage_std:.3f}" if rec.advantage_std else ""
+    if release:
+        return (f"{budget}, the most private release is {rec.setting}: {figure}, and the share of the adversary's "
+                f"released people named correctly by linkage falls from {rec.original_advantage:.1%} to "
+                f"{rec.advantage:.1%} ({rec.candidates} settings with a released table were within the budget; "
+                f"{rows}; DP models release no table and are not on this axis).")
     return (f"{budget}, the most private setting is {rec.setting}: {figure}, and the strongest attack's advantage "
             f"falls from {rec.original_advantage:.3f} to {rec.advantage:.3f}{spread}{auc} ({rec.candidates} settings "
             f"were within the budget; {rows}).")

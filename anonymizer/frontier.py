@@ -20,6 +20,28 @@ from .data import DataError
 from .results import NOTHING_BETTER, RECOMMENDED, UNDECIDED, Membership, Recommendation
 
 ORIGINAL = "original"
+PRIVACY_AXES = {"model": "the strongest membership attack on the retrained model",
+                "release": "the linkage attack on the released table"}
+
+
+def check_privacy_axis(privacy: str) -> str:
+    if privacy not in PRIVACY_AXES:
+        raise DataError(f"the privacy axis must be one of {', '.join(PRIVACY_AXES)}, not {privacy!r}")
+    return privacy
+
+
+def release_point(point: Mapping, linkage: Mapping) -> dict:
+    """A frontier point on the release axis: the same utility, and for privacy the share of the adversary's
+    released people it names correctly (`release_attacks.linkage_attack`) with its 95% interval. Settings
+    without a released table (a DP model) have no such point."""
+    share = linkage["reidentified_share"]
+    if share is None:
+        raise DataError(f"the setting '{point['setting']}' has no linkage figure: none of the adversary's people "
+                        "is in its release")
+    low, high = linkage["reidentified_share_ci"]
+    return {**point, "advantage": float(share), "advantage_std": None, "advantage_low": float(low),
+            "advantage_high": float(high), "auc": None, "attack": "linkage",
+            "baseline_share": linkage["baseline_share"], "targets_in_release": linkage["targets_in_release"]}
 
 
 def strongest_attack_point(setting: str, kind: str, utility: float, membership: Mapping,

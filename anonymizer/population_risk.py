@@ -20,6 +20,7 @@ import math
 from collections import Counter
 
 import numpy as np
+import pandas as pd
 
 
 def record_risk(f: int, pi: float) -> float:
@@ -87,3 +88,19 @@ def population_risk(class_sizes: np.ndarray, pi: float) -> dict:
             "marketer_risk": float(per_record.mean()), "population_uniques": zayatz_uniques(sizes, pi),
             "sample_uniques": int((sizes == 1).sum()), "estimator": "Zayatz (1991); record risk E[1/F | f] with "
             "a negative binomial population (Benedetti and Franconi 1998)"}
+
+
+def population_table(named_sizes: dict[str, np.ndarray], pi: float) -> pd.DataFrame:
+    """The population figures of several releases ({label: class sizes}) at sampling fraction `pi`, one row
+    each, beside the sample's own (prosecutor) figures."""
+    rows = []
+    for label, sizes in named_sizes.items():
+        sizes = np.asarray(sizes)
+        sizes = sizes[sizes > 0]
+        p = population_risk(sizes, pi)
+        rows.append({"release": label, "sample uniques": p["sample_uniques"],
+                     "population uniques (est.)": round(p["population_uniques"], 1),
+                     "journalist risk": f"{p['journalist_risk']:.2%}", "marketer risk": f"{p['marketer_risk']:.2%}",
+                     "sample: max risk (1 / smallest class)": f"{1 / sizes.min():.2%}",
+                     "sample: average risk": f"{len(sizes) / sizes.sum():.2%}"})
+    return pd.DataFrame(rows)

@@ -765,6 +765,33 @@ def linkage_table(results: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+RISK_NAMES = {"singling_out": "singling-out", "linkability": "linkability", "inference": "inference"}
+
+
+def risk_text(r: dict | None) -> str:
+    """'0.45 (0.37 to 0.53)', or why there is no figure."""
+    if r is None:
+        return "not measured"
+    if r["risk"] is None:
+        return "n/a: no predicate singles out one released row" if "columns_per_predicate" in r else "n/a"
+    return f"{r['risk']:.2f} ({r['risk_ci'][0]:.2f} to {r['risk_ci'][1]:.2f})"
+
+
+def risk_table(results: list[dict]) -> pd.DataFrame:
+    """The control-set risks of several releases (`attack_release` results with a `label`), one row each:
+    the risk with its 95% interval, and the attack and control success rates it comes from."""
+    rows = []
+    for r in results:
+        row = {"release": r["label"]}
+        for key, name in RISK_NAMES.items():
+            risk = r.get(key)
+            row[name] = risk_text(risk)
+            if risk is not None and risk.get("attack_rate") is not None:
+                row[f"{name}: attack / control"] = f"{risk['attack_rate']:.1%} / {risk['control_rate']:.1%}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 KNOWLEDGE_NAMES = {EXACT: "exactly", COARSENED: "to a band (10% of each number's span)",
                    NOISY: "with errors (numbers off by 5% of their span, 10% of categories wrong)"}
 

@@ -607,6 +607,7 @@ class Frontier:
     requested: tuple[str, ...]
     utility_key: str
     n_holdout: int
+    privacy: str = "model"  # the privacy axis: the strongest attack on the model, or the linkage on the release
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -635,7 +636,8 @@ class Frontier:
         return recommend(self.points, budget_points, utility_key=self.utility_key, n_holdout=self.n_holdout)
 
     def to_dict(self, budget_points: float | None = None) -> dict:
-        out = {"utility": self.utility_key, "complete": self.complete, "requested": list(self.requested),
+        out = {"utility": self.utility_key, "privacy": self.privacy, "complete": self.complete,
+               "requested": list(self.requested),
                "missing": list(self.missing), "n_holdout": self.n_holdout,
                "small_sample": self.n_holdout < SMALL_SAMPLE,
                "points": self.points.to_dict("records")}

@@ -251,7 +251,7 @@ class Simulation:
         check_k(int(k), len(X), self.split.members_text)
         run = self.peek_run(setting, int(k), attacks=False)
         if run is not None:
-            result = run.result
+            result = run.anonymization
         else:
             anonymizer = anonymizer_for(setting, int(k), list(self.roles.quasi_identifiers), self.seed,
                                         self.tree_features)
@@ -379,7 +379,48 @@ class Simulation:
         return tuple(out + [setting_name("dp", epsilon=e) for e in epsilons])
 
     def frontier(self, ks: list[int], methods: list[str], epsilons: list[float], delta: float = DP_DELTA,
-                 progress: Progress | None = None, compute: bool = True) -> Frontier:
+                 progress: Progress | None = None, compute: bool = True, privacy: str = "model") -> Frontier:
+        """The frontier (`_model_frontier`) with privacy measured on the model (the strongest membership
+        attack) or, privacy='release', on the released table: the linkage attack's re-identified share of each
+        setting that releases a table (the original, QIs dropped, each method at each k; a DP model releases
+        none). The release frontier is partial until every such setting is both evaluated and linked."""
+        from .frontier import check_privacy_axis
+
+        model = self._model_frontier(ks, methods, epsilons, delta, progress, compute)
+        if check_privacy_axis(privacy) == "model":
+            return model
+        return self._release_frontier(model, ks, methods, compute)
+
+    def _release_frontier(self, model: Frontier, ks, methods, compute: bool) -> Frontier:
+        from .frontier import pareto_front, release_point
+        from .release_attacks import Knowledge
+
+        points = []
+        for point in model.points.to_dict("records") if len(model.points) else []:
+            if point["kind"] == "dp":
+                continue
+            k = None if point["kind"] in ("original", "qi_dropped") else int(point["k"])
+            attacked = (self.release_attack(point["kind"], k) if compute else
+                        self._runs.peek(("release", point["kind"], k, Knowledge())))
+            if attacked is not None:
+                points.append(release_point(point, attacked["linkage"]))
+        frame = pd.DataFrame(points)
+        if len(frame):
+            frame["pareto"] = pareto_front(frame)
+        return Frontier(frame, self.frontier_settings(ks, methods, []), model.utility_key, model.n_holdout, "release")
+
+    def release_steps(self, ks: list[int], methods: list[str]):
+        """The release frontier's linkage attacks as background steps, one setting a step (each needs the
+        setting's evaluation first: the frontier's steps)."""
+        from .jobs import Step
+
+        settings = [("original", None), ("qi_dropped", None)] + [(m, k) for m in methods for k in self.usable_ks(ks)]
+        return [Step(f"linking the release: {release_label(kind, k)}",
+                     lambda kind=kind, k=k: self.release_attack(kind, k))
+                for kind, k in settings if kind != "qi_dropped" or self._qi_dropped_has_model()]
+
+    def _model_frontier(self, ks: list[int], methods: list[str], epsilons: list[float], delta: float = DP_DELTA,
+                        progress: Progress | None = None, compute: bool = True) -> Frontier:
         """The frontier over the original, QIs dropped, each method at each k and DP at each epsilon.
 
         compute=True computes what is missing (`progress(done, total, label)` after each setting) and records
@@ -488,12 +529,13 @@ class Simulation:
             return None, None
         return done[0].schema_source, next((r.privacy_note for r in done if r.privacy_note), None)
 
-    def requested_frontier(self) -> Frontier | None:
-        """The last frontier asked for in this simulation, as far as it got (None if none was asked for)."""
+    def requested_frontier(self, privacy: str = "model") -> Frontier | None:
+        """The last frontier asked for in this simulation, as far as it got (None if none was asked for), on
+        the privacy axis `privacy` ('model' or 'release')."""
         if self.frontier_request is None:
             return None
         ks, methods, epsilons, delta = self.frontier_request
-        return self.frontier(list(ks), list(methods), list(epsilons), delta, compute=False)
+        return self.frontier(list(ks), list(methods), list(epsilons), delta, compute=False, privacy=privacy)
 
     def settings(self) -> dict:
         return {"target": self.roles.target, "task": self.task, "quasi_identifiers": list(self.roles.quasi_identifiers),

@@ -5,8 +5,18 @@ import streamlit as st
 
 from anonymizer.analysis import PREFETCH_MAX_ROWS
 from anonymizer.charts import class_size_histogram, reading_class_sizes, reading_recoding, recoding_bars
+from anonymizer.data import DataError
 from anonymizer.display import changed_cells, describe_k, format_alike, plural
-from anonymizer.release_attacks import KNOWLEDGE_NAMES, Knowledge, linkage_table, reading_linkage
+from anonymizer.population_risk import population_table
+from anonymizer.release import tuple_codes
+from anonymizer.release_attacks import (
+    KNOWLEDGE_NAMES,
+    Knowledge,
+    linkage_table,
+    make_uploaded_auxiliary,
+    reading_linkage,
+    risk_table,
+)
 from anonymizer.text import markdown_escape as esc
 from pages import state, widgets
 
@@ -117,26 +127,111 @@ def controls_and_results():
     analysis.prefetch(method, [k - 1, k + 1])
 
 
+def adversary_table():
+    """The adversary's table the analyst uploaded, as a `release_attacks.Auxiliary`, or None (the one made from
+    the data); a bad file gets one line and the made table stays in use."""
+    dataset, _ = state.current()
+    upload = st.file_uploader("The adversary's table (CSV or Parquet): an identifier column and some of the "
+                              "quasi-identifiers", type=["csv", "parquet"], key="upload_auxiliary")
+    if upload is None:
+        return None
+    try:
+        if st.session_state.get("auxiliary_file") != (upload.file_id, dataset.digest):
+            st.session_state["auxiliary_table"] = state.read_upload(upload)
+            st.session_state["auxiliary_file"] = (upload.file_id, dataset.digest)
+        table, digest = st.session_state["auxiliary_table"]
+        shared = [c for c in table.columns if c in dataset.data.columns]
+        ordered = [c for c in roles.dropped if c in shared] + [c for c in shared if c not in roles.dropped]
+        if not ordered:
+            raise DataError("the adversary's table shares no column with the data, so no one in it can be checked "
+                            "against the release: it needs the data's identifier column (e.g. a name or an ID)")
+        id_column = st.selectbox("Its identifier column (in the data too, dropped from the release)", ordered,
+                                 key="auxiliary_id", format_func=str)
+        if len(dataset.data) != len(analysis.table):
+            raise DataError("the data's rows and the analysed rows differ; link an uploaded table on the whole data")
+        return make_uploaded_auxiliary(table, id_column, dataset.data[id_column].reset_index(drop=True),
+                                       list(roles.quasi_identifiers), digest + id_column, upload.name)
+    except DataError as exc:
+        st.error(esc(f"{exc}. The adversary's table made from the data stays in use."))
+        return None
+
+
 def linkage(method: str, k: int) -> None:
-    """The adversary who links an identified table to the release (anonymizer.release_attacks)."""
+    """The adversary who links an identified table to the release (anonymizer.release_attacks): the linkage,
+    the risks with a control set, and the population figures."""
     st.subheader("An adversary with an identified table")
-    st.caption("A seeded half of the people (at most 5,000), with who they are, plus 20% outsiders who are not in "
-               "the table: the adversary links each to the released classes (generalized form) and names one "
-               "person of the best match.")
-    on = st.toggle("Run the linkage attack", key="linkage_on")
-    knowledge = st.radio("The adversary knows the quasi-identifiers", list(KNOWLEDGE_NAMES), horizontal=True,
-                         format_func=KNOWLEDGE_NAMES.get, key="linkage_knowledge", disabled=not on)
+    on = st.toggle("Attack the released table", key="linkage_on",
+                   help="Play the adversary who holds names and some quasi-identifiers of real people and links "
+                        "them to the release (the Netflix and voter-list re-identifications).")
     if not on:
+        st.caption("The linkage attack, the singling-out, linkability and inference risks against a control set, and "
+                   "the population risks of the released table.")
         return
+    source = st.radio("The adversary's table", ["made", "uploaded"], horizontal=True, key="linkage_source",
+                      format_func={"made": "made from the data", "uploaded": "my own file"}.get)
+    auxiliary = adversary_table() if source == "uploaded" else None
+    if auxiliary is None:
+        st.caption("Made from the data: a seeded half of the people (at most 5,000), with who they are, plus 20% "
+                   "outsiders who are not in the table. The adversary links each to the released classes "
+                   "(generalized form) and names one person of the best match.")
+    else:
+        st.caption(esc(f"{auxiliary.name}: {len(auxiliary.table):,} people, knowing "
+                       f"{', '.join(auxiliary.known_columns(list(roles.quasi_identifiers)))}; identified by "
+                       f"'{auxiliary.id_column}'."))
+    knowledge = st.radio("The adversary knows the quasi-identifiers", list(KNOWLEDGE_NAMES), horizontal=True,
+                         format_func=KNOWLEDGE_NAMES.get, key="linkage_knowledge")
     try:
         with st.spinner("Linking..."):
-            results = [analysis.linkage(s, None, knowledge=Knowledge(knowledge)) for s in ("original", "qi_dropped")]
-            results.append(analysis.linkage(method, k, knowledge=Knowledge(knowledge)))
+            results = [analysis.linkage(s, None, knowledge=Knowledge(knowledge), auxiliary=auxiliary)
+                       for s in ("original", "qi_dropped")]
+            results.append(analysis.linkage(method, k, knowledge=Knowledge(knowledge), auxiliary=auxiliary))
     except Exception as exc:
         widgets.error(exc)
         return
     st.dataframe(linkage_table(results), hide_index=True, width="stretch")
     st.caption(esc(reading_linkage(results)))
+    control_risks(method, k)
+    population(method, k)
+
+
+def control_risks(method: str, k: int) -> None:
+    """Singling-out, linkability and inference against a control set: the simulation's members released, its
+    non-members the people who were not."""
+    st.markdown("##### Risks against a control set")
+    if roles.target is None:
+        st.info("The risks with a control set use the simulation's split, which needs a target column.")
+        return
+    try:
+        with st.spinner("Attacking the members' release and the control..."):
+            sim = analysis.simulation
+            results = [sim.release_attack("original"), sim.release_attack(method, k)]
+    except Exception as exc:
+        widgets.error(exc)
+        return
+    st.dataframe(risk_table(results), hide_index=True, width="stretch")
+    secret = (f"; inference guesses '{roles.sensitive}'" if roles.sensitive else
+              "; inference needs a sensitive attribute")
+    st.caption(esc(f"Each risk is (attack − control) / (1 − control), 95% interval: the attack's success on "
+                   f"{results[0]['control_rows']:,} released members minus its success on as many non-members who "
+                   f"were not released (seed {analysis.seed}){secret}. Near 0: the release tells an attacker no more "
+                   "about its own people than about anyone of the population."))
+
+
+def population(method: str, k: int) -> None:
+    """The journalist and marketer risks and the population uniques, where the table samples a population."""
+    sample = st.checkbox("The table is a sample of a larger population", key="is_sample")
+    if not sample:
+        return
+    fraction = st.number_input("Sampling fraction: the table's share of its population", 0.0001, 1.0, 0.1,
+                               step=0.01, format="%.4f", key="sampling_fraction")
+    anon = analysis.anonymize(method, k)
+    qis = list(roles.quasi_identifiers)
+    original_sizes = np.bincount(tuple_codes(analysis.table, qis))
+    st.dataframe(population_table({"original (identifiers dropped)": original_sizes, anon.label: anon.class_sizes},
+                                  float(fraction)), hide_index=True, width="stretch")
+    st.caption("Journalist risk: the highest chance of naming a record of the sample from the population; marketer "
+               "risk: the expected share named. Record risk E[1/F | f] with a negative binomial population "
+               "(Benedetti-Franconi); population uniques by Zayatz's estimator.")
 
 
 def find_k(method: str, k: int) -> None:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from anonymizer import charts
 from anonymizer.analysis import ATTACK_SWEEP_KS, DP_EPSILONS
+from anonymizer.frontier import PRIVACY_AXES
 from anonymizer.names import ATTACK_NAMES, METHODS
 from anonymizer.results import RECOMMENDED
 from anonymizer.simulation import attack_points
@@ -53,6 +54,12 @@ label = f"{METHODS[method]} k={k} model"
 
 st.subheader("Anonymize or differential privacy?")
 epsilons = [float(e) for e in widgets.persistent(st.multiselect, "DP epsilons", DP_EPSILONS, key="dp_epsilons")]
+privacy = widgets.persistent(st.radio, "Privacy measured by", list(PRIVACY_AXES), key="frontier_privacy",
+                             format_func=PRIVACY_AXES.get, horizontal=True,
+                             help="The model axis: the strongest of the four membership attacks on each retrained "
+                                  "model. The release axis: an adversary holding an identified half of the members "
+                                  "(plus 20% non-members) links it to each released table, exact QI values; DP "
+                                  "models release no table and are left out.")
 frontier_job = jobs.get("Frontier")
 
 
@@ -60,7 +67,7 @@ def show_frontier(budget: float, with_table: bool = True) -> None:
     """The frontier the session asked for, as far as it is computed (the same one the report shows): the
     chart, the reading (a recommendation only when it is finished and its intervals settle it), the table."""
     try:
-        frontier = sim.requested_frontier()
+        frontier = sim.requested_frontier(privacy)
         rec = frontier.recommend(budget)
     except Exception as exc:
         widgets.error(exc)
@@ -68,10 +75,20 @@ def show_frontier(budget: float, with_table: bool = True) -> None:
     if len(frontier.points):
         st.plotly_chart(charts.privacy_utility_frontier(frontier.points, frontier.utility_name,
                                                         rec.setting if rec.status == RECOMMENDED else None,
-                                                        frontier.progress_text),
+                                                        frontier.progress_text, privacy),
                         width="stretch", key="frontier_chart")
-    st.markdown(esc(charts.reading_frontier(rec, frontier.utility_name)))
-    if with_table and len(frontier.points):
+    st.markdown(esc(charts.reading_frontier(rec, frontier.utility_name, privacy)))
+    if with_table and len(frontier.points) and privacy == "release":
+        shown = frontier.points[["setting", "utility", "utility_low", "utility_high", "n", "targets_in_release",
+                                 "advantage", "advantage_low", "advantage_high", "baseline_share", "pareto"]]
+        st.dataframe(shown.rename(columns={"utility": frontier.utility_name, "utility_low": "95% low",
+                                           "utility_high": "95% high", "n": "held-out rows",
+                                           "targets_in_release": "adversary's people released",
+                                           "advantage": "named correctly", "advantage_low": "95% low ",
+                                           "advantage_high": "95% high ",
+                                           "baseline_share": "random pick in the class"}),
+                     hide_index=True, width="stretch")
+    elif with_table and len(frontier.points):
         shown = frontier.points[["setting", "utility", "utility_low", "utility_high", "change_low", "change_high",
                                  "n", "advantage", "advantage_std", "auc", "attack", "pareto"]]
         st.dataframe(shown.rename(columns={"utility": frontier.utility_name, "utility_low": "95% low",
@@ -82,14 +99,17 @@ def show_frontier(budget: float, with_table: bool = True) -> None:
 
 
 def start_frontier() -> None:
-    jobs.start("Frontier", sim.frontier_steps(ATTACK_SWEEP_KS, list(METHODS), epsilons))
+    steps = sim.frontier_steps(ATTACK_SWEEP_KS, list(METHODS), epsilons)
+    if privacy == "release":  # after the settings they attack
+        steps += sim.release_steps(ATTACK_SWEEP_KS, list(METHODS))
+    jobs.start("Frontier", steps)
 
 
 if frontier_job is not None and not frontier_job.finished:
     widgets.live_job(frontier_job, lambda: show_frontier(float(st.session_state["utility_budget"]), False))
 elif sim.frontier_request is not None:
     widgets.job_status(frontier_job)
-    frontier = sim.requested_frontier()
+    frontier = sim.requested_frontier(privacy)
     built = [float(e) for e in sim.frontier_request[2]]
     budget = widgets.persistent(st.slider, f"{frontier.utility_name} budget: the most you would give up, in points",
                                 0.0, 10.0, step=0.25, key="utility_budget")

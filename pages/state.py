@@ -40,7 +40,8 @@ DEMO_NAME = "UCI Adult (built-in demo)"
 DEMO_ROLES = Roles(ADULT_TARGET, tuple(ADULT_QIS), "marital-status", ("education",))
 WIDGET_DEFAULTS = {"method": DEFAULT_METHOD, "seed": DEFAULT_SEED, "allow_pickle": False,
                    "model_family": DEFAULT_FAMILY, "utility_budget": UTILITY_BUDGET, "dp_epsilons": list(DP_EPSILONS),
-                   "output_form": "representative", "encoding": "auto"}
+                   "output_form": "representative", "encoding": "auto",
+                   "frontier_privacy": "model"}
 ROLE_WIDGETS = ("target", "qis", "sensitive", "drop_columns", "task_choice")
 
 

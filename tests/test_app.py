@@ -4,6 +4,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -287,6 +288,20 @@ def test_the_frontier_is_the_first_chart_of_the_attacks_page(adult_train):
     assert any(("most private setting" in plain(m.value) or "no setting is more private" in plain(m.value)
                 or "no recommendation: the 95% interval" in plain(m.value)) and "held-out rows" in plain(m.value)
                for m in at.markdown), reading
+    # issue 18: the same frontier with privacy measured on the release; partial until the releases are linked
+    at.radio(key="frontier_privacy__widget").set_value("release").run()
+    assert not at.exception, at.exception
+    assert any("Partial frontier" in plain(w.value) for w in at.warning)
+    next(b for b in at.button if b.label == "Resume the frontier").click().run(timeout=900)
+    finish_jobs(at)
+    figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    assert "linkage" in figures[0]["layout"]["xaxis"]["title"]["text"]
+    names = {trace["name"] for trace in figures[0]["data"]}
+    assert "Differential privacy (DP-EBM)" not in names and "Accuracy-guided" in names
+    assert any(("most private release" in plain(m.value) or "no setting is more private" in plain(m.value)
+                or "no recommendation: the 95% interval" in plain(m.value)) for m in at.markdown)
+    table = next(d.value for d in at.dataframe if "named correctly" in getattr(d.value, "columns", []))
+    assert table["named correctly"].iloc[0] > table["named correctly"].iloc[1]  # the original vs QIs dropped
     at.switch_page("pages/export.py").run(timeout=600)
     assert not at.exception, at.exception
 
@@ -338,6 +353,45 @@ def test_anonymize_page_links_an_identified_table_to_the_release():
     assert linkage["targets in the release"].tolist() == [5000] * 3
     captions = " ".join(plain(c.value) for c in at.caption)
     assert "the adversary names" in captions and "seed 0" in captions
+    # the risks against a control set: the members' release of the original and of the setting shown
+    risks = [d.value for d in at.dataframe if "singling-out" in getattr(d.value, "columns", [])]
+    assert len(risks) == 1 and list(risks[0]["release"]) == ["original (identifiers dropped)",
+                                                            "Accuracy-guided at k = 10"]
+    assert "non-members who were not released" in captions
+    # the population figures, once the table is said to be a sample
+    at.checkbox(key="is_sample").check().run()
+    at.number_input(key="sampling_fraction").set_value(0.01).run()
+    assert not at.exception, at.exception
+    population = [d.value for d in at.dataframe if "journalist risk" in getattr(d.value, "columns", [])]
+    assert len(population) == 1 and len(population[0]) == 2
+    assert population[0]["sample uniques"].iloc[1] == 0  # k = 10: no one alone in the release
     at.radio(key="linkage_knowledge").set_value("noisy").run()
     assert not at.exception, at.exception
     assert "with errors" in " ".join(plain(c.value) for c in at.caption)
+
+
+def test_anonymize_page_links_an_adversary_table_the_analyst_uploads(adult_train):
+    """Issue 18: the adversary's table uploaded (a name column and two QIs), linked through the data's own name
+    column, which the release drops; a table that shares no column with the data gets one line."""
+    small = adult_train.iloc[:600].drop(columns=["education"]).reset_index(drop=True)
+    small.insert(0, "name", [f"person {i}" for i in range(len(small))])
+    at = start()
+    at.file_uploader(key="upload_table").upload("people.csv", small.to_csv(index=False).encode(), "text/csv").run()
+    at.multiselect(key="qis").set_value(["age", "sex", "race"]).run()
+    assert "name" in at.session_state["roles"].dropped  # a direct identifier, dropped by default
+    at.switch_page("pages/anonymize.py").run()
+    at.toggle(key="linkage_on").set_value(True).run()
+    at.radio(key="linkage_source").set_value("uploaded").run()
+    rng = np.random.default_rng(0)
+    known = small.iloc[rng.choice(len(small), 200, replace=False)][["name", "age", "sex"]]
+    outsiders = pd.DataFrame({"name": ["someone else", "another one"], "age": [40, 51], "sex": ["Male", "Female"]})
+    aux = pd.concat([known, outsiders])
+    at.file_uploader(key="upload_auxiliary").upload("voters.csv", aux.to_csv(index=False).encode(), "text/csv").run()
+    assert not at.exception, at.exception
+    linkage = next(d.value for d in at.dataframe if "named correctly" in getattr(d.value, "columns", []))
+    assert linkage["targets in the release"].tolist() == [200] * 3
+    captions = " ".join(plain(c.value) for c in at.caption)
+    assert "voters.csv: 202 people, knowing age, sex; identified by 'name'" in captions
+    at.file_uploader(key="upload_auxiliary").upload("other.csv", b"x,y\n1,2\n", "text/csv").run()
+    assert not at.exception, at.exception
+    assert any("shares no column with the data" in plain(e.value) for e in at.error)
