@@ -305,6 +305,14 @@ class Analysis:
         return self._linkages.get(key, lambda: self._linkage(setting, k, known, knowledge, share, outsiders, form,
                                                              auxiliary))
 
+    def computed_linkages(self, method: str, k: int) -> list[dict]:
+        """The linkage results this session computed for the original, QIs dropped and (method, k), in that
+        order (every adversary and knowledge asked for); never computes one."""
+        wanted = [("original", None), ("qi_dropped", None), (method, int(k))]
+        found = [(wanted.index(key[:2]), self._linkages.peek(key)) for key in self._linkages.keys()
+                 if key[:2] in wanted]
+        return [r for _, r in sorted(found, key=lambda pair: pair[0]) if r is not None]
+
     def _linkage(self, setting, k, known, knowledge, share, outsiders, form, auxiliary) -> dict:
         from .release_attacks import linkage_attack, make_auxiliary
 

@@ -143,6 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also train DP-EBM (the differential-privacy comparator) at these epsilons, e.g. 0.5,1,2,4,8; "
                         "scored and attacked like the other models")
     e.add_argument("--dp-delta", type=float, help=f"delta of the DP models (default {DP_DELTA:g})")
+    e.add_argument("--no-release-attacks", action="store_true",
+                   help="skip the attacks on the released table (linkage, singling-out, linkability, inference) "
+                        "and the frontier on the release")
+    e.add_argument("--sampling-fraction", type=float,
+                   help="the table's share of its population, in (0, 1]: adds the population risks of each release")
     e.add_argument("--budget", type=float,
                    help="utility points you would give up, for the frontier's recommendation "
                         f"(default {UTILITY_BUDGET:g})")
@@ -553,6 +558,10 @@ def run_evaluate(args) -> int:
         raise DataError("--references and --repeats must be at least 1")
     if not 0 < args.dp_delta < 1:
         raise DataError(f"--dp-delta must be between 0 and 1, got {args.dp_delta}")
+    if args.sampling_fraction is not None and not 0 < args.sampling_fraction <= 1:
+        raise DataError(f"--sampling-fraction must be in (0, 1], got {args.sampling_fraction:g}")
+    if args.sampling_fraction is not None and args.no_release_attacks:
+        raise DataError("--sampling-fraction is for the release attacks, which --no-release-attacks skips")
     if not (args.budget >= 0):
         raise DataError(f"--budget must be a non-negative number of points, got {args.budget}")
     for k in args.k:  # before any work: k is checked against the table once it is read, then against the split
@@ -592,6 +601,11 @@ def run_evaluate(args) -> int:
     report = sim.report(runs, with_roc=args.roc, dp_runs=dp_runs)
     frontier = sim.frontier(args.k, args.method, args.dp_epsilon, args.dp_delta)
     report["frontier"] = frontier.to_dict(args.budget)
+    if not args.no_release_attacks:
+        report["release"] = sim.release_report(runs, args.sampling_fraction)
+        print(f"[release] {len(report['release'])} releases attacked", file=sys.stderr)
+        report["release_frontier"] = sim.frontier(args.k, args.method, args.dp_epsilon, args.dp_delta,
+                                                  privacy="release").to_dict(args.budget)
     report["settings"]["rows_without_target"] = analysis.n_without_target
     report["target_leaks"] = analysis.target_leaks.to_dict()
     report["scenario"] = _scenario(analysis, args, evaluate=True)

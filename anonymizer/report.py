@@ -127,10 +127,42 @@ def _frontier_section(sim, budget_points: float, summary: list[str], caveats: li
                                                         if c in frontier.points.columns]))]
     else:
         parts.append(f"<p class='reading'>{_esc(reading)}</p>")
+    on_release = sim.requested_frontier("release")
+    if len(on_release.points):  # the same frontier with privacy measured on the release, where it was linked
+        rec = on_release.recommend(budget_points)
+        reading = charts.reading_frontier(rec, on_release.utility_name, "release")
+        decided = rec.setting if rec.status == RECOMMENDED else None
+        parts += ["<h3>The same settings, privacy measured on the released table</h3>",
+                  _figure(charts.privacy_utility_frontier(on_release.points, on_release.utility_name, decided,
+                                                          on_release.progress_text, "release"), reading)]
     _, _, epsilons, delta = sim.frontier_request
     note = sim.dp_caveat(epsilons, delta)[1]
     if note:
         parts.append(f"<p><b>DP caveat:</b> {_esc(note)}.</p>")
+    return parts
+
+
+def _release_attack_section(analysis: Analysis, sim, method: str, k: int) -> list[str]:
+    """The attacks on the released table this session ran (linkage of the whole table; the control-set risks
+    of the members' release), or a line saying they were not run."""
+    from .release_attacks import linkage_table, reading_linkage, risk_table
+
+    parts = ["<h2>The released table attacked</h2>"]
+    linkages = analysis.computed_linkages(method, k)
+    if linkages:
+        parts += [_measured("the whole table; the adversary's table: " + ", ".join(dict.fromkeys(
+                      r["adversary"] for r in linkages))), _frame(linkage_table(linkages)),
+                  f"<p>{_esc(reading_linkage(linkages))}</p>"]
+    risks = [r for r in (sim.peek_release_attack("original"), sim.peek_release_attack(method, k))
+             if r is not None] if sim is not None else []
+    if risks:
+        parts += [_measured(f"{sim.split.describe()}; the members released, as many non-members as the control"),
+                  _frame(risk_table(risks)),
+                  "<p class='small'>Each risk is (attack − control) / (1 − control) with a 95% interval: what the "
+                  "release tells an attacker about its own people beyond what it tells about anyone.</p>"]
+    if not linkages and not risks:
+        parts.append("<p>Not run in this session: turn on 'Attack the released table' on the Anonymize page, or "
+                     "use the CLI's <code>audit</code> or <code>evaluate</code>.</p>")
     return parts
 
 
@@ -245,6 +277,7 @@ def build_report(analysis: Analysis, method: str, k: int, budget_points: float =
     parts += ["<p class='small'>Output form: the exported table holds, in each quasi-identifier cell, one real value "
               "per class (representative) or the class's range / set (generalized), as chosen at export.</p>"]
 
+    parts += _release_attack_section(analysis, sim, method, k)
     if sim is not None:
         parts += ["<h2>Utility</h2>", _measured(sim.split.describe() + "; the members are anonymized with the same "
                                                 "method and k, and the model retrained on them"),

@@ -393,21 +393,42 @@ class Simulation:
 
     def _release_frontier(self, model: Frontier, ks, methods, compute: bool) -> Frontier:
         from .frontier import pareto_front, release_point
-        from .release_attacks import Knowledge
 
         points = []
         for point in model.points.to_dict("records") if len(model.points) else []:
             if point["kind"] == "dp":
                 continue
             k = None if point["kind"] in ("original", "qi_dropped") else int(point["k"])
-            attacked = (self.release_attack(point["kind"], k) if compute else
-                        self._runs.peek(("release", point["kind"], k, Knowledge())))
+            attacked = self.release_attack(point["kind"], k) if compute else self.peek_release_attack(point["kind"], k)
             if attacked is not None:
                 points.append(release_point(point, attacked["linkage"]))
         frame = pd.DataFrame(points)
         if len(frame):
             frame["pareto"] = pareto_front(frame)
         return Frontier(frame, self.frontier_settings(ks, methods, []), model.utility_key, model.n_holdout, "release")
+
+    def peek_release_attack(self, setting: str, k: int | None = None, knowledge=None) -> dict | None:
+        """The release attacks of `setting` if computed, else None; never computes them."""
+        from .release_attacks import Knowledge
+
+        return self._runs.peek(("release", setting, None if k is None else int(k), knowledge or Knowledge()))
+
+    def release_report(self, runs: list[Run], sampling_fraction: float | None = None) -> list[dict]:
+        """The release attacks of the original, QIs dropped and every run, JSON-ready; with a sampling fraction,
+        each also carries the population figures of its classes (`population_risk`)."""
+        from .population_risk import population_risk
+        from .release import tuple_codes
+
+        settings = [("original", None), ("qi_dropped", None)] + [(run.method, run.k) for run in runs]
+        out = []
+        for kind, k in settings:
+            entry = dict(self.release_attack(kind, k))
+            if sampling_fraction is not None:
+                qis = list(self.roles.quasi_identifiers)
+                sizes = np.bincount(tuple_codes(self.members_release(kind, k), qis))
+                entry["population"] = population_risk(sizes[sizes > 0], sampling_fraction)
+            out.append(entry)
+        return out
 
     def release_steps(self, ks: list[int], methods: list[str]):
         """The release frontier's linkage attacks as background steps, one setting a step (each needs the

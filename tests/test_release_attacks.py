@@ -11,6 +11,7 @@ import pytest
 from anonymizer import equivalence_classes, load_adult
 from anonymizer.anonymize import MondrianAnonymizer
 from anonymizer.cli import main
+from anonymizer.data import DataError
 from anonymizer.population_risk import population_risk, record_risk, zayatz_uniques
 from anonymizer.release_attacks import Knowledge, _risk, linkage_attack, make_auxiliary, release_risks
 
@@ -259,3 +260,65 @@ def test_the_hash_join_admits_exactly_the_classes_the_scores_admit():
     scored = np.isfinite(_scores(values, classes, known, np.arange(len(aux)), Knowledge("exact")))
     for r in range(len(aux)):
         assert joined[r].tolist() == np.flatnonzero(scored[r]).tolist(), r
+
+
+# --- every face carries them: the frontier's release axis, evaluate's JSON, the report ------------------------
+
+def test_a_release_point_takes_the_linkage_share_and_its_interval():
+    from anonymizer.frontier import recommend, release_point
+
+    point = {"setting": "AG k=10", "kind": "ag", "utility": 0.8, "advantage": 0.2, "auc": 0.6, "attack": "lira"}
+    linkage = {"reidentified_share": 0.03, "reidentified_share_ci": [0.02, 0.04], "baseline_share": 0.035,
+               "targets_in_release": 900}
+    p = release_point(point, linkage)
+    assert (p["advantage"], p["advantage_low"], p["advantage_high"], p["attack"], p["auc"]) == \
+        (0.03, 0.02, 0.04, "linkage", None)
+    original = release_point({**point, "setting": "original", "kind": "original", "utility": 0.81},
+                             {**linkage, "reidentified_share": 0.4, "reidentified_share_ci": [0.38, 0.42]})
+    rec = recommend([original, p], 2.0)
+    assert rec.setting == "AG k=10" and rec.advantage == 0.03 and rec.original_advantage == 0.4
+    with pytest.raises(DataError, match="none of the adversary's people"):
+        release_point(point, {**linkage, "reidentified_share": None})
+
+
+def test_evaluate_json_and_the_report_carry_the_release_attacks(adult, tmp_path, capsys):
+    from anonymizer.analysis import Analysis
+    from anonymizer.report import build_report
+    from anonymizer.roles import Roles
+    from anonymizer.scenario import AttackSettings
+
+    table = adult[0]
+    data, out = tmp_path / "a.csv", tmp_path / "e.json"
+    table.to_csv(data, index=False)
+    code = main(["evaluate", "--data", str(data), "--target", "income", "--qi", "age,sex,race", "--k", "10",
+                 "--out", str(out), "--references", "1", "--repeats", "1", "--method", "mondrian",
+                 "--sensitive", "occupation", "--sampling-fraction", "0.05"])
+    assert code == 0, capsys.readouterr().err
+    report = json.loads(out.read_text())
+    assert [r["label"] for r in report["release"]] == ["original (identifiers dropped)", "QIs dropped",
+                                                        "Mondrian at k = 10"]
+    for r in report["release"]:
+        assert set(r["linkage"]) >= {"targets", "targets_in_release", "claims", "correct", "reidentified_share",
+                                     "reidentified_share_ci", "precision", "precision_ci", "baseline_share"}
+        for risk in ("singling_out", "linkability", "inference"):
+            assert set(r[risk]) >= {"risk", "risk_ci", "attack_rate", "control_rate"}
+        assert set(r["population"]) >= {"journalist_risk", "marketer_risk", "population_uniques", "estimator"}
+    original, _, mondrian = report["release"]
+    assert mondrian["linkage"]["reidentified_share"] < original["linkage"]["reidentified_share"]
+    assert mondrian["population"]["journalist_risk"] <= 1 / 10 + 1e-9
+    front = report["release_frontier"]
+    assert front["privacy"] == "release" and front["complete"]
+    assert [p["setting"] for p in front["points"]] == ["original", "QIs dropped", "Mondrian k=10"]
+    code = main(["evaluate", "--data", str(data), "--target", "income", "--qi", "age", "--k", "10", "--out",
+                 str(tmp_path / "f.json"), "--sampling-fraction", "1.5"])
+    assert code == 2 and not (tmp_path / "f.json").exists()
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith("error: --sampling-fraction")
+    # the report: a line while nothing ran, the tables once the session ran them
+    analysis = Analysis(table, Roles("income", ("age", "sex", "race"), "occupation"),
+                        attack_settings=AttackSettings(1, 1))
+    assert "Not run in this session" in build_report(analysis, "mondrian", 10)
+    analysis.linkage("original"), analysis.linkage("mondrian", 10)
+    analysis.simulation.release_attack("mondrian", 10)
+    html = build_report(analysis, "mondrian", 10)
+    section = html.split("<h2>The released table attacked</h2>")[1].split("<h2>")[0]
+    assert "Not run" not in section and "named correctly" in section and "singling-out" in section
