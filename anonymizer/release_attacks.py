@@ -527,12 +527,12 @@ def _nearest(values, cells: Cells, columns: list[str], rows: np.ndarray) -> np.n
     return (d <= d.min(axis=1, keepdims=True) + 1e-12)[:, codes]
 
 
-def linkability(cells: Cells, values_a, values_c, columns: list[str], rows_a, rows_c, rng) -> dict:
-    """The known columns split in two halves (seeded); success where the released rows nearest on one half
-    and on the other share one: the two halves are linked through the release."""
+def linkability(cells: Cells, values_a, values_c, columns: list[str], rows_a, rows_c, rng, halves=None) -> dict:
+    """The known columns split in two halves (`halves`, else seeded); success where the released rows nearest
+    on one half and on the other share one: the two halves are linked through the release."""
     shuffled = list(rng.permutation(columns))
     half = max(1, len(shuffled) // 2)
-    first, second = shuffled[:half], shuffled[half:]
+    first, second = (shuffled[:half], shuffled[half:]) if halves is None else (list(halves[0]), list(halves[1]))
     if not second:
         return _risk(0, 0, 0, 0) | {"halves": [first, second]}
 
@@ -586,10 +586,12 @@ def inference(cells: Cells, values_a, values_c, columns: list[str], rows_a, rows
 
 
 def release_risks(release: pd.DataFrame, released_rows: pd.DataFrame, control: pd.DataFrame, known: list[str],
-                  secret: str | None = None, n_attacks: int = DEFAULT_ATTACKS, seed: int = 0) -> dict:
+                  secret: str | None = None, n_attacks: int = DEFAULT_ATTACKS, seed: int = 0,
+                  halves: tuple[list[str], list[str]] | None = None) -> dict:
     """Singling-out, linkability and inference risk of `release` (the anonymized form of `released_rows`, in
     the same order) against `control`, people of the same population who were not released. The attacks
-    use as many people of the released rows as of the control (at most `n_attacks` each)."""
+    use as many people of the released rows as of the control (at most `n_attacks` each); the linkability's
+    two halves of `known` are `halves` when given, else a seeded split."""
     if len(control) == 0 or len(released_rows) == 0:
         raise DataError("the release risks need released rows and control rows")
     rng = np.random.default_rng(seed)
@@ -603,7 +605,7 @@ def release_risks(release: pd.DataFrame, released_rows: pd.DataFrame, control: p
     rows_a, rows_c = rng.choice(n, m, replace=False), rng.choice(n, m, replace=False)
     out = {"singling_out": singling_out(cells, _released_points(cells, columns), values_a, values_c, known, n, n,
                                                  m, rng),
-           "linkability": linkability(cells, values_a, values_c, known, rows_a, rows_c, rng),
+           "linkability": linkability(cells, values_a, values_c, known, rows_a, rows_c, rng, halves),
            "control_rows": n, "seed": seed}
     if secret:
         numeric = column_kind(released_rows[secret]) in (NUMERIC, DATE)
