@@ -788,8 +788,9 @@ def risk_table(results: list[dict]) -> pd.DataFrame:
         for key, name in RISK_NAMES.items():
             risk = r.get(key)
             row[name] = risk_text(risk)
-            if risk is not None and risk.get("attack_rate") is not None:
-                row[f"{name}: attack / control"] = f"{risk['attack_rate']:.1%} / {risk['control_rate']:.1%}"
+            measured = risk is not None and risk.get("attack_rate") is not None
+            row[f"{name}: attack / control"] = (f"{risk['attack_rate']:.1%} / {risk['control_rate']:.1%}" if measured
+                                                else "-")
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -322,3 +322,18 @@ def test_evaluate_json_and_the_report_carry_the_release_attacks(adult, tmp_path,
     html = build_report(analysis, "mondrian", 10)
     section = html.split("<h2>The released table attacked</h2>")[1].split("<h2>")[0]
     assert "Not run" not in section and "named correctly" in section and "singling-out" in section
+
+
+def test_the_risk_table_names_every_cell_even_where_nothing_was_measured():
+    from anonymizer.release_attacks import risk_table
+
+    measured = {"risk": 0.5, "risk_ci": [0.4, 0.6], "attack_rate": 0.6, "control_rate": 0.2, "attacks": 500}
+    none = {"risk": None, "risk_ci": None, "attack_rate": None, "control_rate": None, "attacks": 0,
+            "columns_per_predicate": 3}
+    table = risk_table([{"label": "a", "singling_out": measured, "linkability": measured, "inference": None},
+                        {"label": "b", "singling_out": none, "linkability": measured, "inference": None}])
+    assert table.loc[0, "singling-out"] == "0.50 (0.40 to 0.60)"
+    assert table.loc[0, "singling-out: attack / control"] == "60.0% / 20.0%"
+    assert table.loc[1, "singling-out"].startswith("n/a: no predicate singles out")
+    assert table.loc[1, "singling-out: attack / control"] == "-" and table.loc[1, "inference"] == "not measured"
+    assert not table.isna().any().any()
