@@ -313,6 +313,17 @@ class Analysis:
                  if key[:2] in wanted]
         return [r for _, r in sorted(found, key=lambda pair: pair[0]) if r is not None]
 
+    def population(self, method: str, k: int, sampling_fraction: float) -> pd.DataFrame:
+        """The population figures (`population_risk.population_table`) of the original table over the QIs and
+        of (method, k), for a table that is a sample with `sampling_fraction` of its population."""
+        from .population_risk import population_table
+        from .release import tuple_codes
+
+        anon = self.anonymize(method, k)
+        original = np.bincount(tuple_codes(self.table, list(self.roles.quasi_identifiers)))
+        return population_table({release_label("original"): original, anon.label: anon.class_sizes},
+                                float(sampling_fraction))
+
     def _linkage(self, setting, k, known, knowledge, share, outsiders, form, auxiliary) -> dict:
         from .release_attacks import linkage_attack, make_auxiliary
 

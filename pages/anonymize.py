@@ -7,8 +7,6 @@ from anonymizer.analysis import PREFETCH_MAX_ROWS
 from anonymizer.charts import class_size_histogram, reading_class_sizes, reading_recoding, recoding_bars
 from anonymizer.data import DataError
 from anonymizer.display import changed_cells, describe_k, format_alike, plural
-from anonymizer.population_risk import population_table
-from anonymizer.release import tuple_codes
 from anonymizer.release_attacks import (
     KNOWLEDGE_NAMES,
     Knowledge,
@@ -224,11 +222,7 @@ def population(method: str, k: int) -> None:
         return
     fraction = st.number_input("Sampling fraction: the table's share of its population", 0.0001, 1.0, 0.1,
                                step=0.01, format="%.4f", key="sampling_fraction")
-    anon = analysis.anonymize(method, k)
-    qis = list(roles.quasi_identifiers)
-    original_sizes = np.bincount(tuple_codes(analysis.table, qis))
-    st.dataframe(population_table({"original (identifiers dropped)": original_sizes, anon.label: anon.class_sizes},
-                                  float(fraction)), hide_index=True, width="stretch")
+    st.dataframe(analysis.population(method, k, fraction), hide_index=True, width="stretch")
     st.caption("Journalist risk: the highest chance of naming a record of the sample from the population; marketer "
                "risk: the expected share named. Record risk E[1/F | f] with a negative binomial population "
                "(Benedetti-Franconi); population uniques by Zayatz's estimator.")
