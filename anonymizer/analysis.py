@@ -45,6 +45,7 @@ PREFETCH_MAX_ROWS = 200_000
 SWEEP_KS = list(scenario_defaults.SWEEP_KS)  # the Utility page's sweep
 ATTACK_SWEEP_KS = list(scenario_defaults.FRONTIER_KS)  # the Attacks page's sweep and the frontier's k values
 DP_EPSILONS = list(scenario_defaults.DP_EPSILONS)  # the DP comparator's default epsilons (delta 1e-5)
+SYNTHETIC_EPSILONS = list(scenario_defaults.SYNTHETIC_EPSILONS)  # DP synthetic data's default epsilons
 DISCLOSURE_SEARCH = 12  # k values tried, growing by a quarter, when looking for a k whose classes disclose nothing
 
 
@@ -417,6 +418,21 @@ class Analysis:
         labelled = anon.data[anon.data[self.roles.target].notna()]
         features = model_features(self.guide.model, labelled[self.features])
         return retrain(self.guide.model, labelled[features], labelled[self.roles.target], self.seed)
+
+    def synthetic(self, epsilon: float, delta: float = scenario_defaults.DP_DELTA):
+        """DP synthetic data (MST) of the whole table at (epsilon, delta), seeded by the analysis's seed, for
+        export (`synthetic.SyntheticTable`); a separate test table gives the public bounds and categories when
+        there is one, else they are read from the table and the budget says they were not counted. Memoized."""
+        from .synthetic import schema_from, synthetic_table
+
+        def make():
+            if self.test is None:
+                return synthetic_table(self.table, epsilon, delta, self.seed)
+            return synthetic_table(self.table, epsilon, delta, self.seed,
+                                   schema_from(self.test[list(self.table.columns)], private=False),
+                                   "bounds and categories of the test table")
+
+        return self._anonymizations.get(("synthetic", float(epsilon), float(delta)), make)
 
     def release(self) -> None:
         """Let go of everything computed (anonymizations, guide model, simulation) and stop prefetching;

@@ -365,8 +365,9 @@ def reading_recoding(summary: pd.DataFrame, column: str | None = None) -> str:
 # --- privacy-utility frontier ------------------------------------------------------------------
 
 KIND_COLORS = {"original": ORIGINAL, "qi_dropped": "#B03A2E", "ag": METHOD_COLORS["ag"],
-               "mondrian": METHOD_COLORS["mondrian"], "dp": "#3C8D5A"}
-KIND_SYMBOLS = {"original": "star", "qi_dropped": "x", "ag": "circle", "mondrian": "square", "dp": "diamond"}
+               "mondrian": METHOD_COLORS["mondrian"], "dp": "#3C8D5A", "synthetic": "#8E44AD"}
+KIND_SYMBOLS = {"original": "star", "qi_dropped": "x", "ag": "circle", "mondrian": "square", "dp": "diamond",
+                "synthetic": "triangle-up"}
 
 
 def privacy_utility_frontier(points: pd.DataFrame, utility_name: str = "accuracy",
@@ -482,4 +483,34 @@ def reading_frontier(rec, utility_name: str = "accuracy", privacy: str = "model"
                 f"{rows}; DP models release no table and are not on this axis).")
     return (f"{budget}, the most private setting is {rec.setting}: {figure}, and the strongest attack's advantage "
             f"falls from {rec.original_advantage:.3f} to {rec.advantage:.3f}{spread}{auc} ({rec.candidates} settings "
-            f"were within the budget; {rows}).")
+            f"were within the budget; {rows}).") + reading_families(rec)
+
+
+def reading_families(rec) -> str:
+    """Which family wins within the budget and why (rec.families: `frontier.family_winners`); empty unless the
+    frontier holds at least two of anonymization, DP training and DP synthetic data."""
+    if len(rec.families) < 2:
+        return ""
+    parts = []
+    for f in rec.families:
+        if f["within_budget"]:
+            parts.append(f"{f['family']}: {f['setting']} (advantage {f['advantage']:.3f})")
+        else:
+            parts.append(f"{f['family']}: none within the budget (its best utility, {f['setting']}, is "
+                         f"{f['utility']:.1%})" if rec.utility_key != "r2" else
+                         f"{f['family']}: none within the budget (its best R², {f['setting']}, is {f['utility']:.3f})")
+    inside = sorted((f for f in rec.families if f["within_budget"]), key=lambda f: f["advantage"])
+    if not inside:
+        return " By family: " + "; ".join(parts) + "."
+    win = inside[0]
+    why = "the least attack advantage among the settings within the budget"
+    if len(inside) > 1:
+        gap = inside[1]["advantage"] - win["advantage"]
+        spread = (win["advantage_std"] or 0) + (inside[1]["advantage_std"] or 0)
+        if gap <= spread:
+            why += (f"; {inside[1]['family']}'s best is {gap:.3f} behind, within the attacks' spread over "
+                    "repeats: a near tie")
+    baseline = (f" The pick itself, {rec.setting}, is a baseline and more private than every family's best."
+                if rec.family == "baseline" else "")
+    name = win["family"][:1].upper() + win["family"][1:]
+    return f" By family: {'; '.join(parts)}. {name} wins: {why}.{baseline}"

@@ -143,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also train DP-EBM (the differential-privacy comparator) at these epsilons, e.g. 0.5,1,2,4,8; "
                         "scored and attacked like the other models")
     e.add_argument("--dp-delta", type=float, help=f"delta of the DP models (default {DP_DELTA:g})")
+    e.add_argument("--synthetic-epsilon", type=_floats, default=[],
+                   help="also release DP synthetic data (MST) of the members at these epsilons, e.g. 1,4,16 (delta: "
+                        "--dp-delta); the model retrained on it is scored and attacked like the others, and the "
+                        "table's fidelity, copies and control-set risks are measured")
     e.add_argument("--no-release-attacks", action="store_true",
                    help="skip the attacks on the released table (linkage, singling-out, linkability, inference) "
                         "and the frontier on the release")
@@ -180,6 +184,27 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--overwrite", action="store_true", help="replace an --out file that exists (default: refuse)")
     _encoding_option(a)
     a.set_defaults(func=run_audit)
+
+    y = sub.add_parser("synthesize", help="write a differentially private synthetic table (MST)",
+                       description="Measure the table's marginals with differential privacy (MST: every column, "
+                                   "a tree of column pairs) and write a synthetic table with the same columns and "
+                                   "dtypes. Without --schema, bounds and categories are read from the data, which "
+                                   "spends privacy the epsilon does not count (said on stderr and in --report).")
+    y.add_argument("--data", required=True, type=Path, help="the table (.csv or .parquet)")
+    y.add_argument("--epsilon", required=True, type=float, help="the privacy budget epsilon (> 0)")
+    y.add_argument("--out", required=True, type=Path, help="the synthetic table; .csv or .parquet, by extension")
+    y.add_argument("--delta", type=float, default=DP_DELTA, help=f"delta (default {DP_DELTA:g})")
+    y.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help=f"seed of the noise and the sampling (default {DEFAULT_SEED}; a release meant to be private "
+                        "needs a secret, fresh seed)")
+    y.add_argument("--rows", type=int, help="rows to write (default: as many as the data)")
+    y.add_argument("--schema", type=Path,
+                   help='public bounds and categories as JSON: {"age": [17, 90], "sex": ["Female", "Male"], '
+                        '"date": ["2020-01-01", "2024-12-31"]}; columns it omits are read from the data')
+    y.add_argument("--report", type=Path, help="write the budget, schema source, seed and fidelity as JSON here")
+    y.add_argument("--overwrite", action="store_true", help="replace --out and --report files that exist")
+    _encoding_option(y)
+    y.set_defaults(func=run_synthesize)
 
     w = sub.add_parser("warm", help="compile the anonymization tree's loops now (once after an install)",
                        description="Compile (or load from numba's cache) the compiled loops of the accuracy-guided "
@@ -598,14 +623,19 @@ def run_evaluate(args) -> int:
     for i, eps in enumerate(args.dp_epsilon, start=1):
         dp_runs.append(sim.dp_run(eps, args.dp_delta))
         print(f"[dp {i}/{len(args.dp_epsilon)}] epsilon={eps:g} done", file=sys.stderr)
-    report = sim.report(runs, with_roc=args.roc, dp_runs=dp_runs)
-    frontier = sim.frontier(args.k, args.method, args.dp_epsilon, args.dp_delta)
+    synthetic = list(args.synthetic_epsilon or [])
+    synthetic_runs = []
+    for i, eps in enumerate(synthetic, start=1):
+        synthetic_runs.append(sim.synthetic_run(eps, args.dp_delta))
+        print(f"[synthetic {i}/{len(synthetic)}] epsilon={eps:g} done", file=sys.stderr)
+    report = sim.report(runs, with_roc=args.roc, dp_runs=dp_runs, synthetic_runs=synthetic_runs)
+    frontier = sim.frontier(args.k, args.method, args.dp_epsilon, args.dp_delta, synthetic=synthetic)
     report["frontier"] = frontier.to_dict(args.budget)
     if not args.no_release_attacks:
         report["release"] = sim.release_report(runs, args.sampling_fraction)
         print(f"[release] {len(report['release'])} releases attacked", file=sys.stderr)
         report["release_frontier"] = sim.frontier(args.k, args.method, args.dp_epsilon, args.dp_delta,
-                                                  privacy="release").to_dict(args.budget)
+                                                  privacy="release", synthetic=synthetic).to_dict(args.budget)
     report["settings"]["rows_without_target"] = analysis.n_without_target
     report["target_leaks"] = analysis.target_leaks.to_dict()
     report["scenario"] = _scenario(analysis, args, evaluate=True)
@@ -620,6 +650,47 @@ def run_evaluate(args) -> int:
 
     print(reading_frontier(frontier.recommend(args.budget), frontier.utility_name))
     return 0
+
+
+def run_synthesize(args) -> int:
+    from .synthetic import schema_with, synthesize
+
+    table_format(args.data)
+    table_format(args.out)
+    check_seed(args.seed)
+    outputs = {"--out": args.out} | ({"--report": args.report} if args.report is not None else {})
+    if args.report is not None and args.report.suffix.lower() != ".json":
+        raise DataError(f"--report {args.report}: use a .json file name")
+    _check_outputs(outputs, [p for p in (args.data, args.schema) if p is not None], args.overwrite)
+    if args.rows is not None and args.rows < 0:
+        raise DataError(f"--rows must be at least 0, got {args.rows}")
+    table, digest = _read(args.data, args.encoding)
+    given = _read_json(args.schema, "--schema") if args.schema is not None else None
+    schema = schema_with(table, given)
+    synthetic, model = synthesize(table, args.epsilon, args.delta, schema, args.seed, args.rows)
+    budget = model.budget_.to_dict()
+    from .synthetic import fidelity
+
+    report = {"data": args.data.name, "digest": digest, "method": "MST", "epsilon": args.epsilon,
+              "delta": args.delta, "seed": args.seed, "rows": len(synthetic), "budget": budget,
+              "schema": {d.name: d.describe() for d in model.domains_},
+              "fidelity": fidelity(table, synthetic, model.domains_), "seconds": round(model.seconds_, 3)}
+    files = [(args.out, synthetic)] + ([(args.report, _dumps(report))] if args.report is not None else [])
+    _write_atomically(files)
+    if budget["not_counted"]:
+        print(f"warning: {budget['not_counted']}", file=sys.stderr)
+    print(f"wrote {args.out}: {len(synthetic):,} synthetic rows, {synthetic.shape[1]} columns (MST, epsilon "
+          f"{args.epsilon:g}, delta {args.delta:g}, seed {args.seed}; 1-way TVD {report['fidelity']['tvd_1way']:.3f}"
+          + (f", 2-way TVD {report['fidelity']['tvd_2way']:.3f}" if report["fidelity"]["tvd_2way"] is not None else "")
+          + f"; {model.seconds_:.1f} s)")
+    return 0
+
+
+def _read_json(path: Path, flag: str):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"{flag} {path.name}: not a JSON file ({str(exc).splitlines()[0]})") from None
 
 
 def run_warm(args) -> int:

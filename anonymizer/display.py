@@ -145,3 +145,25 @@ def format_alike(original: pd.DataFrame, anonymized: pd.DataFrame) -> tuple[pd.D
             out_a[col] = _text_column(anonymized[col], decimals, dates)
     return (pd.DataFrame(out_o, index=original.index)[list(original.columns)],
             pd.DataFrame(out_a, index=anonymized.index)[list(anonymized.columns)])
+
+
+def synthetic_table(runs, utility_key: str) -> pd.DataFrame:
+    """One row per DP synthetic run (`simulation.SyntheticRun`): the utility of the model retrained on it, the
+    strongest membership attack, fidelity, copies of member rows beside copies of control rows, and the
+    control-set risks of the synthetic table (what the Attacks page and the report show)."""
+    rows = []
+    for run in runs:
+        u, membership = run.evaluation.utility, run.evaluation.membership
+        strongest = membership.strongest() if membership else None
+        lo, hi = u.interval(utility_key) or (None, None)
+        risks = run.release
+        so = (risks.get("singling_out") or {}).get("risk")
+        inf = (risks.get("inference") or {}).get("risk")
+        rows.append({"epsilon": run.epsilon, utility_key: u.value(utility_key), "95% low": lo, "95% high": hi,
+                     "strongest attack": strongest, "its AUC": membership[strongest].auc if strongest else None,
+                     "TPR at 1% FPR": membership[strongest].tpr_at_1pct_fpr if strongest else None,
+                     "TVD 1-way": run.fidelity["tvd_1way"], "TVD 2-way": run.fidelity["tvd_2way"],
+                     "member rows copied": run.copies["members_copied_share"],
+                     "control rows copied": run.copies.get("controls_copied_share"),
+                     "singling-out risk": so, "inference risk": inf, "seed": run.seed})
+    return pd.DataFrame(rows)

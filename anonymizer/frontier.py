@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .data import DataError
+from .names import FAMILY_OF_KIND, SETTING_FAMILIES
 from .results import NOTHING_BETTER, RECOMMENDED, UNDECIDED, Membership, Recommendation
 
 ORIGINAL = "original"
@@ -151,4 +152,31 @@ def recommend(points: pd.DataFrame | Iterable[Mapping], budget_points: float, or
         return Recommendation(UNDECIDED, **common, overlapping=tuple(map(str, doubtful["setting"])),
                               surely_within=str(_most_private(surely)["setting"]) if len(surely) else None)
     status = NOTHING_BETTER if best["advantage"] >= base["advantage"] else RECOMMENDED
-    return Recommendation(status, **common, **pick)
+    return Recommendation(status, **common, **pick, family=FAMILY_OF_KIND.get(best.get("kind"), None),
+                          families=family_winners(frame, within))
+
+
+def family_winners(frame: pd.DataFrame, within: pd.DataFrame) -> tuple[dict, ...]:
+    """Per family among the points (anonymization, DP training, DP synthetic data): its most private setting within
+    the budget (the rule `recommend` applies to all), or, when none is within it, its best-utility setting and by
+    how much it misses. Empty unless the points carry their `kind`."""
+    if "kind" not in frame.columns:
+        return ()
+    out = []
+    for family in SETTING_FAMILIES:
+        mine = frame[frame["kind"].map(FAMILY_OF_KIND.get) == family]
+        if not len(mine):
+            continue
+        inside = within[within["kind"].map(FAMILY_OF_KIND.get) == family]
+        if len(inside):
+            best = _most_private(inside)
+            out.append({"family": family, "setting": str(best["setting"]), "within_budget": True,
+                        "advantage": float(best["advantage"]), "utility": float(best["utility"]),
+                        "advantage_std": None if pd.isna(best.get("advantage_std", np.nan)) else
+                        float(best["advantage_std"])})
+        else:
+            best = mine.sort_values("utility", ascending=False).iloc[0]
+            out.append({"family": family, "setting": str(best["setting"]), "within_budget": False,
+                        "advantage": float(best["advantage"]), "utility": float(best["utility"]),
+                        "advantage_std": None})
+    return tuple(out)

@@ -24,7 +24,13 @@ FAMILY_NAMES = {"lightgbm": "LightGBM (default parameters)", "random_forest": "r
                 "logistic": "logistic regression (ridge for regression)"}
 
 # the settings a frontier holds, by kind
-KIND_NAMES = {"original": "Original", "qi_dropped": "QIs dropped", **METHODS, "dp": "Differential privacy (DP-EBM)"}
+KIND_NAMES = {"original": "Original", "qi_dropped": "QIs dropped", **METHODS, "dp": "Differential privacy (DP-EBM)",
+              "synthetic": "DP synthetic data (MST)"}
+
+# the three answers to "anonymize, train with DP, or release DP synthetic data?", by setting kind
+FAMILY_OF_KIND = {"original": "baseline", "qi_dropped": "baseline", **{m: "anonymization" for m in METHODS},
+                  "dp": "DP training", "synthetic": "DP synthetic data"}
+SETTING_FAMILIES = ("anonymization", "DP training", "DP synthetic data")
 
 # utility figures
 UTILITY_NAMES = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "r2": "R²"}
@@ -44,13 +50,15 @@ def utility_name(key: str) -> str:
 
 
 def setting_name(kind: str, k: int | None = None, epsilon: float | None = None) -> str:
-    """The one label of a frontier setting: 'original', 'QIs dropped', 'AG k=10', 'DP ε=1'."""
+    """The one label of a frontier setting: 'original', 'QIs dropped', 'AG k=10', 'DP ε=1', 'Synthetic ε=4'."""
     if kind == "original":
         return "original"
     if kind == "qi_dropped":
         return "QIs dropped"
     if kind == "dp":
         return f"DP ε={epsilon:g}"
+    if kind == "synthetic":
+        return f"Synthetic ε={epsilon:g}"
     return f"{METHOD_SHORT.get(kind, kind)} k={k}"
 
 

@@ -116,7 +116,7 @@ def _frontier_section(sim, budget_points: float, summary: list[str], caveats: li
         caveats.append(f"The frontier build stopped before it finished ({partial}; missing: "
                        f"{', '.join(frontier.missing)}): its points are shown as measured, and no setting is "
                        "recommended.")
-    parts = ["<h2>Anonymize or differential privacy?</h2>",
+    parts = ["<h2>Anonymize, train with DP, or release DP synthetic data?</h2>",
              _measured(sim.split.describe() + "; each setting's model is attacked by all four membership attacks and "
                        "placed at its strongest attack's advantage (the largest TPR − FPR)")]
     if len(frontier.points):
@@ -139,6 +139,28 @@ def _frontier_section(sim, budget_points: float, summary: list[str], caveats: li
     note = sim.dp_caveat(epsilons, delta)[1]
     if note:
         parts.append(f"<p><b>DP caveat:</b> {_esc(note)}.</p>")
+    return parts + _synthetic_section(sim, delta)
+
+
+def _synthetic_section(sim, delta: float) -> list[str]:
+    """The DP synthetic runs of the requested frontier that finished: utility, attacks, fidelity, copies and the
+    control-set risks, with each run's epsilon, delta, seed, budget and schema."""
+    from .display import synthetic_table
+
+    made = [r for e in sim.frontier_synthetic if (r := sim.peek_synthetic_run(e, delta)) is not None]
+    if not made:
+        return []
+    first = made[0]
+    parts = ["<h3>DP synthetic data (MST)</h3>",
+             _measured(f"{sim.split.describe()}; synthetic members at delta {first.delta:g}, seed {first.seed}; "
+                       f"public schema: {first.schema_source}"),
+             _frame(synthetic_table(made, sim.headline)),
+             "<p class='small'>Budget per epsilon (zCDP): a third each for the 1-way marginals, choosing the tree of "
+             "column pairs and the 2-way marginals. Copies: the share of member rows that appear whole in the "
+             "synthetic table beside the share of control rows; no synthetic row is a person's, so there is no "
+             "linkage figure.</p>"]
+    if first.privacy_note:
+        parts.append(f"<p><b>Synthetic-data caveat:</b> {_esc(first.privacy_note)}.</p>")
     return parts
 
 

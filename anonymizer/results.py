@@ -566,6 +566,8 @@ class Recommendation:
     surely_within: str | None = None
     missing: tuple[str, ...] = ()
     paired: bool = False  # judged on the change from the original, on the same rows
+    family: str | None = None  # the pick's family (names.FAMILY_OF_KIND)
+    families: tuple[dict, ...] = ()  # per family, its most private setting within the budget (frontier.family_winners)
 
     @property
     def decided(self) -> bool:

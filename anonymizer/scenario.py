@@ -26,6 +26,7 @@ DEFAULT_SEED = 0
 DEFAULT_FAMILY = "lightgbm"
 DP_EPSILONS = (0.5, 1.0, 2.0, 4.0, 8.0)  # the DP comparator's epsilons
 DP_DELTA = 1e-5
+SYNTHETIC_EPSILONS = (1.0, 4.0, 16.0)  # DP synthetic data (MST) on the frontier
 SWEEP_KS = (5, 10, 25, 50, 100, 250, 500, 1000)  # the Utility page's sweep
 FRONTIER_KS = (10, 50, 100, 500, 1000)  # the Attacks page's sweep and the frontier's k values
 UTILITY_BUDGET = 1.0  # points of utility the analyst would give up, for the frontier's recommendation

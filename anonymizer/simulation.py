@@ -87,6 +87,40 @@ class DPRun:
         return 1 << 20
 
 
+@dataclass
+class SyntheticRun:
+    """DP synthetic data at one epsilon: MST on the members, the model retrained on the synthetic table and
+    attacked like every other (reference models trained with the same recipe: synthesize, then fit), the
+    synthetic table's fidelity, copies and control-set risks."""
+
+    epsilon: float
+    delta: float
+    table: pd.DataFrame = field(repr=False)  # the synthetic members: what would be handed on
+    model: object = field(repr=False)
+    recipe: str
+    evaluation: Evaluation
+    budget: dict
+    fidelity: dict
+    copies: dict
+    release: dict  # singling-out, linkability and inference against the control (no linkage: no row is a person)
+    schema_source: str
+    privacy_note: str | None
+    seed: int
+    seconds: dict[str, float]
+
+    def to_dict(self, with_roc: bool = False) -> dict:
+        ev = self.evaluation.to_dict(with_roc)
+        seconds = {**{k: round(v, 3) for k, v in self.seconds.items()}, **ev.pop("seconds")}
+        return {"epsilon": self.epsilon, "delta": self.delta, "method": "MST", **ev, "retrained_as": self.recipe,
+                "fidelity": {k: self.fidelity[k] for k in ("tvd_1way", "tvd_2way", "worst_pair", "per_column")},
+                "copies": self.copies["copies"], "copies_detail": self.copies, "release": self.release,
+                "budget": self.budget, "schema": self.schema_source, "privacy_note": self.privacy_note,
+                "seed": self.seed, "rows": len(self.table), "seconds": seconds}
+
+    def memory_bytes(self) -> int:
+        return int(self.table.memory_usage(deep=True).sum()) + (1 << 20)
+
+
 class Simulation:
     """Runs of anonymization methods at k values on one split, against one original model.
 
@@ -109,6 +143,7 @@ class Simulation:
         self._original_utility = self._original_evaluation = self._qi_dropped = self._qi_dropped_model = None
         self._dp_schema = None
         self.frontier_request: tuple | None = None  # (ks, methods, epsilons, delta) of the last frontier asked for
+        self.frontier_synthetic: tuple[float, ...] = ()  # the synthetic-data epsilons of that request
         self._frontiers: dict = {}  # (request, the evaluations it was built from) -> Frontier
         self._frontiers_lock = threading.Lock()
 
@@ -357,6 +392,77 @@ class Simulation:
         note = getattr(model, "privacy_note", None)
         return DPRun(float(epsilon), float(delta), model, evaluation, source, note, seconds)
 
+    # -- DP synthetic data (issue 19) ------------------------------------------------------------
+
+    def synthetic_schema(self):
+        """The synthesizer's public description of every column (docs/design.md, "DP synthetic data"): a separate
+        test table's bounds and categories when there is one, else the members' own, flagged."""
+        from .synthetic import schema_from
+
+        columns = self.columns + [self.roles.target]
+        if self.split.holdout_source == "the test table":
+            return (schema_from(self.split.holdout[columns], private=False),
+                    "bounds and categories of the test table, which the synthesizer never sees")
+        return schema_from(self.split.members[columns], private=True), "bounds and categories read from the members"
+
+    def synthetic_run(self, epsilon: float, delta: float = DP_DELTA) -> SyntheticRun:
+        """MST synthetic members at (epsilon, delta), scored and attacked like every other setting; memoized."""
+        if not (np.isfinite(epsilon) and epsilon > 0 and 0 < delta < 1):
+            raise DataError(f"epsilon must be positive and delta between 0 and 1; got {epsilon}, {delta}")
+        key = ("synthetic", float(epsilon), float(delta))
+        return self._runs.get(key, lambda: self._synthetic_run(float(epsilon), float(delta)))
+
+    def peek_synthetic_run(self, epsilon: float, delta: float = DP_DELTA) -> SyntheticRun | None:
+        return self._runs.peek(("synthetic", float(epsilon), float(delta)))
+
+    def _synthetic_run(self, epsilon: float, delta: float) -> SyntheticRun:
+        from .release_attacks import release_risks
+        from .synthetic import TrainedOnSynthetic, copies, fidelity, synthesize
+
+        target, seconds = self.roles.target, {}
+        schema, source = self.synthetic_schema()
+        members = self.split.members[self.columns + [target]].reset_index(drop=True)
+        t = time.perf_counter()
+        table, mst = synthesize(members, epsilon, delta, schema, self.seed)
+        seconds["synthesize"] = time.perf_counter() - t
+        t = time.perf_counter()
+        keep = table[target].notna().to_numpy()
+        model, recipe = retrain(self.original, table.loc[keep, self.features], table.loc[keep, target], self.seed)
+        seconds["retrain"] = time.perf_counter() - t
+        features = self.features
+
+        def factory(seed):
+            return TrainedOnSynthetic(estimator=self._factory(seed), epsilon=epsilon, delta=delta,
+                                      schema=_select(schema, features + [target]), target=target, random_state=seed)
+
+        suite = AttackSuite(self.split, features, target, self.roles.sensitive, factory, self.attack_settings,
+                            self.seed)
+        t = time.perf_counter()
+        utility = self.utility(model)
+        membership, attribute, scores, attack_seconds = suite.attack(model)
+        seconds["evaluate"] = time.perf_counter() - t
+        seconds["attacks_setup"] = suite.seconds.get("total", 0.0)
+        t = time.perf_counter()
+        control = self.split.nonmembers[self.columns + [target]].reset_index(drop=True)
+        quasi = list(self.roles.quasi_identifiers)
+        secret = self.roles.sensitive if self.roles.sensitive in self.columns else None
+        risks = release_risks(table[self.columns], members[self.columns], control[self.columns], quasi, secret,
+                              seed=self.seed)
+        release = {k: risks.get(k) for k in ("singling_out", "linkability", "inference")} | \
+            {"control_rows": risks.get("control_rows"),
+             "linkage": None, "linkage_note": "no synthetic row is a person's: there is nobody to name; copies "
+                                              "of real rows are counted instead"}
+        seconds["release_attacks"] = time.perf_counter() - t
+        evaluation = Evaluation(utility, membership, attribute, scores, attack_seconds)
+        return SyntheticRun(epsilon, delta, table, model, recipe, evaluation, mst.budget_.to_dict(),
+                            fidelity(members, table, mst.domains_), copies(table, members, control),
+                            release, source, mst.budget_.not_counted, self.seed, seconds)
+
+    def synthetic_epsilons(self, delta: float = DP_DELTA) -> list[float]:
+        """The epsilons synthetic data has been made at (in this simulation), ascending."""
+        return sorted(k[1] for k in self._runs.keys()
+                      if len(k) == 3 and k[0] == "synthetic" and k[2] == float(delta))
+
     # -- the frontier ----------------------------------------------------------------------------
 
     @property
@@ -372,21 +478,26 @@ class Simulation:
     def _qi_dropped_has_model(self) -> bool:
         return any(f not in self.roles.quasi_identifiers for f in self.features)
 
-    def frontier_settings(self, ks: list[int], methods: list[str], epsilons: list[float]) -> tuple[str, ...]:
-        """Every setting a frontier over (ks, methods, epsilons) holds, in the order it is built."""
+    def frontier_settings(self, ks: list[int], methods: list[str], epsilons: list[float],
+                          synthetic: list[float] = ()) -> tuple[str, ...]:
+        """Every setting a frontier over (ks, methods, DP epsilons, synthetic-data epsilons) holds, in the order
+        it is built."""
         out = [setting_name("original")] + ([setting_name("qi_dropped")] if self._qi_dropped_has_model() else [])
         out += [setting_name(m, k=k) for m in methods for k in self.usable_ks(ks)]
-        return tuple(out + [setting_name("dp", epsilon=e) for e in epsilons])
+        out += [setting_name("dp", epsilon=e) for e in epsilons]
+        return tuple(out + [setting_name("synthetic", epsilon=e) for e in synthetic])
 
     def frontier(self, ks: list[int], methods: list[str], epsilons: list[float], delta: float = DP_DELTA,
-                 progress: Progress | None = None, compute: bool = True, privacy: str = "model") -> Frontier:
+                 progress: Progress | None = None, compute: bool = True, privacy: str = "model",
+                 synthetic: list[float] = ()) -> Frontier:
         """The frontier (`_model_frontier`) with privacy measured on the model (the strongest membership
         attack) or, privacy='release', on the released table: the linkage attack's re-identified share of each
-        setting that releases a table (the original, QIs dropped, each method at each k; a DP model releases
-        none). The release frontier is partial until every such setting is both evaluated and linked."""
+        setting that releases the members' rows (the original, QIs dropped, each method at each k; a DP model
+        releases no table and a synthetic table no person's row). The release frontier is partial until every
+        such setting is both evaluated and linked. `synthetic`: epsilons of DP synthetic data (MST)."""
         from .frontier import check_privacy_axis
 
-        model = self._model_frontier(ks, methods, epsilons, delta, progress, compute)
+        model = self._model_frontier(ks, methods, epsilons, delta, progress, compute, synthetic)
         if check_privacy_axis(privacy) == "model":
             return model
         return self._release_frontier(model, ks, methods, compute)
@@ -396,7 +507,7 @@ class Simulation:
 
         points = []
         for point in model.points.to_dict("records") if len(model.points) else []:
-            if point["kind"] == "dp":
+            if point["kind"] in ("dp", "synthetic"):
                 continue
             k = None if point["kind"] in ("original", "qi_dropped") else int(point["k"])
             attacked = self.release_attack(point["kind"], k) if compute else self.peek_release_attack(point["kind"], k)
@@ -441,7 +552,7 @@ class Simulation:
                 for kind, k in settings if kind != "qi_dropped" or self._qi_dropped_has_model()]
 
     def _model_frontier(self, ks: list[int], methods: list[str], epsilons: list[float], delta: float = DP_DELTA,
-                        progress: Progress | None = None, compute: bool = True) -> Frontier:
+                        progress: Progress | None = None, compute: bool = True, synthetic=()) -> Frontier:
         """The frontier over the original, QIs dropped, each method at each k and DP at each epsilon.
 
         compute=True computes what is missing (`progress(done, total, label)` after each setting) and records
@@ -451,11 +562,11 @@ class Simulation:
         """
         from .frontier import pareto_front, strongest_attack_point
 
-        requested = self.frontier_settings(ks, methods, epsilons)
+        requested = self.frontier_settings(ks, methods, epsilons, synthetic)
         if compute:
-            self._record_request(ks, methods, epsilons, delta)
+            self._record_request(ks, methods, epsilons, delta, synthetic)
         key = self.headline
-        specs = self._frontier_specs(ks, methods, epsilons, delta)
+        specs = self._frontier_specs(ks, methods, epsilons, delta, synthetic)
         if compute:
             self.prepare_attacks()  # once, before the settings share it
             done = (lambda i, _: progress(i + 1, len(specs), specs[i][0])) if progress is not None else None
@@ -493,10 +604,11 @@ class Simulation:
             self._frontiers[cache_key] = (frontier, evaluations)  # held: their ids key it
         return frontier
 
-    def _record_request(self, ks, methods, epsilons, delta) -> None:
+    def _record_request(self, ks, methods, epsilons, delta, synthetic=()) -> None:
+        self.frontier_synthetic = tuple(float(e) for e in synthetic)
         self.frontier_request = (tuple(ks), tuple(methods), tuple(float(e) for e in epsilons), float(delta))
 
-    def _frontier_specs(self, ks, methods, epsilons, delta) -> list[tuple]:
+    def _frontier_specs(self, ks, methods, epsilons, delta, synthetic=()) -> list[tuple]:
         """Per requested setting: (label, kind, extra columns, compute its evaluation, read it if computed)."""
         requested = self.frontier_settings(ks, methods, epsilons)
         # (label, kind, extra, how to compute it, how to read it without computing)
@@ -513,17 +625,22 @@ class Simulation:
             specs.append((setting_name("dp", epsilon=eps), "dp", {"epsilon": eps},
                           lambda e=eps: self.dp_run(e, delta).evaluation,
                           lambda e=eps: getattr(self._runs.peek(("dp", float(e), float(delta))), "evaluation", None)))
+        for eps in synthetic:
+            specs.append((setting_name("synthetic", epsilon=eps), "synthetic", {"epsilon": eps},
+                          lambda e=eps: self.synthetic_run(e, delta).evaluation,
+                          lambda e=eps: getattr(self.peek_synthetic_run(e, delta), "evaluation", None)))
         return specs
 
-    def frontier_steps(self, ks: list[int], methods: list[str], epsilons: list[float], delta: float = DP_DELTA):
+    def frontier_steps(self, ks: list[int], methods: list[str], epsilons: list[float], delta: float = DP_DELTA,
+                       synthetic: list[float] = ()):
         """The frontier as background steps (`jobs.Step`): the attacker first, then one step a setting; records
         the request, as `frontier` does, so a job stopped half way leaves a frontier known to be partial."""
         from .jobs import Step
 
-        self._record_request(ks, methods, epsilons, delta)
+        self._record_request(ks, methods, epsilons, delta, synthetic)
         steps = [Step("training the attacker", self.prepare_attacks)]
         return steps + [Step(label, compute) for label, _, _, compute, _ in
-                        self._frontier_specs(ks, methods, epsilons, delta)]
+                        self._frontier_specs(ks, methods, epsilons, delta, synthetic)]
 
     def attack_steps(self, method: str, k: int):
         """"Run the attacks" as background steps: the attacker, the original model, then (method, k)."""
@@ -556,7 +673,8 @@ class Simulation:
         if self.frontier_request is None:
             return None
         ks, methods, epsilons, delta = self.frontier_request
-        return self.frontier(list(ks), list(methods), list(epsilons), delta, compute=False, privacy=privacy)
+        return self.frontier(list(ks), list(methods), list(epsilons), delta, compute=False, privacy=privacy,
+                             synthetic=list(self.frontier_synthetic))
 
     def settings(self) -> dict:
         return {"target": self.roles.target, "task": self.task, "quasi_identifiers": list(self.roles.quasi_identifiers),
@@ -564,12 +682,22 @@ class Simulation:
                 "n_reference_models": self.attack_settings.n_reference, "repeats": self.attack_settings.n_repeats,
                 "model": self.model_source, **self.split.sizes(), "measured_on": self.split.describe()}
 
-    def report(self, runs: list[Run], with_roc: bool = False, dp_runs: list[DPRun] = ()) -> dict:
-        """One JSON-ready object: settings, the original model, QIs dropped, every run and every DP run."""
+    def report(self, runs: list[Run], with_roc: bool = False, dp_runs: list[DPRun] = (),
+               synthetic_runs: list[SyntheticRun] = ()) -> dict:
+        """One JSON-ready object: settings, the original model, QIs dropped, every run, DP run and synthetic run."""
         return {"settings": self.settings(), "original": self.original_evaluation.to_dict(with_roc),
                 "qi_dropped": self.qi_dropped().to_dict(), "runs": [run.to_dict(with_roc) for run in runs],
                 "dp": [run.to_dict(with_roc) for run in dp_runs],
+                "synthetic": [run.to_dict(with_roc) for run in synthetic_runs],
                 "seconds": {k: round(v, 3) for k, v in {**self.seconds, **self.suite.seconds}.items()}}
+
+
+def _select(schema, columns: list[str]):
+    """The schema's entries for `columns` (the reference models see the model's features and the target)."""
+    import dataclasses as dc
+
+    specs = dict(schema.features)
+    return dc.replace(schema, features=tuple((c, specs[c]) for c in columns if c in specs))
 
 
 def accuracy_points(runs: list[Run], key: str = "accuracy", reference: Utility | None = None) -> pd.DataFrame:
