@@ -7,7 +7,8 @@ draw what they have as it arrives."""
 import streamlit as st
 
 from anonymizer import charts
-from anonymizer.analysis import ATTACK_SWEEP_KS, DP_EPSILONS
+from anonymizer.analysis import ATTACK_SWEEP_KS, DP_EPSILONS, SYNTHETIC_EPSILONS
+from anonymizer.display import synthetic_table
 from anonymizer.frontier import PRIVACY_AXES
 from anonymizer.names import ATTACK_NAMES, METHODS
 from anonymizer.results import RECOMMENDED
@@ -52,14 +53,22 @@ except Exception as exc:
 anonymized = run.evaluation
 label = f"{METHODS[method]} k={k} model"
 
-st.subheader("Anonymize or differential privacy?")
-epsilons = [float(e) for e in widgets.persistent(st.multiselect, "DP epsilons", DP_EPSILONS, key="dp_epsilons")]
+st.subheader("Anonymize, train with DP, or release DP synthetic data?")
+c1, c2 = st.columns(2)
+with c1:
+    epsilons = [float(e) for e in widgets.persistent(st.multiselect, "DP epsilons (DP-EBM)", DP_EPSILONS,
+                                                     key="dp_epsilons")]
+with c2:
+    synthetic = [float(e) for e in widgets.persistent(
+        st.multiselect, "Synthetic-data epsilons (MST)", SYNTHETIC_EPSILONS, key="synthetic_epsilons",
+        help="DP synthetic data of the members (MST, delta 1e-5); the model retrained on it is attacked like the "
+             "others, with reference models trained on synthetic data of the attacker's pool.")]
 privacy = widgets.persistent(st.radio, "Privacy measured by", list(PRIVACY_AXES), key="frontier_privacy",
                              format_func=PRIVACY_AXES.get, horizontal=True,
                              help="The model axis: the strongest of the four membership attacks on each retrained "
                                   "model. The release axis: an adversary holding an identified half of the members "
                                   "(plus 20% non-members) links it to each released table, exact QI values; DP "
-                                  "models release no table and are left out.")
+                                  "models release no table and a synthetic table no person's row: both are left out.")
 frontier_job = jobs.get("Frontier")
 
 
@@ -99,7 +108,7 @@ def show_frontier(budget: float, with_table: bool = True) -> None:
 
 
 def start_frontier() -> None:
-    steps = sim.frontier_steps(ATTACK_SWEEP_KS, list(METHODS), epsilons)
+    steps = sim.frontier_steps(ATTACK_SWEEP_KS, list(METHODS), epsilons, synthetic=synthetic)
     if privacy == "release":  # after the settings they attack
         steps += sim.release_steps(ATTACK_SWEEP_KS, list(METHODS))
     jobs.start("Frontier", steps)
@@ -111,6 +120,7 @@ elif sim.frontier_request is not None:
     widgets.job_status(frontier_job)
     frontier = sim.requested_frontier(privacy)
     built = [float(e) for e in sim.frontier_request[2]]
+    built_synthetic = [float(e) for e in sim.frontier_synthetic]
     budget = widgets.persistent(st.slider, f"{frontier.utility_name} budget: the most you would give up, in points",
                                 0.0, 10.0, step=0.25, key="utility_budget")
     if not frontier.complete:
@@ -118,9 +128,10 @@ elif sim.frontier_request is not None:
                        f"{', '.join(frontier.missing)}. No recommendation until it finishes; finished settings are "
                        "kept."))
         st.button("Resume the frontier", type="primary", on_click=start_frontier)
-    elif built != epsilons:
-        st.info(esc(f"The frontier below was built with DP ε = {', '.join(f'{e:g}' for e in built) or 'none'}; "
-                    "build it again to use the epsilons chosen above (what is done is kept)."))
+    elif built != epsilons or built_synthetic != synthetic:
+        st.info(esc(f"The frontier below was built with DP ε = {', '.join(f'{e:g}' for e in built) or 'none'} and "
+                    f"synthetic-data ε = {', '.join(f'{e:g}' for e in built_synthetic) or 'none'}; build it again "
+                    "to use the epsilons chosen above (what is done is kept)."))
         st.button("Build the frontier", type="primary", on_click=start_frontier)
     show_frontier(budget)
     source, note = sim.dp_caveat(built)
@@ -129,9 +140,24 @@ elif sim.frontier_request is not None:
                    + (f"; public schema: {source}." if source else ".")))
     if note:
         st.warning(esc(f"DP caveat: {note}."))
+    made = [r for e in built_synthetic if (r := sim.peek_synthetic_run(e)) is not None]
+    if made:
+        st.markdown("**DP synthetic data (MST)**")
+        st.dataframe(synthetic_table(made, sim.headline), hide_index=True, width="stretch")
+        schema_source, not_counted = made[0].schema_source, made[0].privacy_note
+        st.caption(esc(f"Each epsilon's budget is spent in three equal parts (zCDP): the 1-way marginals, choosing "
+                       f"the tree of column pairs, the 2-way marginals. Public schema: {schema_source}. TVD: total "
+                       "variation distance between the members' and the synthetic marginals (0 = the same). Copies: "
+                       "the share of member rows that appear whole in the synthetic table, beside the share of "
+                       "control rows (never seen by the synthesizer): equal shares mean chance, not memory. "
+                       "Singling-out and inference: control-set risks of the synthetic table; no synthetic row is "
+                       "a person's, so there is no linkage figure."))
+        if not_counted:
+            st.warning(esc(f"Synthetic-data caveat: {not_counted}."))
 else:
     st.info(f"One chart of every setting: the original, QIs dropped, both methods at k = "
-            f"{', '.join(map(str, ATTACK_SWEEP_KS))} and DP-EBM at each epsilon, each attacked by all four attacks. "
+            f"{', '.join(map(str, ATTACK_SWEEP_KS))}, DP-EBM at each epsilon and DP synthetic data at each of its "
+            "epsilons, each attacked by all four attacks. "
             "On Adult this takes about a minute on one core (the DP models and their reference models are the slow "
             "part). It runs in the background and draws its points as they arrive; every result is kept for this "
             "session.")

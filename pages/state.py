@@ -29,6 +29,7 @@ from anonymizer.scenario import (
     DEFAULT_METHOD,
     DEFAULT_SEED,
     DP_EPSILONS,
+    SYNTHETIC_EPSILONS,
     UTILITY_BUDGET,
     Scenario,
     digest_bytes,
@@ -40,6 +41,7 @@ DEMO_NAME = "UCI Adult (built-in demo)"
 DEMO_ROLES = Roles(ADULT_TARGET, tuple(ADULT_QIS), "marital-status", ("education",))
 WIDGET_DEFAULTS = {"method": DEFAULT_METHOD, "seed": DEFAULT_SEED, "allow_pickle": False,
                    "model_family": DEFAULT_FAMILY, "utility_budget": UTILITY_BUDGET, "dp_epsilons": list(DP_EPSILONS),
+                   "synthetic_epsilons": list(SYNTHETIC_EPSILONS),
                    "output_form": "representative", "encoding": "auto",
                    "frontier_privacy": "model"}
 ROLE_WIDGETS = ("target", "qis", "sensitive", "drop_columns", "task_choice")

@@ -131,12 +131,13 @@ def test_the_report_opens_with_the_frontier_when_this_analysis_built_it(small):
     analysis = Analysis(small.iloc[:1000], Roles("income", ("age", "sex", "race"), None, ("education",)),
                         attack_settings=AttackSettings(2, 1))
     before = build_report(analysis, "ag", 10)
-    assert "Anonymize or differential privacy?" not in before and "was not run in this session" in before
+    assert "Anonymize, train with DP, or release DP synthetic data?" not in before
+    assert "was not run in this session" in before
     sim = analysis.simulation
     sim.prepare_attacks()
     sim.frontier(ATTACK_SWEEP_KS, list(METHODS), [2.0])
     after = build_report(analysis, "ag", 10, budget_points=2.0)
-    frontier_at = after.index("<h2>Anonymize or differential privacy?</h2>")
+    frontier_at = after.index("<h2>Anonymize, train with DP, or release DP synthetic data?</h2>")
     assert after.index("<h2>Summary</h2>") < frontier_at < after.index("<h2>Settings</h2>")
     assert "budget of 2 points" in after and "was not run in this session" not in after
     assert "DP caveat" in after  # the DP schema was read from the members: the report says so

@@ -279,11 +279,17 @@ def attacks_on_adult800(adult_train):
 def test_the_frontier_is_the_first_chart_of_the_attacks_page(adult_train):
     at = attacks_on_adult800(adult_train)
     at.multiselect(key="dp_epsilons__widget").set_value([1.0]).run()
+    at.multiselect(key="synthetic_epsilons__widget").set_value([4.0]).run()
     next(b for b in at.button if b.label == "Build the frontier").click().run(timeout=900)
     finish_jobs(at)
     figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     # Adult's target is imbalanced: the frontier's utility is the headline figure, balanced accuracy
     assert figures[0]["layout"]["title"]["text"].startswith("Privacy against balanced accuracy")
+    # issue 19: the third family on the same chart, and its own table (fidelity, copies, control-set risks)
+    assert "DP synthetic data (MST)" in {trace["name"] for trace in figures[0]["data"]}
+    synthetic = next(d.value for d in at.dataframe if "TVD 1-way" in getattr(d.value, "columns", []))
+    assert synthetic["epsilon"].tolist() == [4.0] and 0 <= synthetic["TVD 1-way"].iloc[0] < 0.5
+    assert any("Synthetic-data caveat" in plain(w.value) for w in at.warning)  # the schema came from the members
     reading = plain(at.markdown[0].value) if at.markdown else ""
     assert any(("most private setting" in plain(m.value) or "no setting is more private" in plain(m.value)
                 or "no recommendation: the 95% interval" in plain(m.value)) and "held-out rows" in plain(m.value)
@@ -328,6 +334,7 @@ def test_an_interrupted_frontier_is_partial_on_the_page_and_in_the_report(adult_
     monkeypatch.setattr(anonymizer.report, "build_report", recording_build_report)
     at = attacks_on_adult800(adult_train)
     at.multiselect(key="dp_epsilons__widget").set_value([1.0, 8.0]).run()
+    at.multiselect(key="synthetic_epsilons__widget").set_value([]).run()
     next(b for b in at.button if b.label == "Build the frontier").click().run(timeout=900)
     finish_jobs(at)
     assert any("Partial frontier" in plain(w.value) and "DP ε=8" in plain(w.value) for w in at.warning)
@@ -395,3 +402,19 @@ def test_anonymize_page_links_an_adversary_table_the_analyst_uploads(adult_train
     at.file_uploader(key="upload_auxiliary").upload("other.csv", b"x,y\n1,2\n", "text/csv").run()
     assert not at.exception, at.exception
     assert any("shares no column with the data" in plain(e.value) for e in at.error)
+
+
+def test_export_page_makes_a_dp_synthetic_table_of_the_demo():
+    """Issue 19: the synthetic table for export, with its epsilon, delta, seed and budget said on the page."""
+    at = start()
+    at.switch_page("pages/export.py").run(timeout=600)
+    at.number_input(key="export_synthetic_epsilon").set_value(2.0).run()
+    at.toggle(key="want_synthetic").set_value(True).run(timeout=600)
+    assert not at.exception, at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert {"Download CSV", "Download Parquet", "Download its description (JSON)"} <= set(labels)
+    captions = " ".join(plain(c.value) for c in at.caption)
+    assert "MST at ε = 2, δ = 1e-05, seed 0" in captions and "per pair of columns" in captions
+    # the demo has a test table: its bounds and categories are the public schema, so nothing is uncounted
+    assert "Public schema: bounds and categories of the test table" in captions
+    assert not any("Synthetic-data caveat" in plain(w.value) for w in at.warning)

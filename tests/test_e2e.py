@@ -32,7 +32,7 @@ def test_demo_walks_every_page_without_exceptions(page):
     browser.open_page(page, "Attacks")
     # the page reruns itself once the attacks are prepared: wait for what only that second run draws
     page.get_by_role("button", name="Run the attacks").click()
-    browser.wait_for_text(page, "Anonymize or differential privacy?", timeout=300_000)
+    browser.wait_for_text(page, "Anonymize, train with DP, or release DP synthetic data?", timeout=300_000)
     page.wait_for_function("document.querySelectorAll('[data-testid=stPlotlyChart]').length >= 4", timeout=60_000)
     assert browser.exceptions(page) == []
 
@@ -185,6 +185,6 @@ def test_the_attacks_go_on_while_another_page_is_used(page):
     browser.act(page, lambda: slider.press("ArrowRight"))
     browser.wait_for_text(page, "Accuracy-guided at k = 11,")  # the page answers while the job runs
     browser.open_page(page, "Attacks")
-    browser.wait_for_text(page, "Anonymize or differential privacy?", timeout=600_000)
+    browser.wait_for_text(page, "Anonymize, train with DP, or release DP synthetic data?", timeout=600_000)
     assert "Run the attacks" not in browser.text(page)
     assert browser.exceptions(page) == []

@@ -98,7 +98,7 @@ def test_four_sessions_at_once_keep_their_own_tables_choices_and_reports(app, pe
     for page in pages.values():
         page.get_by_role("button", name="Run the attacks").click()
     for page in pages.values():
-        browser.wait_for_text(page, "Anonymize or differential privacy?", timeout=600_000)
+        browser.wait_for_text(page, "Anonymize, train with DP, or release DP synthetic data?", timeout=600_000)
 
     for name, _, method, k in plans:
         page = pages[name]
