@@ -27,10 +27,11 @@ from . import limits
 from . import scenario as scenario_defaults
 from .anonymize import anonymize_table
 from .classes import AnonymizationResult
+from .constraints import NO_RULES, ReleaseRules
 from .data import DataError, check_k, check_seed
 from .jobs import Jobs
 from .memo import BoundedMemo
-from .metrics import DEFAULT_RISK_THRESHOLD, PrivacyMetrics, privacy_metrics
+from .metrics import DEFAULT_RISK_THRESHOLD, PrivacyMetrics
 from .models import DEFAULT_SEED, check_model, model_features, retrain, train_default_model
 from .names import FAMILIES, FAMILY_NAMES, METHODS, model_description, release_label
 from .roles import Roles
@@ -146,7 +147,7 @@ class Analysis:
                  attack_settings: AttackSettings = DEFAULT_ATTACKS, tree_features: str = "qi",
                  risk_threshold: float = DEFAULT_RISK_THRESHOLD, max_bytes: int | None = None,
                  model_family: str = scenario_defaults.DEFAULT_FAMILY, digest: str | None = None,
-                 test_digest: str | None = None, model_digest: str | None = None):
+                 test_digest: str | None = None, model_digest: str | None = None, rules=None):
         check_seed(seed)
         if not isinstance(roles, Roles):
             raise DataError("roles must be an anonymizer.Roles")
@@ -189,6 +190,8 @@ class Analysis:
         self._prefetch_request: tuple | None = None
         self._prefetch_thread: threading.Thread | None = None
         self.jobs = Jobs()  # background jobs (attacks, frontier, sweeps), owned here so they outlive a page
+        self.rules = NO_RULES
+        self.set_rules(rules)
 
     def _check_test(self, test: pd.DataFrame | None) -> pd.DataFrame | None:
         if test is None:
@@ -282,12 +285,24 @@ class Analysis:
     def check_k(self, k: int) -> None:
         check_k(k, len(self.table))
 
+    def set_rules(self, rules) -> None:
+        """The release rules (hierarchies, suppression, l, t) of every anonymization from now on, checked against
+        the table (one line for what does not fit); earlier results stay memoized under their own rules."""
+        rules = NO_RULES if rules is None else rules
+        if not isinstance(rules, ReleaseRules):
+            raise DataError("rules must be a ReleaseRules")
+        rules.check(self.table, list(self.roles.quasi_identifiers), self.roles.sensitive)
+        self.rules = rules
+        if self._simulation is not None:
+            self._simulation.rules = rules
+
     def anonymize(self, method: str, k: int) -> Anonymization:
         """The whole table anonymized at (method, k), with its metrics; memoized."""
         if method not in METHODS:
             raise DataError(f"unknown method '{method}'; use 'ag' or 'mondrian'")
         self.check_k(k)
-        return self._anonymizations.get((method, int(k)), lambda: self._anonymize(method, int(k)))
+        rules = self.rules
+        return self._anonymizations.get((method, int(k), rules), lambda: self._anonymize(method, int(k), rules))
 
     def linkage(self, setting: str, k: int | None = None, known: list[str] | None = None, knowledge=None,
                 share: float = 0.5, outsiders: float = 0.2, form: str = "generalized", auxiliary=None) -> dict:
@@ -302,7 +317,7 @@ class Analysis:
         qis = list(self.roles.quasi_identifiers)
         known = list(known or (auxiliary.known_columns(qis) if auxiliary is not None else qis))
         key = (setting, k, tuple(known), knowledge, share, outsiders, form,
-               None if auxiliary is None else auxiliary.digest)
+               None if auxiliary is None else auxiliary.digest, self.rules if setting in METHODS else None)
         return self._linkages.get(key, lambda: self._linkage(setting, k, known, knowledge, share, outsiders, form,
                                                              auxiliary))
 
@@ -311,7 +326,7 @@ class Analysis:
         order (every adversary and knowledge asked for); never computes one."""
         wanted = [("original", None), ("qi_dropped", None), (method, int(k))]
         found = [(wanted.index(key[:2]), self._linkages.peek(key)) for key in self._linkages.keys()
-                 if key[:2] in wanted]
+                 if key[:2] in wanted and (key[0] not in METHODS or key[-1] == self.rules)]
         return [r for _, r in sorted(found, key=lambda pair: pair[0]) if r is not None]
 
     def population(self, method: str, k: int, sampling_fraction: float) -> pd.DataFrame:
@@ -350,14 +365,15 @@ class Analysis:
                 "adversary": "made from the data" if auxiliary is None else auxiliary.name, **result}
 
     def has_anonymization(self, method: str, k: int) -> bool:
-        return (method, int(k)) in self._anonymizations
+        return (method, int(k), self.rules) in self._anonymizations
 
-    def _anonymize(self, method: str, k: int) -> Anonymization:
+    def _anonymize(self, method: str, k: int, rules=NO_RULES) -> Anonymization:
         guide = self.guide.predictions if method == "ag" else None
         qis = list(self.roles.quasi_identifiers)
-        result = anonymize_table(self.table, qis, k, method, self.roles.target, guide, self.seed, self.tree_features)
-        metrics = privacy_metrics(result.data, qis, k=k, original=self.table, sensitive=self.roles.sensitive,
-                                  risk_threshold=self.risk_threshold)
+        result = anonymize_table(self.table, qis, k, method, self.roles.target, guide, self.seed, self.tree_features,
+                                 rules=rules, sensitive=self.roles.sensitive)
+        metrics = result.metrics(original=self.table, sensitive=self.roles.sensitive,
+                                 risk_threshold=self.risk_threshold)
         return Anonymization(self, method, k, result, metrics)
 
     def k_without_disclosure(self, method: str, k: int) -> tuple[int | None, list[int]]:
@@ -477,5 +493,6 @@ class Analysis:
         features = model_features(original, members[self.features])
         sim = Simulation(split, original, features, self.roles, self.task, self.seed, source, self.attack_settings,
                          self.tree_features, max_bytes=self._memory_budget // 2, family=self.model_family)
+        sim.rules = self.rules
         sim.seconds["original_model"] = time.perf_counter() - t
         return sim

@@ -19,6 +19,11 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .classes import (
+    LEVEL,
+    MAX,
+    MIN,
+    NODE,
+    VALUES,
     AnonymizationResult,
     Grouping,
     OrderedCodes,
@@ -28,8 +33,28 @@ from .classes import (
     ordered_codes,
     value_numbers,
 )
-from .data import NUMERIC, ORDERED_KINDS, DataError, as_numbers, check_finite, check_k, check_seed, column_kind
-from .trees import BinnedTree, ExactTree, GuideLabels, HistogramTree, finish_warm_up, guide_labels, merge_small_leaves
+from .constraints import NO_RULES, Diversity, ReleaseRules
+from .data import (
+    NUMERIC,
+    ORDERED_KINDS,
+    DataError,
+    as_numbers,
+    check_finite,
+    check_k,
+    check_seed,
+    column_kind,
+)
+from .publishable import BoundaryFeature, boundary_view, fit_nodes, release_classes
+from .trees import (
+    BinnedTree,
+    ExactTree,
+    GuideLabels,
+    HistogramTree,
+    finish_warm_up,
+    guide_labels,
+    merge_leaves,
+    merge_small_leaves,
+)
 
 TREE_FEATURES = ("all", "qi")
 SPLITTERS = ("auto", "histogram", "lightgbm", "exact")
@@ -131,13 +156,67 @@ class _Generalizer(TransformerMixin, BaseEstimator):
         if missing:
             raise DataError(f"columns the anonymizer was fit on are missing: {missing}")
 
-    def _finish(self, X, qis, groups, n_groups, encodings, method, start) -> tuple[Grouping, AnonymizationResult]:
-        """Representatives, classes and the result for rows already grouped; keeps only the row-free grouping."""
-        grouping = group_into_classes(X, qis, groups, n_groups, encodings)
-        class_ids = grouping.class_of_group[groups]
-        data = apply_classes(X, qis, grouping, class_ids)
-        classes = class_table(X, qis, grouping, class_ids)
-        result = AnonymizationResult(data, class_ids, classes, qis, self.k, method, time.perf_counter() - start)
+    def _rules_setup(self, X: pd.DataFrame, qis: list[str], sensitive_values) -> _RulesSetup:
+        """The release rules fitted to X: hierarchy nodes, boundary features and the k/l/t test."""
+        rules = self.rules if self.rules is not None else NO_RULES
+        if not isinstance(rules, ReleaseRules):
+            raise DataError("rules must be a ReleaseRules")
+        if sensitive_values is None and getattr(self, "sensitive", None) is not None:
+            if self.sensitive not in X.columns:
+                raise DataError(f"sensitive column '{self.sensitive}' not in the data")
+            sensitive_values = X[self.sensitive]
+        if rules.needs_sensitive and sensitive_values is None:
+            raise DataError("l-diversity and t-closeness need a sensitive attribute")
+        if sensitive_values is not None and len(sensitive_values) != len(X):
+            raise DataError(f"got {len(sensitive_values)} sensitive values for {len(X)} rows")
+        for column, hierarchy in rules.hierarchies:
+            if column not in qis:
+                raise DataError(f"a hierarchy is given for '{column}', which is not a quasi-identifier")
+            hierarchy.check_column(X[column])
+        if sensitive_values is not None and not isinstance(sensitive_values, pd.Series):
+            sensitive_values = pd.Series(sensitive_values)
+        diversity = Diversity(rules, sensitive_values if rules.needs_sensitive else None, self.k)
+        diversity.check_table()
+        encodings = {q: ordered_codes(X[q]) for q, _ in rules.hierarchies}
+        nodes = fit_nodes(X, rules, encodings)
+        boundary = ({q: BoundaryFeature.fit(encodings[q], nodes[q]) for q in nodes}
+                    if rules.hierarchy_splits == "boundary" else {})
+        return _RulesSetup(rules, diversity, encodings, nodes, boundary)
+
+    def _finish(self, X, qis, groups, n_groups, encodings, method, start,
+                setup: _RulesSetup | None = None) -> tuple[Grouping, AnonymizationResult]:
+        """Representatives, classes and the result for rows already grouped; keeps only the row-free grouping.
+        With hierarchies or suppression, the release rules decide the classes (`publishable.release_classes`)."""
+        rules = setup.rules if setup is not None else NO_RULES
+        extra = {}
+        if rules.hierarchies or rules.max_suppression > 0:
+            encodings = {q: setup.encodings.get(q) or encodings.get(q) or ordered_codes(X[q]) for q in qis}
+            released = release_classes(X, qis, groups, n_groups, encodings, setup.nodes, rules, setup.diversity)
+            grouping, class_ids = released.grouping, released.class_ids
+            data = apply_classes(X, qis, grouping, class_ids)
+            classes = class_table(X, qis, grouping, class_ids)
+            for q, cn in setup.nodes.items():
+                ids = released.class_nodes[q]
+                classes[f"{q}{NODE}"] = np.append(cn.labels, None).astype(object)[ids]
+                names = np.append(np.asarray(cn.level_names, dtype=object), None)
+                classes[f"{q}{LEVEL}"] = names[np.where(ids >= 0, cn.depth[np.maximum(ids, 0)], -1)]
+            if released.suppressed is not None:
+                classes["suppressed"] = classes.index == (released.suppressed_class
+                                                          if released.suppressed_class is not None else -1)
+                if released.suppressed_class is not None:
+                    data = _suppress_cells(data, qis, released.suppressed)
+                    _blank_class(classes, qis, released.suppressed_class)
+            extra = dict(release_rules=rules, nodes=setup.nodes, class_nodes=released.class_nodes,
+                         suppressed=released.suppressed, notes=released.notes)
+        else:
+            grouping = group_into_classes(X, qis, groups, n_groups, encodings)
+            class_ids = grouping.class_of_group[groups]
+            data = apply_classes(X, qis, grouping, class_ids)
+            classes = class_table(X, qis, grouping, class_ids)
+            if rules.active:
+                extra = dict(release_rules=rules)
+        result = AnonymizationResult(data, class_ids, classes, qis, self.k, method, time.perf_counter() - start,
+                                     **extra)
         self.quasi_identifiers_ = qis
         self._remember_input(X)
         self.grouping_ = _without_rows(grouping, X)
@@ -151,6 +230,42 @@ class _Generalizer(TransformerMixin, BaseEstimator):
     def fit_transform(self, X: pd.DataFrame, y=None, **fit_params) -> pd.DataFrame:
         """The anonymized X (the frame of `anonymize(X, y)`)."""
         return self.anonymize(X, y).data
+
+
+@dataclass
+class _RulesSetup:
+    rules: ReleaseRules
+    diversity: Diversity
+    encodings: dict  # hierarchy QI -> its codes
+    nodes: dict  # hierarchy QI -> publishable.ColumnNodes
+    boundary: dict  # hierarchy QI -> publishable.BoundaryFeature ('boundary' splits only)
+
+
+def _suppress_cells(data: pd.DataFrame, qis: list[str], mask: np.ndarray) -> pd.DataFrame:
+    """The suppressed records' QI cells set to missing (integer and boolean columns become nullable)."""
+    for q in qis:
+        col = data[q]
+        if pd.api.types.is_integer_dtype(col.dtype) and not isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
+            col = col.astype("Int64")
+        elif col.dtype == bool:
+            col = col.astype("boolean")
+        data[q] = col.mask(mask)
+    return data
+
+
+def _blank_class(classes: pd.DataFrame, qis: list[str], cid: int) -> None:
+    """The suppressed class shows no value of any QI."""
+    for q in qis:
+        for column in (q, f"{q}{MIN}", f"{q}{MAX}"):
+            if column in classes.columns:
+                if pd.api.types.is_integer_dtype(classes[column].dtype) and \
+                        not isinstance(classes[column].dtype, pd.api.extensions.ExtensionDtype):
+                    classes[column] = classes[column].astype("Int64")
+                elif classes[column].dtype == bool:
+                    classes[column] = classes[column].astype("boolean")
+                classes.loc[cid, column] = None
+        if f"{q}{VALUES}" in classes.columns:
+            classes.at[cid, f"{q}{VALUES}"] = ()
 
 
 def _without_rows(grouping: Grouping, X: pd.DataFrame) -> Grouping:
@@ -198,19 +313,25 @@ class AccuracyGuidedAnonymizer(_Generalizer):
     random_state : seed of the exact and LightGBM trees (they break ties between equally good
         splits at random; `BinnedTree` takes the first in a fixed order, see its docstring).
     n_jobs : threads of the LightGBM tree (its threads busy-wait; 1 suits a shared machine).
+    rules : a `constraints.ReleaseRules` (hierarchies, local suppression, l, t), or None for k alone. l and t
+        are enforced by merging, bottom-up along the grown tree, the leaves that break them.
+    sensitive : the column of X whose values l and t constrain (or pass `sensitive_values` to `anonymize`).
 
     Fitted attributes: `tree_`, `encoder_`, `grouping_` (leaf -> class, class -> representatives);
     none of them holds a row of X. `anonymize(X, y)` fits and returns the anonymization of X.
     """
 
     def __init__(self, *, k: int = 10, quasi_identifiers=None, tree_features: str = "qi",
-                 splitter: str = "auto", random_state: int = 0, n_jobs: int = 1):
+                 splitter: str = "auto", random_state: int = 0, n_jobs: int = 1, rules=None,
+                 sensitive: str | None = None):
         self.k = k
         self.quasi_identifiers = quasi_identifiers
         self.tree_features = tree_features
         self.splitter = splitter
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.rules = rules
+        self.sensitive = sensitive
 
     def _tree(self, labels: GuideLabels):
         if self.splitter not in SPLITTERS:
@@ -225,8 +346,9 @@ class AccuracyGuidedAnonymizer(_Generalizer):
             return HistogramTree(self.k, self.random_state, self.n_jobs)
         return BinnedTree(self.k)
 
-    def anonymize(self, X: pd.DataFrame, y) -> AnonymizationResult:
-        """Fit on X and the model's predictions y on X; returns the anonymization of X (not kept)."""
+    def anonymize(self, X: pd.DataFrame, y, sensitive_values=None) -> AnonymizationResult:
+        """Fit on X and the model's predictions y on X; returns the anonymization of X (not kept).
+        `sensitive_values` (one per row) are what l and t constrain, when the rules ask for them."""
         qis = _check_input(X, self.quasi_identifiers, self.k)
         if self.tree_features not in TREE_FEATURES:
             raise DataError(f"tree_features must be one of {TREE_FEATURES}, got {self.tree_features!r}")
@@ -242,15 +364,20 @@ class AccuracyGuidedAnonymizer(_Generalizer):
         tree_columns = list(X.columns) if self.tree_features == "all" else qis
         tree = self._tree(labels)
         check_finite(X, [c for c in tree_columns if c not in qis])
+        setup = self._rules_setup(X, qis, sensitive_values)
+        boundary = {q: f for q, f in setup.boundary.items() if q in tree_columns}
         encoder = TreeEncoder()
-        Z, encodings = encoder.fit_encode(X[tree_columns], labels)
+        Z, encodings = encoder.fit_encode(boundary_view(X[tree_columns], boundary), labels)
         if isinstance(tree, BinnedTree):
             leaves = tree.fit_apply(Z, labels.values)
         else:
             leaves = tree.fit(Z, labels.values).apply(Z)
         del Z
         counts = np.bincount(leaves, minlength=tree.n_leaves_)
-        if counts[counts > 0].min() < self.k:  # a safety net; the trees already keep k a leaf
+        stats = setup.diversity.counts(leaves, tree.n_leaves_) if setup.diversity.constrained else None
+        if stats is not None and not setup.diversity.ok(stats[counts > 0]).all():  # l or t broken: merge
+            group_of_leaf = merge_leaves(tree.structure(), stats, setup.diversity.ok)
+        elif counts[counts > 0].min() < self.k:  # a safety net; the trees already keep k a leaf
             group_of_leaf = merge_small_leaves(tree.structure(), counts, self.k)
         else:
             group_of_leaf = np.cumsum(counts > 0) - 1
@@ -258,10 +385,13 @@ class AccuracyGuidedAnonymizer(_Generalizer):
         for q in qis:  # numeric QIs need no codes: representatives come from the values
             if q not in encodings and column_kind(X[q]) == NUMERIC:
                 encodings[q] = OrderedCodes(NUMERIC, _NO_ROWS, np.empty(0))
+        for q in boundary:  # the tree saw the boundary feature; classes are built from the values
+            encodings.pop(q, None)
         grouping, result = self._finish(X, qis, groups, int(group_of_leaf.max()) + 1, encodings,
-                                        "accuracy-guided", start)
+                                        "accuracy-guided", start, setup)
         self.grouping_.class_of_group = grouping.class_of_group[group_of_leaf]  # leaf -> class
         self.tree_columns_, self.encoder_, self.tree_ = tree_columns, encoder, tree
+        self.boundary_ = boundary
         return result
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -271,7 +401,8 @@ class AccuracyGuidedAnonymizer(_Generalizer):
         the class of the leaf they fall in.
         """
         self._check_transform_input(X, getattr(self, "tree_columns_", []))
-        leaves = self.tree_.apply(self.encoder_.transform(X[self.tree_columns_]))
+        view = boundary_view(X[self.tree_columns_], getattr(self, "boundary_", {}))
+        leaves = self.tree_.apply(self.encoder_.transform(view))
         class_ids = self.grouping_.class_of_group[leaves]
         return apply_classes(X, self.quasi_identifiers_, self.grouping_, class_ids)
 
@@ -338,11 +469,17 @@ class MondrianAnonymizer(_Generalizer):
     The split decisions are kept (`splits_`), so `transform` places new records in the partition
     whose splits they satisfy (categories unseen in fit count as missing); only the fitted
     records are guaranteed k a class.
+
+    With `rules` (a `constraints.ReleaseRules`), a split is made only if both halves keep k, l and t
+    (over `sensitive`, or the `sensitive_values` given to `anonymize`), and a QI with a hierarchy is split
+    at its node boundaries ('boundary' splits) or its classes lifted to their lowest shared node ('lift').
     """
 
-    def __init__(self, *, k: int = 10, quasi_identifiers=None):
+    def __init__(self, *, k: int = 10, quasi_identifiers=None, rules=None, sensitive: str | None = None):
         self.k = k
         self.quasi_identifiers = quasi_identifiers
+        self.rules = rules
+        self.sensitive = sensitive
 
     @staticmethod
     def _scales(encs: list[OrderedCodes]) -> list[np.ndarray]:
@@ -357,7 +494,8 @@ class MondrianAnonymizer(_Generalizer):
                 scales.append(np.arange(enc.n_codes) / max(enc.n_codes - 1, 1))
         return scales
 
-    def _partition(self, codes: np.ndarray, scales: list[np.ndarray]) -> tuple[np.ndarray, dict]:
+    def _partition(self, codes: np.ndarray, scales: list[np.ndarray],
+                   diversity: Diversity | None = None) -> tuple[np.ndarray, dict]:
         """Group id per row (the leaves of the recursive median splits), and the splits as node lists."""
         k, n = self.k, len(codes)
         groups = np.empty(n, dtype=np.int64)
@@ -383,7 +521,9 @@ class MondrianAnonymizer(_Generalizer):
                     median = np.partition(col, (len(col) - 1) // 2)[(len(col) - 1) // 2]
                     for inclusive, left in ((True, col <= median), (False, col < median)):
                         n_left = int(left.sum())
-                        if k <= n_left <= len(idx) - k:
+                        if k <= n_left <= len(idx) - k and (
+                                diversity is None or not diversity.constrained
+                                or (diversity.rows_ok(idx[left]) and diversity.rows_ok(idx[~left]))):
                             split = left
                             nodes["qi"][node], nodes["code"][node] = int(j), int(median)
                             nodes["inclusive"][node] = inclusive
@@ -399,24 +539,30 @@ class MondrianAnonymizer(_Generalizer):
                 stack.append((idx[split], node, "left"))
         return groups, nodes
 
-    def anonymize(self, X: pd.DataFrame, y=None) -> AnonymizationResult:
+    def anonymize(self, X: pd.DataFrame, y=None, sensitive_values=None) -> AnonymizationResult:
         """Partition X on its QIs and return the anonymization of X; `y` is ignored (Mondrian does not look
         at a model)."""
         qis = _check_input(X, self.quasi_identifiers, self.k)
         start = time.perf_counter()
-        encs = {q: ordered_codes(X[q]) for q in qis}
+        setup = self._rules_setup(X, qis, sensitive_values)
+        view = boundary_view(X[qis], setup.boundary)
+        encs = {q: ordered_codes(view[q]) for q in qis}
         codes = np.column_stack([encs[q].codes for q in qis])
-        groups, nodes = self._partition(codes, self._scales([encs[q] for q in qis]))
+        groups, nodes = self._partition(codes, self._scales([encs[q] for q in qis]), setup.diversity)
         del codes
         n_groups = int(groups.max()) + 1
-        _, result = self._finish(X, qis, groups, n_groups, encs, "mondrian", start)
-        self.splits_ = _mondrian_splits(nodes, [encs[q] for q in qis])
+        split_encs = [encs[q] for q in qis]
+        encs.update(setup.encodings)  # classes are built from the values, not the boundary features
+        _, result = self._finish(X, qis, groups, n_groups, encs, "mondrian", start, setup)
+        self.splits_ = _mondrian_splits(nodes, split_encs)
+        self.boundary_ = setup.boundary
         return result
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         """Generalize any records with the learned partition (k is guaranteed on the fitted rows only)."""
         self._check_transform_input(X, getattr(self, "quasi_identifiers_", []))
-        class_ids = self.grouping_.class_of_group[self.splits_.apply(X, self.quasi_identifiers_)]
+        view = boundary_view(X[self.quasi_identifiers_], getattr(self, "boundary_", {}))
+        class_ids = self.grouping_.class_of_group[self.splits_.apply(view, self.quasi_identifiers_)]
         return apply_classes(X, self.quasi_identifiers_, self.grouping_, class_ids)
 
 
@@ -444,31 +590,39 @@ def drop_quasi_identifiers(X: pd.DataFrame, quasi_identifiers) -> pd.DataFrame:
 
 
 def anonymizer_for(method: str, k: int, quasi_identifiers, random_state: int = 0,
-                   tree_features: str = "qi", splitter: str = "auto"):
+                   tree_features: str = "qi", splitter: str = "auto", rules: ReleaseRules | None = None):
     """The anonymizer named by `method`: 'ag' (accuracy-guided) or 'mondrian'."""
     if method == "ag":
         return AccuracyGuidedAnonymizer(k=k, quasi_identifiers=quasi_identifiers, tree_features=tree_features,
-                                        splitter=splitter, random_state=random_state)
+                                        splitter=splitter, random_state=random_state, rules=rules)
     if method == "mondrian":
-        return MondrianAnonymizer(k=k, quasi_identifiers=quasi_identifiers)
+        return MondrianAnonymizer(k=k, quasi_identifiers=quasi_identifiers, rules=rules)
     raise DataError(f"unknown method '{method}'; use 'ag' or 'mondrian'")
 
 
 def anonymize_table(table: pd.DataFrame, quasi_identifiers, k: int, method: str = "ag", target: str | None = None,
                     guide=None, random_state: int = 0, tree_features: str = "qi",
-                    splitter: str = "auto") -> AnonymizationResult:
+                    splitter: str = "auto", rules: ReleaseRules | None = None,
+                    sensitive: str | None = None) -> AnonymizationResult:
     """Anonymize a whole table: every column but the QIs (the target included) stays as it is.
 
     `guide` holds the model's predictions for every row (needed by 'ag'); the target column is
-    kept out of what the anonymizer sees, since the model would not see it either.
+    kept out of what the anonymizer sees, since the model would not see it either. `rules` are the
+    release rules; l and t constrain the column `sensitive`.
     """
     import dataclasses
 
     features = table.drop(columns=[target]) if target is not None else table
-    anonymizer = anonymizer_for(method, k, quasi_identifiers, random_state, tree_features, splitter)
+    anonymizer = anonymizer_for(method, k, quasi_identifiers, random_state, tree_features, splitter, rules)
     if method == "ag" and guide is None:
         raise DataError("the accuracy-guided method needs the model's predictions (a target and a model)")
-    result = anonymizer.anonymize(features, guide)
+    rules = rules if rules is not None else NO_RULES
+    if rules.needs_sensitive and sensitive is None:
+        raise DataError("l-diversity and t-closeness need a sensitive attribute")
+    if sensitive is not None and sensitive not in table.columns:
+        raise DataError(f"sensitive column '{sensitive}' not in the table")
+    values = table[sensitive] if sensitive is not None and rules.needs_sensitive else None
+    result = anonymizer.anonymize(features, guide, values)
     if target is None:
         return result
     data = table.copy()

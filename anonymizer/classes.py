@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,7 @@ from .data import DATE, NUMERIC, as_numbers, column_kind
 # The class table names the generalization of a QI `q` as "q:min"/"q:max" (numeric, date) or
 # "q:values" (categorical); the representative keeps the QI's own name.
 MIN, MAX, VALUES = ":min", ":max", ":values"
+NODE, LEVEL = ":node", ":level"  # a QI with a hierarchy: its class's node and the node's level
 
 
 @dataclass(frozen=True)
@@ -191,10 +192,13 @@ class Grouping:
 
 
 def group_into_classes(X: pd.DataFrame, quasi_identifiers: list[str], groups: np.ndarray,
-                       n_groups: int, encodings: dict[str, OrderedCodes] | None = None) -> Grouping:
+                       n_groups: int, encodings: dict[str, OrderedCodes] | None = None,
+                       keys: np.ndarray | None = None, key_qis: list[str] | None = None) -> Grouping:
     """Representatives per group, then groups with equal representative tuples merged into classes.
 
-    `encodings` may hold codes already computed for some QIs; the others are computed here.
+    `encodings` may hold codes already computed for some QIs; the others are computed here. With `keys`
+    (per group, integer columns: the hierarchy nodes of `publishable`), groups merge when their keys and
+    the representatives of `key_qis` (default all QIs) are equal.
     """
     encodings = {q: (encodings or {}).get(q) or ordered_codes(X[q]) for q in quasi_identifiers}
     reps: dict[str, np.ndarray] = {}
@@ -208,7 +212,11 @@ def group_into_classes(X: pd.DataFrame, quasi_identifiers: list[str], groups: np
             reps[q] = _nan_to_missing(median_code, enc)
         else:
             reps[q] = categorical_representatives(enc.codes, enc.n_codes, groups, n_groups)
-    tuples = np.column_stack([_rep_as_codes(reps[q], encodings[q]) for q in quasi_identifiers])
+    compared = quasi_identifiers if key_qis is None else key_qis
+    columns = [_rep_as_codes(reps[q], encodings[q]) for q in compared]
+    if keys is not None:
+        columns += [keys[:, j] for j in range(keys.shape[1])]
+    tuples = np.column_stack(columns) if columns else np.zeros((n_groups, 1), dtype=np.int64)
     first_group, class_of_group = np.unique(tuples, axis=0, return_index=True, return_inverse=True)[1:]
     class_of_group = class_of_group.ravel()
     class_reps = {q: reps[q][first_group] for q in quasi_identifiers}
@@ -302,10 +310,66 @@ class AnonymizationResult:
     k: int
     method: str
     seconds: float
+    release_rules: object = None  # the constraints.ReleaseRules applied (None: k alone)
+    nodes: dict = field(default_factory=dict)  # QI -> publishable.ColumnNodes, for QIs with a hierarchy
+    class_nodes: dict = field(default_factory=dict)  # QI -> per class, its node id (-1: the suppressed class)
+    suppressed: np.ndarray | None = None  # rows suppressed by local suppression (a mask), None when off
+    notes: list = field(default_factory=list)  # what the rules could not do, in words
 
     @property
     def n_classes(self) -> int:
         return len(self.classes)
+
+    @property
+    def n_suppressed(self) -> int:
+        return 0 if self.suppressed is None else int(self.suppressed.sum())
+
+    @property
+    def removes_rows(self) -> bool:
+        return self.n_suppressed > 0 and getattr(self.release_rules, "suppression", "missing") == "remove"
+
+    @property
+    def released(self) -> np.ndarray:
+        """Mask of the rows in the release: all, except suppressed rows when suppression removes them."""
+        if self.removes_rows:
+            return ~self.suppressed
+        return np.ones(len(self.class_ids), dtype=bool)
+
+    def node_labels(self, q: str) -> np.ndarray:
+        """Per row, the hierarchy node its class is released as (None: missing or suppressed)."""
+        cn = self.nodes[q]
+        ids = self.class_nodes[q][self.class_ids]
+        labels = np.append(cn.labels, None).astype(object)  # id -1 (suppressed) reads the appended None
+        return labels[ids]
+
+    def _view(self) -> pd.DataFrame:
+        view = self.data.copy()
+        for q in self.nodes:
+            view[q] = pd.Series(self.node_labels(q), index=view.index, dtype=object)
+        return view
+
+    def release_view(self) -> pd.DataFrame:
+        """The released rows with every QI as the release shows its class: hierarchy QIs as their nodes,
+        the others as their representatives; what classes, k, l and t are counted on."""
+        view = self._view()
+        return view[self.released] if self.removes_rows else view
+
+    def hierarchy_levels(self) -> dict:
+        """Per QI with a hierarchy: its spec, its levels (root first) and the released records and classes
+        at each level (suppressed records apart)."""
+        out = {}
+        kept = self.released & (~self.suppressed if self.suppressed is not None else True)
+        for q, cn in self.nodes.items():
+            ids = self.class_nodes[q]
+            row_ids = ids[self.class_ids][kept]
+            depth = np.where(row_ids >= 0, cn.depth[np.maximum(row_ids, 0)], -1)
+            records = {name: int((depth == d).sum()) for d, name in enumerate(cn.level_names)}
+            live = ids[ids >= 0]
+            classes = {name: int((cn.depth[live] == d).sum()) for d, name in enumerate(cn.level_names)}
+            out[str(q)] = {"hierarchy": cn.hierarchy.spec, "description": cn.hierarchy.describe(),
+                           "levels": list(cn.level_names), "records_by_level": records,
+                           "classes_by_level": classes}
+        return out
 
     def class_records(self, class_id: int, original: pd.DataFrame | None = None) -> pd.DataFrame:
         """The rows of one class, from `original` if given (same index), else anonymized."""
@@ -317,8 +381,33 @@ class AnonymizationResult:
         """Privacy metrics computed from the anonymized table itself (see `metrics`)."""
         from .metrics import privacy_metrics
 
-        return privacy_metrics(self.data, self.quasi_identifiers, k=self.k, original=original,
-                               sensitive=sensitive, risk_threshold=risk_threshold)
+        if not self.nodes and self.suppressed is None:
+            metrics = privacy_metrics(self.data, self.quasi_identifiers, k=self.k, original=original,
+                                      sensitive=sensitive, risk_threshold=risk_threshold)
+            metrics.add_rules(self)
+            return metrics
+        from .metrics import equivalence_classes, ncp_per_qi
+
+        rows, n = self.released, len(self.class_ids)
+        fixed = {}
+        for q in self.quasi_identifiers:  # the NCP of a node, and of a suppressed record (1: fully generalized)
+            ncp = np.full(n, np.nan)
+            if q in self.nodes:
+                ids = self.class_nodes[q][self.class_ids]
+                ncp = np.where(ids >= 0, self.nodes[q].ncp[np.maximum(ids, 0)], np.nan)
+            if self.suppressed is not None:
+                ncp[self.suppressed] = 1.0
+            fixed[q] = ncp
+        view = self._view()
+        metrics = privacy_metrics(view[rows], self.quasi_identifiers, k=self.k,
+                                  original=None if original is None else original[rows], sensitive=sensitive,
+                                  risk_threshold=risk_threshold, fixed_ncp={q: v[rows] for q, v in fixed.items()})
+        if original is not None and self.removes_rows:  # removed records still count, fully generalized
+            metrics.ncp = ncp_per_qi(original, equivalence_classes(view, self.quasi_identifiers),
+                                     self.quasi_identifiers, fixed)
+            metrics.gcp = float(np.mean(list(metrics.ncp.values())))
+        metrics.add_rules(self)
+        return metrics
 
     def rules(self) -> list[dict]:
         """The generalization as JSON-ready rules: per class its size, ranges/sets and representatives."""
@@ -327,6 +416,8 @@ class AnonymizationResult:
             rule = {"class_id": int(cid), "size": int(row["size"]), "quasi_identifiers": {}}
             for q in self.quasi_identifiers:
                 entry = {"representative": _value(row[q])}
+                if f"{q}{NODE}" in row.index:
+                    entry["node"], entry["level"] = _value(row[f"{q}{NODE}"]), _value(row[f"{q}{LEVEL}"])
                 if f"{q}{VALUES}" in row.index:
                     entry["values"] = [_value(v) for v in row[f"{q}{VALUES}"]]
                 else:

@@ -112,6 +112,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help="memory: one table in RAM (default); dask: a folder or glob of Parquet files, "
                         "processed out of core, written as a folder of Parquet files")
     p.add_argument("--scheduler", help="dask: address of a running Dask scheduler (default: a local cluster)")
+    r = p.add_argument_group("release rules", "hierarchies, local suppression, l-diversity and t-closeness "
+                                              "(docs/design.md, 'Publishable releases')")
+    r.add_argument("--hierarchy", action="append", default=[], metavar="COL=SPEC",
+                   help="a QI's generalization hierarchy: prefix (postcodes: 02139 -> 0213* -> ...), "
+                        "date:day|month|quarter|year|decade (the finest level released), bands:W (round width W, "
+                        "then wider round bands), bands:E1,E2,... (your edges), or a taxonomy FILE.json / FILE.csv "
+                        "(child,parent); repeat for more QIs")
+    r.add_argument("--hierarchy-splits", choices=["boundary", "lift"],
+                   help="boundary (default): the partitioning splits a hierarchy's QI only at node boundaries; "
+                        "lift: it splits the values and each class is lifted to its lowest shared node")
+    r.add_argument("--suppress", type=float, default=0.0, metavar="MAX_SHARE",
+                   help="local suppression: suppress at most this share of records (e.g. 0.01) when that spares "
+                        "their class a coarser generalization (default 0: off)")
+    r.add_argument("--suppression", choices=["missing", "remove"],
+                   help="suppressed records' QI cells set to missing (default) or the rows removed")
+    r.add_argument("--l", type=int, help="l-diversity of --sensitive in every class, enforced")
+    r.add_argument("--l-kind", choices=["distinct", "entropy"],
+                   help="distinct (default: l distinct values) or entropy (exp(entropy) >= l)")
+    r.add_argument("--t", type=float, help="t-closeness of --sensitive in every class, enforced (e.g. 0.2)")
     _model_options(p)
     _role_options(p)
     _family_option(p)
@@ -514,8 +533,40 @@ def _warnings(analysis: Analysis, anonymization=None, k: int | None = None) -> l
     return lines
 
 
+_RULE_FLAGS = (("--hierarchy", "hierarchy"), ("--hierarchy-splits", "hierarchy_splits"), ("--suppress", "suppress"),
+               ("--suppression", "suppression"), ("--l", "l"), ("--l-kind", "l_kind"), ("--t", "t"))
+
+
+def _release_rules(args):
+    """The release rules of the command line (`constraints.ReleaseRules`); one line for a malformed one."""
+    from .constraints import ReleaseRules
+    from .hierarchies import parse_hierarchy
+
+    hierarchies = []
+    for item in args.hierarchy:
+        column, sep, spec = item.partition("=")
+        if not sep or not column.strip() or not spec.strip():
+            raise DataError(f"--hierarchy takes COL=SPEC (e.g. zip=prefix, age=bands:5), got '{item}'")
+        hierarchies.append((column.strip(), parse_hierarchy(spec)))
+    if (args.l is not None or args.t is not None) and not args.sensitive:
+        raise DataError("--l and --t constrain the sensitive attribute; name it with --sensitive")
+    if args.l_kind is not None and args.l is None:
+        raise DataError("--l-kind needs --l")
+    if args.suppression is not None and not args.suppress:
+        raise DataError("--suppression needs --suppress MAX_SHARE")
+    if args.hierarchy_splits is not None and not hierarchies:
+        raise DataError("--hierarchy-splits needs a --hierarchy")
+    return ReleaseRules(hierarchies=tuple(hierarchies), hierarchy_splits=args.hierarchy_splits or "boundary",
+                        max_suppression=args.suppress, suppression=args.suppression or "missing", l=args.l,
+                        l_kind=args.l_kind or "distinct", t=args.t)
+
+
 def run_anonymize(args) -> int:
     if args.engine == "dask":
+        rule_flags = [flag for flag, name in _RULE_FLAGS if getattr(args, name) not in (None, [], 0.0)]
+        if rule_flags:
+            raise DataError(f"{', '.join(rule_flags)} not available with --engine dask yet; use the in-memory "
+                            "engine for hierarchies, suppression, l and t")
         if args.scenario is not None:
             raise DataError("--scenario is not available with --engine dask yet; give the options")
         if args.encoding is not None:
@@ -543,12 +594,13 @@ def run_anonymize(args) -> int:
         raise DataError(f"--risk-threshold must be between 0 and 1, got {args.risk_threshold}")
     if args.model is not None and args.method != "ag":
         raise DataError("--model guides the accuracy-guided method; drop it or use --method ag")
+    rules = _release_rules(args)
     model = _model(args)
     table, digest = _read(args.data, args.encoding)
     analysis = Analysis(table, _roles(args, table), seed=args.seed, model=model, name=args.data.name,
                         model_name=args.model.name if args.model else None, tree_features=args.tree_features,
                         risk_threshold=args.risk_threshold, model_family=args.model_family, digest=digest,
-                        model_digest=digest_bytes(args.model.read_bytes()) if args.model else None)
+                        model_digest=digest_bytes(args.model.read_bytes()) if args.model else None, rules=rules)
     analysis.check_k(args.k)
     anonymization = analysis.anonymize(args.method, args.k)
     metrics, result = anonymization.metrics, anonymization.result
@@ -558,7 +610,7 @@ def run_anonymize(args) -> int:
               **metrics.to_dict(), **anonymization.leaks.to_dict(),
               "target_leaks": check.to_dict() if check is not None else [],
               "output_form": args.output_form, "seconds": round(result.seconds, 4),
-              "scenario": _scenario(analysis, args, evaluate=False)}
+              "release_rules": rules.to_dict(), "scenario": _scenario(analysis, args, evaluate=False)}
     files = [(args.out, anonymization.output(args.output_form))]
     if args.report is not None:
         files.append((args.report, _dumps(report)))
@@ -566,9 +618,30 @@ def run_anonymize(args) -> int:
     print(f"wrote {args.out}: {metrics.n_rows} rows in {metrics.n_classes} classes, "
           f"k achieved {metrics.k_achieved}, GCP {metrics.gcp:.3f}, {result.seconds:.2f} s "
           f"({args.method}, seed {args.seed})")
+    if rules.active:
+        print(f"rules: {rules.describe()}; " + _rules_achieved(metrics))
+    for line in metrics.rule_notes:
+        print(f"warning: {line}", file=sys.stderr)
     for line in _warnings(analysis, anonymization, args.k):
         print(f"warning: {line}", file=sys.stderr)
     return 0
+
+
+def _rules_achieved(metrics) -> str:
+    """What the rules achieved, in one line: suppression, l and t measured on the release, levels reached."""
+    parts = []
+    if metrics.suppression is not None:
+        what = "rows removed" if metrics.suppression == "remove" else "QI cells set to missing"
+        parts.append(f"{metrics.suppressed_rows:,} records suppressed ({metrics.suppressed_share:.2%}, {what})")
+    if metrics.l_required is not None and metrics.l_distinct is not None:
+        achieved = metrics.l_distinct if metrics.l_kind == "distinct" else round(metrics.l_entropy, 2)
+        parts.append(f"{metrics.l_kind} l achieved {achieved} (required {metrics.l_required})")
+    if metrics.t_required is not None and metrics.t_closeness is not None:
+        parts.append(f"t achieved {metrics.t_closeness:.3f} (required {metrics.t_required:g})")
+    for q, levels in metrics.hierarchy_levels.items():
+        reached = {name: n for name, n in levels["records_by_level"].items() if n}
+        parts.append(f"'{q}' released at " + ", ".join(f"{name} ({n:,})" for name, n in reached.items()))
+    return "; ".join(parts)
 
 
 def run_evaluate(args) -> int:

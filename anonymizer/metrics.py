@@ -40,6 +40,31 @@ def _count_blocks(class_ids: np.ndarray, codes: np.ndarray, n_classes: int, n_co
         yield np.bincount(keys, minlength=(stop - start) * n_codes).reshape(stop - start, n_codes)
 
 
+def entropy_l(p: np.ndarray) -> np.ndarray:
+    """exp(entropy) of every row of distributions `p` (classes x values): entropy l-diversity of each class."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.exp(-np.where(p > 0, p * np.log(p), 0.0).sum(axis=1))
+
+
+def closeness(p: np.ndarray, overall: np.ndarray, ordered: bool) -> np.ndarray:
+    """t-closeness distance of every row of `p` from the table's distribution `overall`: the ordered EMD of
+    Li et al. (2007) over the sorted values (numbers, dates, ordered categories), else half the L1 distance
+    (the EMD with equal ground distances)."""
+    if ordered:
+        return np.abs(np.cumsum(p - overall, axis=1)[:, :-1]).sum(axis=1) / max(p.shape[1] - 1, 1)
+    return 0.5 * np.abs(p - overall).sum(axis=1)
+
+
+def sensitive_codes(sensitive: pd.Series) -> tuple[np.ndarray, int, bool]:
+    """The sensitive attribute as codes 0..m-1 of the values that occur (missing a value of its own, sorted
+    last), m, and whether its values are ordered (numbers, dates, ordered categories: EMD over the order)."""
+    enc = ordered_codes(sensitive)
+    ordered_category = isinstance(sensitive.dtype, pd.CategoricalDtype) and sensitive.dtype.ordered
+    ordered = enc.kind in ORDERED_KINDS or ordered_category
+    present = np.flatnonzero(np.bincount(enc.codes, minlength=enc.n_codes))
+    return np.searchsorted(present, enc.codes), len(present), ordered
+
+
 def sensitive_metrics(class_ids: np.ndarray, sensitive: pd.Series,
                       narrow_share: float = NARROW_SHARE) -> dict:
     """Distinct l, entropy l and t-closeness of a sensitive attribute over the classes, and the classes that
@@ -52,12 +77,8 @@ def sensitive_metrics(class_ids: np.ndarray, sensitive: pd.Series,
     for numbers and dates, when its values span less than `narrow_share` of the column's range.
     `homogeneous` is that mask, one entry per class.
     """
-    enc = ordered_codes(sensitive)
-    ordered_category = isinstance(sensitive.dtype, pd.CategoricalDtype) and sensitive.dtype.ordered
-    ordered = enc.kind in ORDERED_KINDS or ordered_category
-    present = np.flatnonzero(np.bincount(enc.codes, minlength=enc.n_codes))
-    codes = np.searchsorted(present, enc.codes)  # only values that occur
-    m = len(present)
+    kind = column_kind(sensitive)
+    codes, m, ordered = sensitive_codes(sensitive)
     n_classes = int(class_ids.max()) + 1
     overall = np.bincount(codes, minlength=m) / len(codes)
     l_entropy, t = np.inf, 0.0
@@ -66,17 +87,11 @@ def sensitive_metrics(class_ids: np.ndarray, sensitive: pd.Series,
         sizes = block.sum(axis=1, keepdims=True)
         p = block / sizes
         distinct.append((block > 0).sum(axis=1))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            h = -np.where(p > 0, p * np.log(p), 0.0).sum(axis=1)
-        l_entropy = min(l_entropy, float(np.exp(h).min()))
-        if ordered:
-            dist = np.abs(np.cumsum(p - overall, axis=1)[:, :-1]).sum(axis=1) / max(m - 1, 1)
-        else:
-            dist = 0.5 * np.abs(p - overall).sum(axis=1)
-        t = max(t, float(dist.max()))
+        l_entropy = min(l_entropy, float(entropy_l(p).min()))
+        t = max(t, float(closeness(p, overall, ordered).max()))
     distinct = np.concatenate(distinct)
     homogeneous = distinct == 1
-    if enc.kind in ORDERED_KINDS:
+    if kind in ORDERED_KINDS:
         values = pd.Series(as_numbers(sensitive))
         span = values.max() - values.min()
         if span > 0:
@@ -100,32 +115,40 @@ def disclosed_values(class_ids: np.ndarray, sensitive: pd.Series, homogeneous: n
     return {str(v): int(n) for v, n in counts.head(MAX_NAMED).items()}
 
 
-def ncp_per_qi(original: pd.DataFrame, class_ids: np.ndarray, quasi_identifiers: list[str]) -> dict[str, float]:
+def ncp_per_qi(original: pd.DataFrame, class_ids: np.ndarray, quasi_identifiers: list[str],
+               fixed: dict[str, np.ndarray] | None = None) -> dict[str, float]:
     """Record-weighted mean NCP of each QI, from the original values in every class.
 
     Numeric: (class max - class min) / (column max - column min), missing values ignored; dates
     the same on their day numbers (a class spanning 30 days of a 300-day column: 0.1).
     Categorical: 0 for a single value, else (distinct values in the class) / (distinct values in
     the column), missing counted as a value.
+    `fixed[q]` (per row, NaN where not fixed) overrides a row's NCP: a hierarchy node's own NCP, and 1 for a
+    suppressed record (fully generalized on every QI, whether its cells are missing or its row removed), as
+    ARX and sdcMicro count suppressed records.
     """
     out = {}
+    n = len(class_ids)
     for q in quasi_identifiers:
         col = original[q]
         if column_kind(col) in ORDERED_KINDS:
             values = pd.Series(as_numbers(col))
             span = values.max() - values.min()
             if not span > 0:
-                out[q] = 0.0
-                continue
-            g = values.groupby(class_ids)
-            per_class = ((g.max() - g.min()) / span).fillna(0.0)
+                per_row = np.zeros(n)
+            else:
+                g = values.groupby(class_ids)
+                per_class = ((g.max() - g.min()) / span).fillna(0.0)
+                per_row = per_class.reindex(range(int(class_ids.max()) + 1)).to_numpy()[class_ids]
         else:
             enc = ordered_codes(col)
             distinct = len(np.unique(enc.codes))
             per_class = pd.Series(enc.codes).groupby(class_ids).nunique()
             per_class = (per_class.where(per_class > 1, 0) / distinct).astype(float)
-        sizes = np.bincount(class_ids, minlength=len(per_class))
-        out[q] = float(np.dot(per_class.to_numpy(), sizes[per_class.index]) / len(class_ids))
+            per_row = per_class.reindex(range(int(class_ids.max()) + 1)).to_numpy()[class_ids]
+        if fixed is not None and q in fixed:
+            per_row = np.where(np.isnan(fixed[q]), per_row, fixed[q])
+        out[q] = float(per_row.mean())
     return out
 
 
@@ -157,6 +180,16 @@ class PrivacyMetrics:
     homogeneous_rule: str | None = None
     homogeneous_ordered: bool | None = None  # numbers and dates: a sliver of the range also discloses
     homogeneous_class_ids: np.ndarray | None = field(default=None, repr=False)
+    # the release rules (docs/design.md, "Publishable releases"); k alone leaves the defaults
+    suppressed_rows: int = 0  # records suppressed by local suppression (QI cells missing, or rows removed)
+    suppressed_share: float = 0.0  # of all the table's records
+    suppressed_per_column: dict[str, int] = field(default_factory=dict)  # QI -> cells suppressed
+    suppression: str | None = None  # 'missing' or 'remove' when suppression was allowed
+    hierarchy_levels: dict = field(default_factory=dict)  # QI -> its hierarchy and records per level reached
+    l_required: int | None = None
+    l_kind: str | None = None
+    t_required: float | None = None
+    rule_notes: list[str] = field(default_factory=list)  # what the rules could not do
 
     SENSITIVE_KEYS = ("sensitive", "l_distinct", "l_entropy", "t_closeness", "homogeneous_classes",
                       "homogeneous_rows", "homogeneous_values", "homogeneous_rule", "homogeneous_ordered")
@@ -177,6 +210,23 @@ class PrivacyMetrics:
                 f"{self.homogeneous_share:.1%}) disclose '{self.sensitive}': {how}{named}. Anyone who finds a "
                 f"person's class learns it, whatever k is (distinct l-diversity {self.l_distinct}).")
 
+    def add_rules(self, result) -> None:
+        """The figures of the release rules an `AnonymizationResult` applied (suppression, hierarchy levels,
+        the l and t required); k, l and t achieved are measured on the release like any other table."""
+        rules = result.release_rules
+        if rules is None:
+            return
+        self.suppressed_rows = result.n_suppressed
+        self.suppressed_share = result.n_suppressed / len(result.class_ids)
+        # a record is suppressed in every QI at once (record-level suppression), so the counts per column agree
+        self.suppressed_per_column = {str(q): result.n_suppressed for q in result.quasi_identifiers}
+        self.suppression = rules.suppression if rules.max_suppression > 0 else None
+        self.hierarchy_levels = result.hierarchy_levels()
+        self.l_required = rules.l
+        self.l_kind = rules.l_kind if rules.l is not None else None
+        self.t_required = rules.t
+        self.rule_notes = list(result.notes)
+
     def to_dict(self) -> dict:
         from .results import json_ready
 
@@ -191,8 +241,9 @@ class PrivacyMetrics:
 
 def privacy_metrics(anonymized: pd.DataFrame, quasi_identifiers: list[str], k: int | None = None,
                     original: pd.DataFrame | None = None, sensitive: str | None = None,
-                    risk_threshold: float = DEFAULT_RISK_THRESHOLD) -> PrivacyMetrics:
-    """All metrics of `anonymized`; GCP/NCP need the `original` (same index and rows)."""
+                    risk_threshold: float = DEFAULT_RISK_THRESHOLD, fixed_ncp: dict | None = None) -> PrivacyMetrics:
+    """All metrics of `anonymized`; GCP/NCP need the `original` (same index and rows). `fixed_ncp` holds the
+    release rules' per-row NCP overrides (see `ncp_per_qi`)."""
     qis = list(quasi_identifiers)
     if len(anonymized) == 0:
         raise DataError("the anonymized table has no rows")
@@ -219,7 +270,7 @@ def privacy_metrics(anonymized: pd.DataFrame, quasi_identifiers: list[str], k: i
     if original is not None:
         if len(original) != n or not original.index.equals(anonymized.index):
             raise DataError("the original table must have the anonymized table's rows and index")
-        metrics.ncp = ncp_per_qi(original, class_ids, qis)
+        metrics.ncp = ncp_per_qi(original, class_ids, qis, fixed_ncp)
         metrics.gcp = float(np.mean(list(metrics.ncp.values())))
     if sensitive is not None:
         if sensitive not in anonymized.columns:

@@ -202,6 +202,8 @@ def generalized_cells(result: AnonymizationResult, original: pd.DataFrame, q: st
     k = 10 that gives classes of one.)
     """
     col = original[q]
+    if q in result.nodes:  # a hierarchy: the class's node (`021**`, `2024-05`, `30-39`, a named parent)
+        return pd.Series(pd.array(result.node_labels(q), dtype="str"), index=original.index, name=q)
     if column_kind(col) == DATE:  # datetime64, and Parquet date columns (Python dates in an object column)
         lo, hi = _class_bounds(result, q)
         as_text = _date_formatter(col)
@@ -237,11 +239,13 @@ def generalized_table(result: AnonymizationResult, original: pd.DataFrame) -> pd
 
 
 def output_table(result: AnonymizationResult, original: pd.DataFrame, form: str = REPRESENTATIVE) -> pd.DataFrame:
-    """The table to export: `representative` (one real value per class, to retrain on) or `generalized`."""
+    """The table to export: `representative` (one real value per class, to retrain on) or `generalized`.
+    Records suppressed by removal are left out of both."""
     if form == REPRESENTATIVE:
-        return result.data
+        return result.data[result.released] if result.removes_rows else result.data
     if form == GENERALIZED:
-        return generalized_table(result, original)
+        table = generalized_table(result, original)
+        return table[result.released] if result.removes_rows else table
     raise DataError(f"unknown output form '{form}'; use {' or '.join(OUTPUT_FORMS)}")
 
 

@@ -20,6 +20,7 @@ from sklearn.base import clone
 from .anonymize import anonymizer_for
 from .attack_suite import DEFAULT_ATTACKS, AttackSettings, AttackSuite
 from .classes import AnonymizationResult
+from .constraints import NO_RULES
 from .data import DataError, check_k
 from .memo import BoundedMemo
 from .models import LightGBMFileModel, default_model, retrain, train_default_model
@@ -135,6 +136,7 @@ class Simulation:
         self.family = family
         self.task, self.seed, self.model_source, self.tree_features = task, seed, model_source, tree_features
         self.attack_settings = attack_settings
+        self.rules = NO_RULES  # the release rules of every anonymization run (set by the analysis)
         self.columns = [c for c in split.members.columns if c != roles.target]
         self.suite = AttackSuite(split, features, roles.target, roles.sensitive, self._factory, attack_settings, seed)
         self.seconds: dict[str, float] = {}
@@ -235,35 +237,47 @@ class Simulation:
 
     def peek_run(self, method: str, k: int, attacks: bool = True) -> Run | None:
         """The run if it is computed (a run with attacks answers both), else None; never computes one."""
-        done = self._runs.peek((method, k, True))
-        return done if done is not None or attacks else self._runs.peek((method, k, False))
+        done = self._runs.peek((method, k, True, self.rules))
+        return done if done is not None or attacks else self._runs.peek((method, k, False, self.rules))
 
     def has_run(self, method: str, k: int, attacks: bool = True) -> bool:
-        return (method, k, True) in self._runs or (not attacks and (method, k, False) in self._runs)
+        return (method, k, True, self.rules) in self._runs or \
+            (not attacks and (method, k, False, self.rules) in self._runs)
 
     def run(self, method: str, k: int, attacks: bool = True) -> Run:
         """Anonymize the members at (method, k), retrain, evaluate; memoized (a run with attacks answers both)."""
-        done = self._runs.peek((method, k, True))
+        rules = self.rules  # the memo key and the run agree even if the rules change meanwhile
+        done = self._runs.peek((method, k, True, rules))
         if done is not None:
             return done
         if not attacks:
-            return self._runs.get((method, k, False), lambda: self._run(method, k, False))
-        return self._runs.get((method, k, True), lambda: self._run(method, k, True))
+            return self._runs.get((method, k, False, rules), lambda: self._run(method, k, False, rules))
+        return self._runs.get((method, k, True, rules), lambda: self._run(method, k, True, rules))
 
-    def _run(self, method: str, k: int, attacks: bool) -> Run:
+    def _anonymize_members(self, method: str, k: int, X: pd.DataFrame, rules) -> AnonymizationResult:
+        """The members anonymized at (method, k) under the release rules (the one recipe of runs and releases)."""
+        anonymizer = anonymizer_for(method, k, list(self.roles.quasi_identifiers), self.seed, self.tree_features,
+                                    rules=rules)
+        guide = self.original.predict(X[self.features]) if method == "ag" else None
+        sensitive = None
+        if rules.needs_sensitive:
+            sensitive = self.split.members[self.roles.sensitive].reset_index(drop=True)
+            sensitive.index = X.index
+        return anonymizer.anonymize(X, guide, sensitive)
+
+    def _run(self, method: str, k: int, attacks: bool, rules=NO_RULES) -> Run:
         members, target = self.split.members, self.roles.target
         check_k(k, len(members), self.split.members_text)
         seconds = {}
         X, y = members[self.columns], members[target]
         t = time.perf_counter()
-        anonymizer = anonymizer_for(method, k, list(self.roles.quasi_identifiers), self.seed, self.tree_features)
-        guide = self.original.predict(X[self.features]) if method == "ag" else None
-        result = anonymizer.anonymize(X, guide)
+        result = self._anonymize_members(method, k, X, rules)
         seconds["anonymize"] = result.seconds
         metrics = result.metrics(original=X)
         seconds["anonymize_and_metrics"] = time.perf_counter() - t
         t = time.perf_counter()
-        model, recipe = retrain(self.original, result.data[self.features], y, self.seed)
+        kept = result.released  # records suppressed by removal are not trained on
+        model, recipe = retrain(self.original, result.data[self.features][kept], y[kept], self.seed)
         seconds["retrain"] = time.perf_counter() - t
         t = time.perf_counter()
         evaluation = self.evaluate(model, attacks)
@@ -288,10 +302,7 @@ class Simulation:
         if run is not None:
             result = run.anonymization
         else:
-            anonymizer = anonymizer_for(setting, int(k), list(self.roles.quasi_identifiers), self.seed,
-                                        self.tree_features)
-            guide = self.original.predict(X[self.features]) if setting == "ag" else None
-            result = anonymizer.anonymize(X, guide)
+            result = self._anonymize_members(setting, int(k), X, self.rules)
         return output_table(result, X, GENERALIZED).reset_index(drop=True)
 
     def release_attack(self, setting: str, k: int | None = None, knowledge=None) -> dict:
@@ -300,7 +311,7 @@ class Simulation:
         from .release_attacks import Knowledge, attack_release
 
         knowledge = knowledge or Knowledge()
-        key = ("release", setting, None if k is None else int(k), knowledge)
+        key = ("release", setting, None if k is None else int(k), knowledge, self.rules)
 
         def compute():
             t = time.perf_counter()
@@ -522,7 +533,8 @@ class Simulation:
         """The release attacks of `setting` if computed, else None; never computes them."""
         from .release_attacks import Knowledge
 
-        return self._runs.peek(("release", setting, None if k is None else int(k), knowledge or Knowledge()))
+        return self._runs.peek(("release", setting, None if k is None else int(k), knowledge or Knowledge(),
+                                self.rules))
 
     def release_report(self, runs: list[Run], sampling_fraction: float | None = None) -> list[dict]:
         """The release attacks of the original, QIs dropped and every run, JSON-ready; with a sampling fraction,

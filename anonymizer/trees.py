@@ -407,32 +407,67 @@ def merge_small_leaves(tree: TreeStructure, counts: np.ndarray, k: int) -> np.nd
     (its smallest group, so the detail elsewhere is kept); two small siblings join each other and
     go on up if still under k. If the whole tree holds fewer than k rows, everything is one group.
     """
-    counts = np.asarray(counts)
-    groups: dict[int, list[list]] = {}  # node -> [[count, [leaf ids]], ...]; all >= k, or one group < k
+    counts = np.asarray(counts, dtype=np.int64)
+    return merge_leaves(tree, counts[:, None], lambda stats: stats.sum(axis=-1) >= k)
+
+
+def merge_leaves(tree: TreeStructure, stats: np.ndarray, ok) -> np.ndarray:
+    """Group id of every leaf such that every group's summed `stats` row passes `ok` (a vectorized test of
+    rows of stats; the row sums are the rows a group holds), when the whole tree passes it.
+
+    Bottom-up: at every split node the groups of its two subtrees that fail are merged into one; if that one
+    still fails, it joins the smallest passing group whose union passes, else it goes on up as it is. At the
+    root a group that still fails absorbs passing groups, smallest first, until it passes. Merging only at
+    split nodes keeps each group a union of neighbouring leaves. `merge_small_leaves` is the case of k alone;
+    l-diversity and t-closeness give their own `ok` over per-leaf counts of the sensitive values.
+    """
+    stats = np.asarray(stats)
+    groups: dict[int, list[list]] = {}  # node -> [[stats, [leaf ids]], ...]; all pass, or one fails
     stack, order = [0], []
     while stack:  # pre-order; reversed it visits children before parents
         node = stack.pop()
         order.append(node)
         if tree.left[node] >= 0:
             stack.extend((tree.left[node], tree.right[node]))
+
+    def passes(g) -> bool:
+        return bool(ok(g[0][None, :])[0])
+
+    def by_size(g):
+        return g[0].sum()
+
     for node in reversed(order):
         if tree.left[node] < 0:
             leaf = int(tree.leaf[node])
-            groups[node] = [[int(counts[leaf]), [leaf]]]
+            groups[node] = [[stats[leaf].copy(), [leaf]]]
             continue
         both = groups.pop(int(tree.left[node])) + groups.pop(int(tree.right[node]))
-        big = [g for g in both if g[0] >= k]
-        small = [g for g in both if g[0] < k]
-        if small:
-            merged = [sum(g[0] for g in small), [leaf for g in small for leaf in g[1]]]
-            if merged[0] < k and big:
-                target = min(big, key=lambda g: g[0])
-                target[0] += merged[0]
-                target[1].extend(merged[1])
+        good = [g for g in both if passes(g)]
+        bad = [g for g in both if not passes(g)]
+        if bad:
+            merged = [sum(g[0] for g in bad), [leaf for g in bad for leaf in g[1]]]
+            if not passes(merged):
+                for target in sorted(good, key=by_size):
+                    if passes([target[0] + merged[0], None]):
+                        target[0] = target[0] + merged[0]
+                        target[1].extend(merged[1])
+                        break
+                else:
+                    good.append(merged)
             else:
-                big.append(merged)
-        groups[node] = big
-    group_of_leaf = np.full(len(counts), -1, dtype=np.int64)
-    for g, (_, leaves) in enumerate(sorted(groups[0], key=lambda g: min(g[1]))):
+                good.append(merged)
+        groups[node] = good
+    final = groups[0]
+    failing = [g for g in final if not passes(g)]
+    if failing and len(final) > 1:
+        (merged,) = failing
+        rest = sorted((g for g in final if g is not merged), key=by_size)
+        while rest and not passes(merged):
+            other = rest.pop(0)
+            merged[0] = merged[0] + other[0]
+            merged[1].extend(other[1])
+        final = rest + [merged]
+    group_of_leaf = np.full(len(stats), -1, dtype=np.int64)
+    for g, (_, leaves) in enumerate(sorted(final, key=lambda g: min(g[1]))):
         group_of_leaf[leaves] = g
     return group_of_leaf
