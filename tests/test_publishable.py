@@ -270,7 +270,7 @@ def test_k_l_t_hold_on_the_released_table(method, rules):
         assert (out["disease"] == table.loc[out.index, "disease"]).all()  # non-QI columns unchanged
     assert result.n_suppressed <= int(rules.max_suppression * len(X))
     gen = output_table(result, table, "generalized")
-    for q, h in rules.hierarchies:  # every released value of a QI with a hierarchy is a node of it
+    for q, _ in rules.hierarchies:  # every released value of a QI with a hierarchy is a node of it
         values = result.nodes[q]
         allowed = set(values.labels[values.labels != None])  # noqa: E711
         released = set(gen[q].dropna())
