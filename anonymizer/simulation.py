@@ -632,7 +632,7 @@ class Simulation:
             for k in self.usable_ks(ks):
                 specs.append((setting_name(method, k=k), method, {"k": k},
                               lambda m=method, k=k: self.run(m, k).evaluation,
-                              lambda m=method, k=k: getattr(self._runs.peek((m, k, True)), "evaluation", None)))
+                              lambda m=method, k=k: getattr(self.peek_run(m, k), "evaluation", None)))
         for eps in epsilons:
             specs.append((setting_name("dp", epsilon=eps), "dp", {"epsilon": eps},
                           lambda e=eps: self.dp_run(e, delta).evaluation,
