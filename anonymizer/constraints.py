@@ -139,7 +139,9 @@ class Diversity:
         keys = groups.astype(np.int64) * self.m + self.codes
         return np.bincount(keys, minlength=n_groups * self.m).reshape(n_groups, self.m)
 
-    def ok(self, counts: np.ndarray) -> np.ndarray:
+    def ok(self, counts: np.ndarray, overall: np.ndarray | None = None) -> np.ndarray:
+        """Per row of `counts`, whether that class passes k, l and t (t against `overall`, by default the
+        table's distribution of the sensitive values)."""
         counts = np.atleast_2d(counts)
         sizes = counts.sum(axis=1)
         good = sizes >= self.k
@@ -153,7 +155,7 @@ class Diversity:
             else:
                 good &= entropy_l(p) >= rules.l - _TOLERANCE
         if rules.t is not None:
-            good &= closeness(p, self.overall, self.ordered) <= rules.t + _TOLERANCE
+            good &= closeness(p, self.overall if overall is None else overall, self.ordered) <= rules.t + _TOLERANCE
         return good & (sizes > 0)
 
     def rows_ok(self, rows: np.ndarray) -> bool:

@@ -10,7 +10,7 @@ import datetime
 import numpy as np
 import pandas as pd
 
-from .classes import MAX, MIN, VALUES, AnonymizationResult, iso_date
+from .classes import LEVEL, MAX, MIN, NODE, VALUES, AnonymizationResult, iso_date
 
 MAX_LISTED = 4  # values named in a category set before "+N more"
 
@@ -59,7 +59,20 @@ def class_summary(result: AnonymizationResult) -> pd.DataFrame:
             out[f"{q} (range)"] = [describe_range(lo, hi) for lo, hi in zip(classes[f"{q}{MIN}"],
                                                                             classes[f"{q}{MAX}"])]
         out[f"{q} → shown as"] = [_shown(v) for v in classes[q]]
+        if f"{q}{NODE}" in classes.columns:  # a hierarchy: the node the class is released as, and its level
+            out[f"{q} → released as"] = [_shown(v) for v in classes[f"{q}{NODE}"]]
+            out[f"{q} level"] = [_shown(v) for v in classes[f"{q}{LEVEL}"]]
+    if "suppressed" in classes.columns:
+        out["suppressed"] = classes["suppressed"].to_numpy()
     return pd.DataFrame(out)
+
+
+def hierarchy_level_table(levels: dict) -> pd.DataFrame:
+    """The levels reached (`PrivacyMetrics.hierarchy_levels`) as rows: QI, hierarchy, level, records, classes."""
+    rows = [{"quasi-identifier": q, "hierarchy": info["description"], "level": name, "records": n,
+             "classes": info["classes_by_level"][name]}
+            for q, info in levels.items() for name, n in info["records_by_level"].items() if n]
+    return pd.DataFrame(rows, columns=["quasi-identifier", "hierarchy", "level", "records", "classes"])
 
 
 def changed_cells(original: pd.DataFrame, anonymized: pd.DataFrame) -> pd.DataFrame:

@@ -401,3 +401,40 @@ def suggest_hierarchy(column: pd.Series) -> str | None:
             sample.str.contains(r"\d").mean() > 0.9 and text.nunique() > 10:
         return "prefix"
     return None
+
+
+def hierarchy_choices(column: pd.Series) -> list[str]:
+    """The hierarchy specs that fit a column's kind, the suggested one first ('taxonomy' stands for a file the
+    analyst gives): what the dashboard offers per QI."""
+    kind = column_kind(column)
+    suggested = suggest_hierarchy(column)
+    if kind == DATE:
+        options = [f"date:{level}" for level in reversed(DATE_LEVELS)]
+    elif kind == NUMERIC:
+        present = column.dropna().to_numpy(dtype=float)
+        span = float(present.max() - present.min()) if len(present) else 0.0
+        whole = bool(len(present)) and bool(np.all(present == np.floor(present)))
+        widths = [m * 10.0 ** e for e in range(-3, 10) for m in (1, 2, 5)]
+        widths = [w for w in widths if (w >= 1 or not whole) and span / 500 <= w <= max(span / 2, 1)]
+        options = [f"bands:{_number(w)}" for w in widths]
+    else:
+        options = ["prefix", "taxonomy"]
+    if suggested is not None:
+        options = [suggested] + [o for o in options if o != suggested]
+    return options
+
+
+def hierarchy_from_upload(name: str, content: bytes) -> Hierarchy:
+    """A taxonomy from an uploaded file (.json tree or .csv child,parent), checked; one line for a bad one."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError(f"the taxonomy '{name}' is not UTF-8 text") from None
+    lower = name.lower()
+    if lower.endswith(".json"):
+        pairs = taxonomy_from_json(text)
+    elif lower.endswith(".csv"):
+        pairs = taxonomy_from_csv(text)
+    else:
+        raise DataError(f"a taxonomy is a .json tree or a .csv of child,parent pairs; got '{name}'")
+    return Hierarchy("taxonomy", f"taxonomy:{name}", parent=pairs)

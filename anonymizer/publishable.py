@@ -117,7 +117,7 @@ def fit_nodes(X: pd.DataFrame, rules: ReleaseRules, encodings: dict[str, Ordered
 
 class _GroupLoss:
     """The generalization loss of a set of rows as one class: per QI its NCP (the node's for a QI with a
-    hierarchy, the range or the set otherwise), and the candidate suppressions that would lower it."""
+    hierarchy, the range or the set otherwise), for many candidate subsets of one group at once."""
 
     def __init__(self, X: pd.DataFrame, qis: list[str], encodings: dict[str, OrderedCodes],
                  nodes: dict[str, ColumnNodes]):
@@ -134,31 +134,36 @@ class _GroupLoss:
             else:
                 self.distinct[q] = len(np.unique(enc.codes))
 
-    def ncp(self, rows: np.ndarray) -> float:
-        """Summed NCP over the QIs of `rows` as one class."""
-        total = 0.0
+    def ncp(self, rows: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        """Summed NCP over the QIs of each kept subset of `rows` (`keep`: candidates x rows, each non-empty)."""
+        total = np.zeros(len(keep))
         for q in self.qis:
-            total += self._ncp(q, rows)
+            if q in self.nodes:
+                cn = self.nodes[q]
+                ids = cn.node_of[self.codes[q][rows]]  # rows x depths
+                lo = np.where(keep[:, :, None], ids[None], np.iinfo(np.int64).max).min(axis=1)
+                hi = np.where(keep[:, :, None], ids[None], -1).max(axis=1)
+                depth = (lo == hi).sum(axis=1) - 1  # shared at a depth means shared above it (a tree)
+                total += cn.ncp[lo[np.arange(len(keep)), depth]]
+            elif q in self.numbers:
+                v = self.numbers[q][rows]
+                present = keep & np.isfinite(v)[None, :]
+                top = np.where(present, v[None, :], -np.inf).max(axis=1)
+                bottom = np.where(present, v[None, :], np.inf).min(axis=1)
+                total += np.where(present.any(axis=1), (top - bottom) / self.span[q], 0.0)
+            else:
+                _, inverse = np.unique(self.codes[q][rows], return_inverse=True)
+                onehot = np.zeros((len(rows), int(inverse.max()) + 1), dtype=np.int32)
+                onehot[np.arange(len(rows)), inverse.ravel()] = 1
+                n = ((keep.astype(np.int32) @ onehot) > 0).sum(axis=1)
+                total += np.where(n <= 1, 0.0, n / self.distinct[q])
         return total
 
-    def _ncp(self, q: str, rows: np.ndarray) -> float:
-        if q in self.nodes:
-            cn = self.nodes[q]
-            ids = cn.node_of[self.codes[q][rows]]
-            depth = (ids.min(axis=0) == ids.max(axis=0)).sum() - 1
-            return float(cn.ncp[ids[0, depth]])
-        if q in self.numbers:
-            v = self.numbers[q][rows]
-            if not np.isfinite(v).any():
-                return 0.0
-            return float((np.nanmax(v) - np.nanmin(v)) / self.span[q])
-        n = len(np.unique(self.codes[q][rows]))
-        return 0.0 if n <= 1 else n / self.distinct[q]
-
-    def candidates(self, rows: np.ndarray) -> list[np.ndarray]:
-        """Row subsets to suppress, each lowering one QI's generalization: a hierarchy's rows outside the
-        largest child of the shared node; a range's rows above (or below) each of its TAIL highest (lowest)
-        distinct values, so a few outliers can go together; a set's TAIL rarest values, one more at a time."""
+    def cuts(self, rows: np.ndarray) -> np.ndarray:
+        """Candidate suppressions of a group (candidates x rows, True: suppressed), each lowering one QI's
+        generalization: a hierarchy's rows outside the largest child of the shared node; a range's rows above
+        (or below) each of its TAIL highest (lowest) distinct values, so a few outliers can go together; a set's
+        TAIL rarest values, one more at a time."""
         out = []
         for q in self.qis:
             if q in self.nodes:
@@ -168,20 +173,20 @@ class _GroupLoss:
                 if depth + 1 < cn.depths:
                     child = ids[:, depth + 1]
                     values, counts = np.unique(child, return_counts=True)
-                    out.append(rows[child != values[counts.argmax()]])
+                    out.append(child != values[counts.argmax()])
             elif q in self.numbers:
                 v = self.numbers[q][rows]
                 distinct = np.unique(v[np.isfinite(v)])
                 for j in range(1, min(TAIL, len(distinct) - 1) + 1):
-                    out.append(rows[v > distinct[-1 - j]])
-                    out.append(rows[v < distinct[j]])
+                    out.append(v > distinct[-1 - j])
+                    out.append(v < distinct[j])
             else:
                 c = self.codes[q][rows]
                 values, counts = np.unique(c, return_counts=True)
                 rarest = values[np.argsort(counts, kind="stable")]
                 for j in range(1, min(TAIL, len(values) - 1) + 1):
-                    out.append(rows[np.isin(c, rarest[:j])])
-        return out
+                    out.append(np.isin(c, rarest[:j]))
+        return np.array(out, dtype=bool).reshape(len(out), len(rows))
 
 
 def suppress(X: pd.DataFrame, qis: list[str], groups: np.ndarray, n_groups: int,
@@ -189,8 +194,8 @@ def suppress(X: pd.DataFrame, qis: list[str], groups: np.ndarray, n_groups: int,
              diversity: Diversity) -> tuple[np.ndarray, str]:
     """Rows to suppress (a mask) within `rules.max_suppression` of all rows, and a note ('' if none).
 
-    Greedy over every group: among the candidate subsets (see `_GroupLoss.candidates`) whose removal leaves
-    the group passing k, l and t, take the one that lowers the total loss most per record suppressed, where a
+    Greedy over every group: among the candidate subsets (see `_GroupLoss.cuts`) whose removal leaves the
+    group passing k, l and t, take the one that lowers the total loss most per record suppressed, where a
     suppressed record counts as fully generalized (NCP 1 on every QI, as ARX and sdcMicro count it); repeat
     while the limit allows and a suppression lowers the loss. With 'missing', the suppressed records form one
     more class in the table (all QIs missing): if it would hold fewer than k records, or break l or t,
@@ -210,27 +215,47 @@ def suppress(X: pd.DataFrame, qis: list[str], groups: np.ndarray, n_groups: int,
 
     def push(g: int) -> None:
         rows = members[g]
-        base = len(rows) * loss.ncp(rows)
-        best = None
-        for cut in loss.candidates(rows):
-            keep = np.setdiff1d(rows, cut, assume_unique=True)
-            if len(keep) < diversity.k or not diversity.rows_ok(keep):
-                continue
-            gain = (base - len(keep) * loss.ncp(keep) - len(cut) * n_qis) / len(cut)
-            if gain > 1e-12 and (best is None or gain > best[0]):
-                best = (gain, cut)
-        if best is not None:
-            heapq.heappush(heap, (-best[0], g, len(rows), best[1]))
+        if len(rows) <= diversity.k:  # nothing can go without breaking k
+            return
+        cuts = loss.cuts(rows)
+        if not len(cuts):
+            return
+        keep = ~cuts
+        kept, cut = keep.sum(axis=1), cuts.sum(axis=1)
+        valid = (kept >= diversity.k) & (cut > 0)
+        if diversity.constrained:
+            counts = keep.astype(np.int32) @ np.eye(diversity.m, dtype=np.int32)[diversity.codes[rows]]
+            valid &= diversity.ok(counts)
+        if not valid.any():
+            return
+        keep, kept, cut = keep[valid], kept[valid], cut[valid]
+        base = len(rows) * loss.ncp(rows, np.ones((1, len(rows)), dtype=bool))[0]
+        gain = (base - kept * loss.ncp(rows, keep) - cut * n_qis) / cut
+        best = int(np.argmax(gain))
+        if gain[best] > 1e-12:
+            heapq.heappush(heap, (-float(gain[best]), g, len(rows), rows[~keep[best]]))
 
     for g in members:
         push(g)
     used = 0
+    # removing rows changes the released table's own distribution of the sensitive values, which t is measured
+    # against: every class is checked again before a removal is accepted
+    recheck = rules.suppression == "remove" and rules.t is not None and diversity.constrained
+    if recheck:
+        counts = diversity.counts(groups, n_groups)
     while heap:
         _, g, size, cut = heapq.heappop(heap)
         if size != len(members[g]):  # stale entry
             continue
         if used + len(cut) > budget:
             continue  # a smaller suppression elsewhere may still fit
+        if recheck:
+            after = counts.copy()
+            after[g] -= np.bincount(diversity.codes[cut], minlength=diversity.m)
+            live = after.sum(axis=1) > 0
+            if not diversity.ok(after[live], after.sum(axis=0) / after.sum()).all():
+                continue
+            counts = after
         mask[cut] = True
         used += len(cut)
         members[g] = np.setdiff1d(members[g], cut, assume_unique=True)

@@ -6,7 +6,7 @@ import streamlit as st
 from anonymizer.analysis import PREFETCH_MAX_ROWS
 from anonymizer.charts import class_size_histogram, reading_class_sizes, reading_recoding, recoding_bars
 from anonymizer.data import DataError
-from anonymizer.display import changed_cells, describe_k, format_alike, plural
+from anonymizer.display import changed_cells, describe_k, format_alike, hierarchy_level_table, plural
 from anonymizer.release_attacks import (
     KNOWLEDGE_NAMES,
     Knowledge,
@@ -30,6 +30,7 @@ def controls_and_results():
     """The k and method controls and everything they drive rerun alone, not the whole page."""
     method = widgets.method_control()
     k = widgets.k_controls(len(analysis.table))
+    widgets.release_rules_controls(analysis)
     try:
         anon = analysis.anonymize(method, k)
     except Exception as exc:  # one line; the page stays usable
@@ -66,6 +67,7 @@ def controls_and_results():
                            "l-diversity is low and t-closeness high by construction."))
     st.caption(esc(f"{anon.label}, seed {anon.seed}; measured on {anon.measured_on}; anonymization took "
                    f"{anon.result.seconds:.2f} s."))
+    rules_achieved(anon)
 
     release_check(anon)
     linkage(method, k)
@@ -123,6 +125,27 @@ def controls_and_results():
     state.sync_url()  # a fragment rerun does not run app.py: keep the link in step with k and the method
     # last, so the neighbours' work (LightGBM threads on every core) never slows drawing this k
     analysis.prefetch(method, [k - 1, k + 1])
+
+
+def rules_achieved(anon) -> None:
+    """What the release rules did: suppression, and the level each QI with a hierarchy reached."""
+    m = anon.metrics
+    rules = anon.result.release_rules
+    if rules is None or not rules.active:
+        return
+    st.markdown("##### Release rules")
+    st.caption(esc(f"Asked: {rules.describe()}."))
+    for line in m.rule_notes:
+        st.warning(esc(line))
+    if m.suppression is not None:
+        how = "rows removed from the release" if m.suppression == "remove" else "quasi-identifiers set to missing"
+        st.metric("Records suppressed", f"{m.suppressed_rows:,} ({m.suppressed_share:.2%})",
+                  help=f"At most {rules.max_suppression:.1%} allowed; {how}. Each counts as fully generalized "
+                       "(NCP 1 on every quasi-identifier) in the information loss; the same records in every column.")
+    if m.hierarchy_levels:
+        st.dataframe(hierarchy_level_table(m.hierarchy_levels), hide_index=True, width="stretch")
+        st.caption("Records per level each quasi-identifier's classes were released at (root * = fully generalized); "
+                   "the class table below names each class's node and level.")
 
 
 def adversary_table():

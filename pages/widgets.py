@@ -142,3 +142,87 @@ def progress_bar(what: str):
         bar.progress(done / total, text=f"{label} ({done}/{total})")
 
     return progress, bar.empty
+
+
+def release_rules_controls(analysis: Analysis):
+    """The release rules (hierarchies per QI, local suppression, l and t) as widgets whose values live in plain
+    session keys (`persistent`), so every page anonymizes under the same rules; returns the
+    `constraints.ReleaseRules`, or None (with one line shown) when a choice does not fit the table."""
+    from anonymizer.constraints import ReleaseRules
+    from anonymizer.hierarchies import hierarchy_choices, hierarchy_from_upload, parse_hierarchy
+
+    roles = analysis.roles
+    qis = list(roles.quasi_identifiers)
+    for key, default in (("rules_splits", "boundary"), ("rules_suppress", 0.0), ("rules_suppression", "missing"),
+                         ("rules_l", 1), ("rules_l_kind", "distinct"), ("rules_t_on", False), ("rules_t", 0.2)):
+        st.session_state.setdefault(key, default)
+    hierarchies, problems = [], []
+    with st.expander("Release rules: hierarchies, local suppression, l-diversity, t-closeness"):
+        st.caption("For a table people can publish: postcodes as 021**, dates as a month, ages in round bands, "
+                   "categories as a named parent; a few outlying records suppressed rather than everyone coarsened; "
+                   "and l or t enforced, not only measured. Off by default; the suggested hierarchy of each "
+                   "quasi-identifier is listed first.")
+        for q in qis:
+            choices = ["none"] + hierarchy_choices(analysis.table[q])
+            key = f"rules_h::{q}"
+            st.session_state.setdefault(key, "none")
+            if st.session_state[key] not in choices:
+                st.session_state[key] = "none"
+            suggested = choices[1] if len(choices) > 1 and choices[1] != "taxonomy" else None
+            spec = persistent(st.selectbox, f"Hierarchy of {q}", choices, key=key,
+                              format_func=lambda c, s=suggested: f"{c} (suggested)" if c == s else c)
+            if spec == "none":
+                continue
+            try:
+                if spec == "taxonomy":
+                    upload = st.file_uploader(f"Taxonomy of {q}: a JSON tree or a child,parent CSV",
+                                              type=["json", "csv"], key=f"rules_tax::{q}")
+                    if upload is None:
+                        st.caption("Upload the taxonomy to use it.")
+                        continue
+                    hierarchy = hierarchy_from_upload(upload.name, upload.getvalue())
+                else:
+                    hierarchy = parse_hierarchy(spec)
+                hierarchy.check_column(analysis.table[q])
+            except DataError as exc:
+                problems.append(str(exc))
+                continue
+            st.caption(esc(hierarchy.describe()))
+            hierarchies.append((q, hierarchy))
+        if hierarchies:
+            persistent(st.radio, "Hierarchy splits", ["boundary", "lift"], key="rules_splits", horizontal=True,
+                       format_func={"boundary": "split only at node boundaries",
+                                    "lift": "split the values, lift each class to its lowest shared node"}.get)
+        share = persistent(st.slider, "Local suppression: at most this share of records", 0.0, 0.10,
+                           key="rules_suppress", step=0.005, format="%.3f",
+                           help="Records whose class would force a coarser generalization are suppressed instead "
+                                "(0: off). They count as fully generalized in the information loss.")
+        if share > 0:
+            persistent(st.radio, "Suppressed records", ["missing", "remove"], key="rules_suppression", horizontal=True,
+                       format_func={"missing": "QI cells set to missing", "remove": "rows removed"}.get)
+        l_value, t_value = 1, None
+        if roles.sensitive is not None:
+            cols = st.columns(3)
+            with cols[0]:
+                l_value = persistent(st.number_input, f"l-diversity of {roles.sensitive} (1: off)", key="rules_l",
+                                     min_value=1, max_value=50, step=1)
+            with cols[1]:
+                persistent(st.radio, "l kind", ["distinct", "entropy"], key="rules_l_kind", horizontal=True)
+            with cols[2]:
+                if persistent(st.checkbox, "Enforce t-closeness", key="rules_t_on"):
+                    t_value = persistent(st.number_input, "t", key="rules_t", min_value=0.0, max_value=1.0, step=0.05)
+        else:
+            st.caption("l-diversity and t-closeness need a sensitive attribute (Data & model page).")
+    for line in problems:
+        st.error(esc(line))
+    try:
+        rules = ReleaseRules(hierarchies=tuple(hierarchies), hierarchy_splits=st.session_state["rules_splits"],
+                             max_suppression=float(share), suppression=st.session_state["rules_suppression"],
+                             l=int(l_value) if int(l_value) > 1 else None, l_kind=st.session_state["rules_l_kind"],
+                             t=t_value)
+        analysis.set_rules(rules)
+    except DataError as exc:
+        error(exc, " The release rules are not applied.")
+        analysis.set_rules(None)
+        return None
+    return rules

@@ -418,3 +418,36 @@ def test_export_page_makes_a_dp_synthetic_table_of_the_demo():
     # the demo has a test table: its bounds and categories are the public schema, so nothing is uncounted
     assert "Public schema: bounds and categories of the test table" in captions
     assert not any("Synthetic-data caveat" in plain(w.value) for w in at.warning)
+
+
+def test_anonymize_page_release_rules_hierarchy_suppression_and_l():
+    """Issue 20: a hierarchy, local suppression and l chosen on the page reach the metrics and the class table."""
+    at = start()
+    at.switch_page("pages/anonymize.py").run()
+    assert not at.exception, at.exception
+    age = at.selectbox(key="rules_h::age__widget")
+    assert age.options[1] == "bands:5 (suggested)" and age.value == "none"
+    age.set_value("bands:5").run()
+    at.slider(key="rules_suppress__widget").set_value(0.01).run()
+    assert not at.exception, at.exception
+    roles = at.session_state["roles"]
+    assert roles.sensitive in roles.quasi_identifiers  # the demo's sensitive attribute is also a QI
+    at.number_input(key="rules_l__widget").set_value(2).run()
+    assert not at.exception, at.exception  # l over a QI is refused in one line, and no rule is applied
+    assert any("also a quasi-identifier" in plain(e.value) for e in at.error)
+    assert "Records suppressed" not in [m.label for m in at.metric]
+    at.number_input(key="rules_l__widget").set_value(1).run()
+    labels = {m.label: m.value for m in at.metric}
+    assert "Records suppressed" in labels
+    suppressed = int(labels["Records suppressed"].split()[0].replace(",", ""))
+    assert suppressed <= 0.01 * 32561
+    assert int(labels["k achieved"].replace(",", "")) >= 10
+    levels = [d.value for d in at.dataframe if "level" in getattr(d.value, "columns", [])]
+    assert levels and set(levels[0]["quasi-identifier"]) == {"age"}
+    classes = [d.value for d in at.dataframe if "age → released as" in getattr(d.value, "columns", [])]
+    shown = classes[0][~classes[0]["suppressed"].astype(bool)]["age → released as"]
+    assert classes and shown.str.fullmatch(r"\*|\d+-\d+").all(), shown.unique()
+    captions = " ".join(plain(c.value) for c in at.caption)
+    assert "bands of width 5" in captions
+    at.switch_page("pages/export.py").run()  # the other pages anonymize under the same rules
+    assert not at.exception, at.exception
