@@ -30,6 +30,11 @@ m = anon.metrics
 stem = re.sub(r"[^A-Za-z0-9_-]+", "_", analysis.name.rsplit(".", 1)[0]).strip("_") or "table"
 st.caption(esc(f"{anon.label} (k achieved {m.k_achieved}), seed {seed}, {m.n_rows:,} rows in {m.n_classes:,} "
                f"classes; measured on {anon.measured_on}."))
+rules = anon.result.release_rules
+if rules is not None and rules.active:  # set on the Anonymize page; every export here follows them
+    suppressed = (f" {m.suppressed_rows:,} records suppressed ({m.suppressed_share:.2%})."
+                  if m.suppression is not None else "")
+    st.caption(esc(f"Release rules: {rules.describe()}.{suppressed} Change them on the Anonymize page."))
 
 verdict = anon.leaks.verdict(k)
 if verdict.clear:

@@ -188,3 +188,29 @@ def test_the_attacks_go_on_while_another_page_is_used(page):
     browser.wait_for_text(page, "Anonymize, train with DP, or release DP synthetic data?", timeout=600_000)
     assert "Run the attacks" not in browser.text(page)
     assert browser.exceptions(page) == []
+
+
+def test_release_rules_apply_and_persist_across_pages(page):
+    """Issue 20 in the browser: a hierarchy and local suppression chosen on the Anonymize page change the
+    release, and the choice is still applied after another page was opened."""
+    browser.open_page(page, "Anonymize")
+    page.get_by_text("Release rules: hierarchies").first.click()  # an expander: opens in the browser, no rerun
+    page.locator("[data-testid=stSelectbox]", has_text="Hierarchy of age").first.click()
+    browser.act(page, page.get_by_role("option", name="bands:5 (suggested)").click)
+    browser.wait_for_text(page, "bands of width 5")
+    slider = page.get_by_role("slider").nth(1)  # the k slider, then the suppression limit
+    slider.focus()
+    for _ in range(2):  # 0.005 a step: 1%
+        browser.act(page, lambda: slider.press("ArrowRight"))
+    browser.wait_for_text(page, "Records suppressed")
+    suppressed = browser.metric(page, "Records suppressed")
+    assert suppressed.endswith("(1.00%)"), suppressed
+    assert int(browser.metric(page, "k achieved").replace(",", "")) >= 10
+    assert "Records per level each quasi-identifier" in browser.text(page)
+    browser.open_page(page, "Export")
+    browser.wait_for_text(page, "Release rules: hierarchies on 'age' (bands:5)")
+    assert browser.exceptions(page) == []
+    browser.open_page(page, "Anonymize")
+    browser.wait_for_text(page, "Records suppressed")
+    assert browser.metric(page, "Records suppressed") == suppressed
+    assert browser.exceptions(page) == []
