@@ -212,6 +212,10 @@ def build_report(analysis: Analysis, method: str, k: int, budget_points: float =
                + (" (no protection)" if m.k_achieved == 1 else "") + f"; information loss {m.gcp:.1%}; maximum "
                f"re-identification risk {m.max_risk:.1%}; records at risk {m.share_at_risk:.1%}.</li>"]
     caveats = []
+    rules = anon.result.release_rules
+    if rules is not None and rules.active:
+        summary.append(f"<li>Release rules: {_esc(rules.describe())}.</li>")
+        caveats.extend(m.rule_notes)
     if m.homogeneous_classes:
         summary.append(f"<li><b>Attribute disclosure:</b> {_esc(m.disclosure_reading())}</li>")
         caveats.append("k-anonymity does not protect the sensitive attribute where a class holds one value of it: "
@@ -274,6 +278,17 @@ def build_report(analysis: Analysis, method: str, k: int, budget_points: float =
         privacy.update({f"distinct l-diversity ({m.sensitive})": m.l_distinct,
                         "entropy l-diversity": f"{m.l_entropy:.2f}", "t-closeness": f"{m.t_closeness:.3f}",
                         "classes that disclose it": f"{m.homogeneous_classes:,} ({m.homogeneous_rows:,} records)"})
+    if m.l_required is not None:
+        privacy[f"{m.l_kind} l required"] = m.l_required
+    if m.t_required is not None:
+        privacy["t required"] = f"{m.t_required:g}"
+    if m.suppression is not None:
+        privacy["records suppressed"] = (f"{m.suppressed_rows:,} ({m.suppressed_share:.2%}; "
+                                         + ("rows removed" if m.suppression == "remove" else "QI cells set to missing")
+                                         + "; each counted as fully generalized in the information loss)")
+    for q, levels in m.hierarchy_levels.items():
+        reached = ", ".join(f"{name}: {n:,}" for name, n in levels["records_by_level"].items() if n)
+        privacy[f"'{q}' released at ({levels['hierarchy']})"] = reached
     parts += ["<h2>Privacy of the released table</h2>", _measured(anon.measured_on), _rows(privacy),
               _figure(charts.class_size_histogram(anon.class_sizes, k),
                       charts.reading_class_sizes(anon.class_sizes, k)),

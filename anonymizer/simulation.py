@@ -51,8 +51,13 @@ class Run:
     def to_dict(self, with_roc: bool = False) -> dict:
         ev = self.evaluation.to_dict(with_roc)
         seconds = {**{k: round(v, 3) for k, v in self.seconds.items()}, **ev.pop("seconds")}
+        result = self.anonymization
+        rules = {}
+        if result.release_rules is not None and result.release_rules.active:
+            rules = {"release_rules": result.release_rules.to_dict(), "suppressed_rows": result.n_suppressed,
+                     "suppressed_share": result.n_suppressed / len(result.class_ids)}
         return {"method": self.method, "k": self.k, "k_achieved": self.k_achieved,
-                "n_classes": self.anonymization.n_classes, "gcp": self.gcp, **ev, "retrained_as": self.recipe,
+                "n_classes": result.n_classes, "gcp": self.gcp, **rules, **ev, "retrained_as": self.recipe,
                 "seconds": seconds}
 
     def memory_bytes(self) -> int:

@@ -404,3 +404,25 @@ def test_cli_bad_rules_are_one_line(tmp_path, capsys, flags, message):
                  "--method", "mondrian", "--out", str(tmp_path / "o.csv")] + flags)
     err = capsys.readouterr().err
     assert code != 0 and message in err and "Traceback" not in err
+
+
+def test_the_report_and_the_analysis_carry_the_rules():
+    from anonymizer import Analysis, Roles
+    from anonymizer.report import build_report
+
+    X = people(400)
+    X["target"] = ((X.age > 50) ^ (X.sex == "F")).astype(int)
+    analysis = Analysis(X, Roles("target", ("zip", "age", "born", "sex"), "disease"))
+    plain = analysis.anonymize("mondrian", 5)
+    analysis.set_rules(ReleaseRules(hierarchies=(("zip", parse_hierarchy("prefix")),), l=2,
+                                    max_suppression=0.05, suppression="remove"))
+    ruled = analysis.anonymize("mondrian", 5)
+    assert ruled is not plain and ruled.metrics.l_distinct >= 2 and ruled.metrics.l_required == 2
+    assert set(ruled.output("generalized")["zip"]) <= set(ruled.result.nodes["zip"].labels[:-1]) | {None}
+    html = build_report(analysis, "mondrian", 5)
+    assert "<li>Release rules: hierarchies on" in html
+    assert "distinct l required" in html and "records suppressed" in html
+    analysis.set_rules(None)  # back to k alone: the memo gives the first result again
+    assert analysis.anonymize("mondrian", 5) is plain
+    with pytest.raises(DataError, match="not a quasi-identifier"):
+        analysis.set_rules(ReleaseRules(hierarchies=(("disease", parse_hierarchy("prefix")),)))
