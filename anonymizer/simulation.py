@@ -249,15 +249,33 @@ class Simulation:
         return (method, k, True, self.rules) in self._runs or \
             (not attacks and (method, k, False, self.rules) in self._runs)
 
-    def run(self, method: str, k: int, attacks: bool = True) -> Run:
-        """Anonymize the members at (method, k), retrain, evaluate; memoized (a run with attacks answers both)."""
-        rules = self.rules  # the memo key and the run agree even if the rules change meanwhile
+    def run(self, method: str, k: int, attacks: bool = True, rules=None) -> Run:
+        """Anonymize the members at (method, k), retrain, evaluate; memoized (a run with attacks answers both).
+        Under the simulation's release rules unless `rules` are given (NO_RULES: k alone)."""
+        rules = self.rules if rules is None else rules  # the memo key and the run agree if the rules change
         done = self._runs.peek((method, k, True, rules))
         if done is not None:
             return done
         if not attacks:
             return self._runs.get((method, k, False, rules), lambda: self._run(method, k, False, rules))
         return self._runs.get((method, k, True, rules), lambda: self._run(method, k, True, rules))
+
+    def rules_cost(self, k: int, methods: list[str]) -> list[dict]:
+        """Per method at k: the headline figure of k alone and of k under the simulation's release rules, the
+        change (paired on the same held-out rows; `Utility.change`, the one rule for "within noise"), GCP and
+        the share suppressed of both: what each constraint costs beside k alone. Computes the runs it needs."""
+        key, out = self.headline, []
+        for method in methods:
+            plain, ruled = self.run(method, k, False, NO_RULES), self.run(method, k, False, self.rules)
+            change = ruled.evaluation.utility.change(plain.evaluation.utility, key, self.seed)
+            result = ruled.anonymization
+            out.append({"method": method, "rules": self.rules.describe() or "k alone", "figure": key,
+                        "k alone": plain.evaluation.utility.value(key),
+                        "with the rules": ruled.evaluation.utility.value(key),
+                        "change": change.diff, "within noise": change.within_noise,
+                        "GCP k alone": plain.gcp, "GCP with the rules": ruled.gcp,
+                        "suppressed": result.n_suppressed / len(result.class_ids)})
+        return out
 
     def _anonymize_members(self, method: str, k: int, X: pd.DataFrame, rules) -> AnonymizationResult:
         """The members anonymized at (method, k) under the release rules (the one recipe of runs and releases)."""

@@ -451,3 +451,10 @@ def test_anonymize_page_release_rules_hierarchy_suppression_and_l():
     assert "bands of width 5" in captions
     at.switch_page("pages/export.py").run()  # the other pages anonymize under the same rules
     assert not at.exception, at.exception
+    assert any("Release rules: hierarchies on" in plain(c.value) for c in at.caption)
+    at.switch_page("pages/utility.py").run()  # and the Utility page sets their cost beside k alone
+    assert not at.exception, at.exception
+    cost = [d.value for d in at.dataframe if "with the rules" in getattr(d.value, "columns", [])]
+    assert cost and list(cost[0]["method"]) == ["Accuracy-guided", "Mondrian"]
+    assert (cost[0]["suppressed"] <= 0.01).all() and (cost[0]["suppressed"] > 0).any()
+    assert (cost[0]["change"] == cost[0]["with the rules"] - cost[0]["k alone"]).all()
