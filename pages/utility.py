@@ -88,7 +88,7 @@ if analysis.rules.active:
         widgets.error(exc)
     else:
         cost["method"] = cost["method"].map(METHODS)
-        st.dataframe(cost.drop(columns=["figure"]), hide_index=True, width="stretch",
+        st.dataframe(cost.drop(columns=["figure", "rules"]), hide_index=True, width="stretch",
                      column_config={c: st.column_config.NumberColumn(format="%.4f")
                                     for c in ("k alone", "with the rules", "change", "GCP k alone",
                                               "GCP with the rules")} |
