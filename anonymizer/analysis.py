@@ -70,7 +70,7 @@ class Anonymization:
         self.roles = analysis.roles
         self._original = analysis.table
         self._kept = analysis.kept_columns
-        self.measured_on = f"the whole table as released ({len(result.data):,} rows)"
+        self.measured_on = f"the whole table as released ({metrics.n_rows:,} rows)"
 
     @property
     def data(self) -> pd.DataFrame:
@@ -96,6 +96,10 @@ class Anonymization:
         """What the released table reveals through the columns it keeps (`release.LeakReport`)."""
         from .release import leak_check
 
+        rows = self.result.released  # records suppressed by removal are not released
+        if self.result.removes_rows:
+            return leak_check(self._original[rows], self.result.data[rows], list(self.roles.quasi_identifiers),
+                              self._kept)
         return leak_check(self._original, self.result.data, list(self.roles.quasi_identifiers), self._kept)
 
     @cached_property
@@ -113,8 +117,10 @@ class Anonymization:
             return np.empty(0, dtype=np.int64)
         from .metrics import equivalence_classes
 
-        ids = equivalence_classes(self.result.data, list(self.roles.quasi_identifiers))
-        return np.unique(self.result.class_ids[np.isin(ids, self.metrics.homogeneous_class_ids)])
+        # the metrics' class ids number the classes of the release itself (hierarchy nodes, removed rows absent)
+        ids = equivalence_classes(self.result.release_view(), list(self.roles.quasi_identifiers))
+        released = self.result.class_ids[self.result.released]
+        return np.unique(released[np.isin(ids, self.metrics.homogeneous_class_ids)])
 
     def warm(self) -> None:
         """Compute what the Anonymize page shows (leak check, class list, recoding), so a prefetched k is

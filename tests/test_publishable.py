@@ -426,3 +426,23 @@ def test_the_report_and_the_analysis_carry_the_rules():
     assert analysis.anonymize("mondrian", 5) is plain
     with pytest.raises(DataError, match="not a quasi-identifier"):
         analysis.set_rules(ReleaseRules(hierarchies=(("disease", parse_hierarchy("prefix")),)))
+
+
+def test_disclosing_classes_are_found_in_the_release_under_rules():
+    from anonymizer import Analysis, Roles
+
+    X = people(400)
+    X["target"] = ((X.age > 50) ^ (X.sex == "F")).astype(int)
+    analysis = Analysis(X, Roles("target", ("zip", "age", "born", "sex"), "disease"))
+    analysis.set_rules(ReleaseRules(hierarchies=HIERARCHIES, max_suppression=0.05, suppression="remove"))
+    anon = analysis.anonymize("mondrian", 3)
+    m = anon.metrics
+    assert m.homogeneous_classes > 0 and anon.result.n_suppressed > 0
+    cls = anon.result.class_ids
+    released = anon.result.released
+    # every class named as disclosing holds one value of the sensitive attribute among its released records
+    for c in anon.disclosing_classes:
+        values = X["disease"][(cls == c) & released]
+        assert values.nunique() == 1
+    assert sum(int(((cls == c) & released).sum()) for c in anon.disclosing_classes) == m.homogeneous_rows
+    assert anon.measured_on.endswith(f"({len(X) - anon.result.n_suppressed:,} rows)")
