@@ -134,6 +134,23 @@ def test_real_process_exit_status_and_no_traceback(adult_csv, tmp_path):
     assert len(pd.read_csv(tmp_path / "o.csv")) == 4000
 
 
+
+def test_the_process_imports_with_the_collector_off_and_runs_the_command_with_it_on():
+    # `python -m anonymizer` skips the collector while the engine is imported (a one-shot run's start-up cost),
+    # freezes what the imports made, and gives the command the collector back: a command never runs without it
+    probe = ("import gc, runpy, anonymizer.cli as cli\n"
+             "seen = {}\n"
+             "def main():\n"
+             "    seen.update(enabled=gc.isenabled(), frozen=gc.get_freeze_count())\n"
+             "    return 0\n"
+             "cli.main = main\n"
+             "try:\n"
+             "    runpy.run_module('anonymizer', run_name='__main__')\n"
+             "except SystemExit as stop:\n"
+             "    print(stop.code, seen['enabled'], seen['frozen'] > 100_000)\n")
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+    assert proc.stdout.split() == ["0", "True", "True"], proc.stderr
+
 def test_anonymize_warns_when_k_holds_over_the_qis_only(tmp_path, capsys):
     # as in test_release: c reveals no q and is not near-unique, but q plus c leaves classes of 2 at k = 4
     path = tmp_path / "t.csv"
