@@ -12,7 +12,11 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 def defuse(value):
     """`value` with a leading apostrophe if it is text a spreadsheet would run as a formula."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) else value
+    return "'" + value if _is_formula(value) else value
+
+
+def _is_formula(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
 
 
 def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
@@ -26,8 +30,12 @@ def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
         if ptypes.is_numeric_dtype(out[col].dtype) or ptypes.is_bool_dtype(out[col].dtype):
             continue
         values = out[col].astype(object)
-        risky = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
-        if risky.any():
+        try:  # each distinct value is tested once (a column holds far fewer values than cells)
+            formulas = [v for v in pd.unique(values) if _is_formula(v)]
+            risky = values.isin(formulas) if formulas else None
+        except TypeError:  # unhashable cells (lists, dicts) are never text: only the text cells are tested
+            risky = values.map(_is_formula)
+        if risky is not None and risky.any():
             out[col] = values.where(~risky, "'" + values.astype(str))
     out.columns = [defuse(c) for c in out.columns]
     return out

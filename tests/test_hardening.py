@@ -205,6 +205,23 @@ def test_header_and_cells_are_defused():
     assert list(back.columns)[:3] == ["'=HYPERLINK(\"x\")", "'+a", "'@b"]
 
 
+_CELLS = st.one_of(st.none(), st.just(np.nan), st.integers(-5, 5), st.floats(allow_nan=False, width=32),
+                   st.text(alphabet="=+-@\t\rab1 ", max_size=4), st.lists(st.integers(), max_size=2))
+
+
+@given(st.lists(_CELLS, min_size=1, max_size=30), st.booleans())
+def test_defusing_tests_each_distinct_value_as_it_tests_each_cell(cells, as_category):
+    # the distinct-value shortcut gives what the rule says cell by cell, for mixed, missing and unhashable cells
+    column = pd.Series(cells, dtype=object)
+    if as_category and all(isinstance(v, str) for v in cells):
+        column = column.astype("category")
+    expected = ["'" + v if isinstance(v, str) and v.startswith(("=", "+", "-", "@", "\t", "\r")) else v for v in cells]
+    got = spreadsheet_safe(pd.DataFrame({"c": column}))["c"].tolist()
+    same = [g is e or g == e or (isinstance(g, float) and isinstance(e, float) and np.isnan(g) and np.isnan(e))
+            for g, e in zip(got, expected)]
+    assert all(same), (got, expected)
+
+
 def test_cli_csv_output_is_defused(tmp_path, capsys):
     rng = np.random.default_rng(0)
     data = pd.DataFrame({"=age": rng.integers(18, 80, 60), "note": ["=cmd|' /C calc'!A0", "-2+3", "fine"] * 20})
