@@ -73,6 +73,26 @@ def test_an_interrupted_frontier_gives_a_report_without_a_recommendation(adult, 
 
 names = st.text(alphabet=st.characters(categories=("L", "N"), include_characters="_ -"), min_size=1, max_size=12)
 
+_VALUES = st.one_of(st.none(), st.sampled_from([0, 1, 2, 1.0, 2.5, "a", "b", "c"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_VALUES, _VALUES), min_size=0, max_size=24),
+       st.sampled_from(["object", "str", "category"]))
+def test_one_to_one_by_codes_is_the_pairwise_definition(pairs, kind):
+    """`same_information` works on factorized codes (the one-shot CLI spent 0.17 s in 13 calls on pandas
+    frames); it answers as the definition on the rows where both are present does."""
+    from anonymizer.target_leaks import same_information
+
+    a = pd.Series([p[0] for p in pairs], dtype=object)
+    b = pd.Series([p[1] for p in pairs], dtype=object)
+    if kind != "object":
+        a, b = (s.map(lambda v: None if v is None else str(v)).astype(kind) for s in (a, b))
+    both = pd.DataFrame({"a": a.to_numpy(), "b": b.to_numpy()}).dropna()
+    expected = (not both.empty and 2 <= both["a"].nunique() == both["b"].nunique() <= 0.5 * len(both)
+                and len(both.drop_duplicates()) == both["a"].nunique())
+    assert same_information(a, b) == expected
+
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(target=names)
