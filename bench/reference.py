@@ -83,13 +83,13 @@ def one_shot(python: str, repeats: int) -> None:
         train.to_csv(f"{folder}/adult.csv", index=False)
         X.fillna("?").to_csv(f"{folder}/X.csv", index=False)
         np.save(f"{folder}/pred.npy", codes)
-        for _ in range(repeats):
+        for i in range(repeats):  # fresh output paths: the CLI refuses to replace a file without --overwrite
             start = time.perf_counter()
             subprocess.run([sys.executable, "-m", "anonymizer", "anonymize", "--data", f"{folder}/adult.csv", "--qi",
-                            ",".join(ADULT_QIS), "--k", "10", "--target", ADULT_TARGET, "--out", f"{folder}/o.csv",
-                            "--report", f"{folder}/r.json"], cwd=root, check=True, capture_output=True)
+                            ",".join(ADULT_QIS), "--k", "10", "--target", ADULT_TARGET, "--out", f"{folder}/o{i}.csv",
+                            "--report", f"{folder}/r{i}.json"], cwd=root, check=True, capture_output=True)
             wall = time.perf_counter() - start
-            ours = json.loads(Path(f"{folder}/r.json").read_text())["seconds"]
+            ours = json.loads(Path(f"{folder}/r{i}.json").read_text())["seconds"]
             run = subprocess.run([python, "-c", ONE_SHOT, folder, "10", ",".join(ADULT_QIS)], capture_output=True,
                                  text=True, check=True)
             ref = json.loads(run.stdout.strip().splitlines()[-1])

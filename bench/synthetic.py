@@ -8,7 +8,8 @@ anonymization at each k, DP-EBM at each epsilon and MST synthetic data at each e
 the headline utility with its 95% interval, the strongest membership attack's AUC and TPR at 1% FPR, and for
 synthetic data the fidelity (mean TVD of 1-way and 2-way marginals), the share of member rows copied beside the
 share of control rows, and the seconds one synthetic run takes (synthesize, retrain, attack, release risks). Then
-which family is most private within 1, 5 and 30 points of utility (the frontier's rule). Prints Markdown; asserts nothing.
+which family is most private within 1, 5 and 30 points of utility (the frontier's rule). Prints Markdown;
+asserts nothing.
 
 Adult: adult.data split 40/20/40, utility on adult.test, whose bounds and categories are the public schema of
 DP-EBM and MST. Nursery: 12,960 rows, 5 classes, its schema read from the members (flagged).
