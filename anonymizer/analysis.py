@@ -237,7 +237,9 @@ class Analysis:
                  epsilons=scenario_defaults.DP_EPSILONS, delta: float = scenario_defaults.DP_DELTA,
                  **options) -> Scenario:
         """This analysis at (method, k) as a `Scenario`: what every JSON and report names, and a link reopens;
-        `options` are the Scenario's other fields (output form, encoding, an evaluation's ks...)."""
+        `options` are the Scenario's other fields (output form, encoding, an evaluation's ks...); the release
+        rules are the analysis's own unless `options` name others."""
+        options.setdefault("rules", self.rules)
         return Scenario(self.digest, self.roles, method, int(k), self.seed, self.model_family, tuple(epsilons),
                         float(delta), self.test_digest, self.model_digest, tree_features=self.tree_features,
                         risk_threshold=self.risk_threshold, **options)

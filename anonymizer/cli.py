@@ -76,6 +76,29 @@ def _columns(text: str) -> list[str]:
     return cols
 
 
+def _rule_options(parser) -> None:
+    """The release-rule flags of `anonymize` and `evaluate` (read by `_release_rules`)."""
+    r = parser.add_argument_group("release rules", "hierarchies, local suppression, l-diversity and t-closeness "
+                                              "(docs/design.md, 'Publishable releases')")
+    r.add_argument("--hierarchy", action="append", default=[], metavar="COL=SPEC",
+                   help="a QI's generalization hierarchy: prefix (postcodes: 02139 -> 0213* -> ...), "
+                        "date:day|month|quarter|year|decade (the finest level released), bands:W (round width W, "
+                        "then wider round bands), bands:E1,E2,... (your edges), or a taxonomy FILE.json / FILE.csv "
+                        "(child,parent); repeat for more QIs")
+    r.add_argument("--hierarchy-splits", choices=["boundary", "lift"],
+                   help="boundary (default): the partitioning splits a hierarchy's QI only at node boundaries; "
+                        "lift: it splits the values and each class is lifted to its lowest shared node")
+    r.add_argument("--suppress", type=float, metavar="MAX_SHARE",
+                   help="local suppression: suppress at most this share of records (e.g. 0.01) when that spares "
+                        "their class a coarser generalization (default 0: off)")
+    r.add_argument("--suppression", choices=["missing", "remove"],
+                   help="suppressed records' QI cells set to missing (default) or the rows removed")
+    r.add_argument("--l", type=int, help="l-diversity of --sensitive in every class, enforced")
+    r.add_argument("--l-kind", choices=["distinct", "entropy"],
+                   help="distinct (default: l distinct values) or entropy (exp(entropy) >= l)")
+    r.add_argument("--t", type=float, help="t-closeness of --sensitive in every class, enforced (e.g. 0.2)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m anonymizer",
                      description="Anonymize the training data of a machine-learning model.")
@@ -112,25 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="memory: one table in RAM (default); dask: a folder or glob of Parquet files, "
                         "processed out of core, written as a folder of Parquet files")
     p.add_argument("--scheduler", help="dask: address of a running Dask scheduler (default: a local cluster)")
-    r = p.add_argument_group("release rules", "hierarchies, local suppression, l-diversity and t-closeness "
-                                              "(docs/design.md, 'Publishable releases')")
-    r.add_argument("--hierarchy", action="append", default=[], metavar="COL=SPEC",
-                   help="a QI's generalization hierarchy: prefix (postcodes: 02139 -> 0213* -> ...), "
-                        "date:day|month|quarter|year|decade (the finest level released), bands:W (round width W, "
-                        "then wider round bands), bands:E1,E2,... (your edges), or a taxonomy FILE.json / FILE.csv "
-                        "(child,parent); repeat for more QIs")
-    r.add_argument("--hierarchy-splits", choices=["boundary", "lift"],
-                   help="boundary (default): the partitioning splits a hierarchy's QI only at node boundaries; "
-                        "lift: it splits the values and each class is lifted to its lowest shared node")
-    r.add_argument("--suppress", type=float, default=0.0, metavar="MAX_SHARE",
-                   help="local suppression: suppress at most this share of records (e.g. 0.01) when that spares "
-                        "their class a coarser generalization (default 0: off)")
-    r.add_argument("--suppression", choices=["missing", "remove"],
-                   help="suppressed records' QI cells set to missing (default) or the rows removed")
-    r.add_argument("--l", type=int, help="l-diversity of --sensitive in every class, enforced")
-    r.add_argument("--l-kind", choices=["distinct", "entropy"],
-                   help="distinct (default: l distinct values) or entropy (exp(entropy) >= l)")
-    r.add_argument("--t", type=float, help="t-closeness of --sensitive in every class, enforced (e.g. 0.2)")
+    _rule_options(p)
     _model_options(p)
     _role_options(p)
     _family_option(p)
@@ -174,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--budget", type=float,
                    help="utility points you would give up, for the frontier's recommendation "
                         f"(default {UTILITY_BUDGET:g})")
+    _rule_options(e)
     _model_options(e)
     _role_options(e)
     _family_option(e)
@@ -483,6 +489,7 @@ def _apply_scenario(args, evaluate: bool) -> Scenario | None:
         for name, value in filled.items():
             if getattr(args, name, None) in (None, []):
                 setattr(args, name, value)
+        args.scenario_rules = scenario.rules  # under the flags given (`_release_rules`)
     defaults = {"seed": DEFAULT_SEED, "model_family": DEFAULT_FAMILY, "drop": [],
                 "method": list(METHODS) if evaluate else DEFAULT_METHOD}
     if evaluate:
@@ -538,27 +545,33 @@ _RULE_FLAGS = (("--hierarchy", "hierarchy"), ("--hierarchy-splits", "hierarchy_s
 
 
 def _release_rules(args):
-    """The release rules of the command line (`constraints.ReleaseRules`); one line for a malformed one."""
-    from .constraints import ReleaseRules
+    """The release rules of the command line (`constraints.ReleaseRules`) over those of --scenario (a flag given
+    replaces the scenario's value; a --hierarchy replaces the scenario's hierarchy of that column); one line for
+    a malformed one."""
+    from dataclasses import replace
+
+    from .constraints import NO_RULES
     from .hierarchies import parse_hierarchy
 
-    hierarchies = []
+    base = getattr(args, "scenario_rules", None) or NO_RULES
+    hierarchies = dict(base.hierarchies)
     for item in args.hierarchy:
         column, sep, spec = item.partition("=")
         if not sep or not column.strip() or not spec.strip():
             raise DataError(f"--hierarchy takes COL=SPEC (e.g. zip=prefix, age=bands:5), got '{item}'")
-        hierarchies.append((column.strip(), parse_hierarchy(spec)))
+        hierarchies[column.strip()] = parse_hierarchy(spec)
     if (args.l is not None or args.t is not None) and not args.sensitive:
         raise DataError("--l and --t constrain the sensitive attribute; name it with --sensitive")
-    if args.l_kind is not None and args.l is None:
+    if args.l_kind is not None and args.l is None and base.l is None:
         raise DataError("--l-kind needs --l")
-    if args.suppression is not None and not args.suppress:
+    if args.suppression is not None and not (args.suppress or base.max_suppression):
         raise DataError("--suppression needs --suppress MAX_SHARE")
     if args.hierarchy_splits is not None and not hierarchies:
         raise DataError("--hierarchy-splits needs a --hierarchy")
-    return ReleaseRules(hierarchies=tuple(hierarchies), hierarchy_splits=args.hierarchy_splits or "boundary",
-                        max_suppression=args.suppress, suppression=args.suppression or "missing", l=args.l,
-                        l_kind=args.l_kind or "distinct", t=args.t)
+    given = {"hierarchy_splits": args.hierarchy_splits, "max_suppression": args.suppress,
+             "suppression": args.suppression, "l": args.l, "l_kind": args.l_kind, "t": args.t}
+    return replace(base, hierarchies=tuple(hierarchies.items()),
+                   **{name: value for name, value in given.items() if value is not None})
 
 
 def run_anonymize(args) -> int:
@@ -665,6 +678,7 @@ def run_evaluate(args) -> int:
     for k in args.k:  # before any work: k is checked against the table once it is read, then against the split
         if k < 1:
             raise DataError(f"k must be at least 1, got {k}")
+    rules = _release_rules(args)
     model = _model(args)
     table, digest = _read(args.data, args.encoding)
     test, test_digest = _read(args.test, args.encoding) if args.test is not None else (None, None)
@@ -672,7 +686,9 @@ def run_evaluate(args) -> int:
     analysis = Analysis(table, _roles(args, table), seed=args.seed, model=model, test=test, name=args.data.name,
                         model_name=args.model.name if args.model else None, attack_settings=settings,
                         model_family=args.model_family, digest=digest, test_digest=test_digest,
-                        model_digest=digest_bytes(args.model.read_bytes()) if args.model else None)
+                        model_digest=digest_bytes(args.model.read_bytes()) if args.model else None, rules=rules)
+    if rules.active:
+        print(f"rules: {rules.describe()} (every anonymization run and release below is under them)", file=sys.stderr)
     for k in args.k:
         check_k(k, len(analysis.table))
     if args.sensitive is not None:  # before any model is trained

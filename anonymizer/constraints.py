@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .data import DataError
-from .hierarchies import Hierarchy
+from .hierarchies import Hierarchy, hierarchy_from_dict, hierarchy_to_dict
 from .metrics import closeness, entropy_l, sensitive_codes
 
 L_KINDS = ("distinct", "entropy")
@@ -97,6 +97,37 @@ class ReleaseRules:
                 "max_suppression": self.max_suppression, "suppression": self.suppression,
                 "l_required": self.l, "l_kind": self.l_kind if self.l is not None else None,
                 "t_required": self.t}
+
+    def to_scenario(self) -> dict:
+        """The rules as a scenario holds them: every field, each hierarchy rebuildable (`from_scenario`)."""
+        return {"hierarchies": {q: hierarchy_to_dict(h) for q, h in self.hierarchies},
+                "hierarchy_splits": self.hierarchy_splits, "max_suppression": self.max_suppression,
+                "suppression": self.suppression, "l": self.l, "l_kind": self.l_kind, "t": self.t}
+
+    @classmethod
+    def from_scenario(cls, d) -> ReleaseRules:
+        """The rules of `to_scenario`'s JSON; a value of the wrong type is refused in one line, never converted."""
+        if not isinstance(d, dict):
+            raise DataError("'release_rules' in a scenario is an object")
+        hierarchies = d.get("hierarchies", {})
+        if not isinstance(hierarchies, dict):
+            raise DataError("'release_rules.hierarchies' is an object of column: hierarchy")
+
+        def value(name, types, default, what):
+            v = d.get(name, default)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, types)):
+                raise DataError(f"'release_rules.{name}' must be {what}; got {v!r}")
+            return v
+
+        share = value("max_suppression", (int, float), 0.0, "a number")
+        t = value("t", (int, float), None, "a number or null")
+        return cls(hierarchies=tuple((str(q), hierarchy_from_dict(h)) for q, h in hierarchies.items()),
+                   hierarchy_splits=value("hierarchy_splits", (str,), "boundary", "boundary or lift"),
+                   max_suppression=float(share),
+                   suppression=value("suppression", (str,), "missing", "missing or remove"),
+                   l=value("l", (int,), None, "a whole number or null"),
+                   l_kind=value("l_kind", (str,), "distinct", "distinct or entropy"),
+                   t=None if t is None else float(t))
 
     def describe(self) -> str:
         """The rules in words, '' for k alone."""

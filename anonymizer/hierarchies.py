@@ -373,6 +373,29 @@ def check_taxonomy(pairs: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(parent.items()))
 
 
+def hierarchy_to_dict(hierarchy: Hierarchy) -> dict:
+    """A hierarchy as JSON that rebuilds it (`hierarchy_from_dict`): its spec, and a taxonomy's links themselves,
+    so a scenario replays without the file it was read from."""
+    if hierarchy.kind == "taxonomy":
+        return {"spec": hierarchy.spec, "links": [list(pair) for pair in hierarchy.parent]}
+    return {"spec": hierarchy.spec}
+
+
+def hierarchy_from_dict(d) -> Hierarchy:
+    """The hierarchy of `hierarchy_to_dict`'s JSON, checked as a spec or a taxonomy file is."""
+    if not isinstance(d, dict) or not isinstance(d.get("spec"), str):
+        raise DataError("a hierarchy in a scenario is an object with a 'spec' text")
+    spec = d["spec"]
+    if not spec.startswith("taxonomy:"):
+        return parse_hierarchy(spec)
+    links = d.get("links")
+    if (not isinstance(links, list) or len(links) > MAX_TAXONOMY_NODES
+            or not all(isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) for v in pair)
+                       for pair in links)):
+        raise DataError(f"the taxonomy '{spec}' in the scenario needs 'links': a list of [child, parent] texts")
+    return Hierarchy("taxonomy", spec, parent=check_taxonomy([tuple(pair) for pair in links]))
+
+
 def suggest_hierarchy(column: pd.Series) -> str | None:
     """The hierarchy suggested for a column by its kind (shown, never applied unasked): dates by month,
     numbers in round bands of about a twentieth of their range, codes of one length (postcodes) by prefix;

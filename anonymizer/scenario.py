@@ -101,13 +101,23 @@ TREE_FEATURES = ("qi", "all")
 DEFAULT_RISK_THRESHOLD = 0.1  # a record in a class of fewer than 10 is "at risk" by default
 
 
+def _rules(d):
+    """The release rules of a scenario's JSON (None: k alone); scenarios written before rules existed have none."""
+    if d is None:
+        return None
+    from .constraints import ReleaseRules
+
+    return ReleaseRules.from_scenario(d)
+
+
 @dataclass(frozen=True)
 class Scenario:
     """The typed description of one analysis; hashable, so it can key caches.
 
     Beside the roles and the settings every face has (method, k, seed, family, DP), it holds what a CLI run
-    was given (the output form, the tree's features, the risk threshold, the CSV encoding; for `evaluate`
-    its ks, methods, attacker size and budget), so a replay runs exactly what was recorded."""
+    was given (the output form, the tree's features, the risk threshold, the CSV encoding, the release rules with
+    a taxonomy's links; for `evaluate` its ks, methods, attacker size and budget), so a replay runs exactly what
+    was recorded."""
 
     data: str  # digest of the table (digest_bytes of its file, or digest_frame)
     roles: Roles
@@ -128,6 +138,7 @@ class Scenario:
     references: int | None = None
     repeats: int | None = None
     budget: float = UTILITY_BUDGET
+    rules: object = None  # the release rules (constraints.ReleaseRules) beyond k; None: k alone
     version: int = field(default=VERSION, compare=False)
 
     def __post_init__(self):
@@ -151,6 +162,13 @@ class Scenario:
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
                 raise DataError(f"{name} must be a whole number of at least 1; got {value!r}")
+        if self.rules is not None:
+            from .constraints import ReleaseRules
+
+            if not isinstance(self.rules, ReleaseRules):
+                raise DataError("a scenario's rules are a ReleaseRules")
+            if not self.rules.active:  # one form for k alone, so equal scenarios compare and hash equal
+                object.__setattr__(self, "rules", None)
         if self.version != VERSION:
             raise DataError(f"scenario version {self.version} is not one this tool reads (it reads {VERSION})")
 
@@ -167,7 +185,8 @@ class Scenario:
                 "risk_threshold": self.risk_threshold, "encoding": self.encoding,
                 "ks": None if self.ks is None else list(self.ks),
                 "methods": None if self.methods is None else list(self.methods),
-                "references": self.references, "repeats": self.repeats, "budget": self.budget}
+                "references": self.references, "repeats": self.repeats, "budget": self.budget,
+                "release_rules": None if self.rules is None else self.rules.to_scenario()}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1, allow_nan=False)
@@ -205,7 +224,8 @@ class Scenario:
                    _strict(d, "references", (int, None), None, "a whole number or null"),
                    _strict(d, "repeats", (int, None), None, "a whole number or null"),
                    float(_strict(d, "budget", number, UTILITY_BUDGET, "a number")),
-                   _strict(d, "version", (int,), VERSION, "a whole number"))
+                   rules=_rules(d.get("release_rules")),
+                   version=_strict(d, "version", (int,), VERSION, "a whole number"))
 
     @classmethod
     def read(cls, path: str | Path) -> Scenario:

@@ -446,3 +446,85 @@ def test_disclosing_classes_are_found_in_the_release_under_rules():
         assert values.nunique() == 1
     assert sum(int(((cls == c) & released).sum()) for c in anon.disclosing_classes) == m.homogeneous_rows
     assert anon.measured_on.endswith(f"({len(X) - anon.result.n_suppressed:,} rows)")
+
+
+# --- the rules in the scenario: a replay releases what the run released ----------------------------------
+
+
+def test_a_scenario_replays_the_release_rules_even_without_the_taxonomy_file(tmp_path, capsys):
+    """The scenario held no rules: `--scenario` replayed a run with hierarchies, l and suppression as k alone."""
+    from anonymizer.scenario import Scenario
+
+    X = people(500)
+    X["target"] = (X.age > 50).astype(int)
+    data = tmp_path / "people.csv"
+    X.to_csv(data, index=False)
+    tax = tmp_path / "sex.csv"
+    tax.write_text("child,parent\nF,person\nM,person\n")
+    first, report = tmp_path / "1.csv", tmp_path / "r.json"
+    assert main(["anonymize", "--data", str(data), "--qi", "zip,age,born,sex", "--target", "target", "--k", "8",
+                 "--out", str(first), "--report", str(report), "--output-form", "generalized",
+                 "--hierarchy", "zip=prefix", "--hierarchy", "age=bands:5", "--hierarchy", f"sex={tax}",
+                 "--sensitive", "disease", "--l", "2", "--suppress", "0.02"]) == 0
+    tax.unlink()  # the scenario holds the taxonomy's links, not the file's path
+    scenario = Scenario.from_dict(json.loads(report.read_text()))
+    rules = scenario.rules
+    assert [q for q, _ in rules.hierarchies] == ["zip", "age", "sex"] and rules.l == 2
+    assert set(dict(rules.hierarchies)["sex"].parent) == {("F", "person"), ("M", "person"), ("person", "*")}
+    assert rules.max_suppression == 0.02 and scenario == Scenario.from_dict(scenario.to_dict())
+    second = tmp_path / "2.csv"
+    assert main(["anonymize", "--data", str(data), "--scenario", str(report), "--out", str(second)]) == 0
+    assert first.read_bytes() == second.read_bytes()
+    third, report3 = tmp_path / "3.csv", tmp_path / "r3.json"  # a flag given replaces the scenario's value only
+    assert main(["anonymize", "--data", str(data), "--scenario", str(report), "--out", str(third), "--report",
+                 str(report3), "--l", "3", "--hierarchy", "age=bands:10"]) == 0
+    r3 = json.loads(report3.read_text())
+    assert r3["l_required"] == 3 and r3["l_distinct"] >= 3 and r3["suppressed_share"] <= 0.02
+    assert r3["release_rules"]["hierarchies"] == {"zip": "prefix", "age": "bands:10", "sex": "taxonomy:sex.csv"}
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("rules, message", [
+    ({"l": "2"}, "'release_rules.l' must be a whole number"),
+    ({"max_suppression": True}, "'release_rules.max_suppression' must be a number"),
+    ({"hierarchies": {"sex": {"spec": "taxonomy:t.json", "links": [["F"]]}}}, "needs 'links'"),
+    ({"hierarchies": {"sex": {"spec": "taxonomy:t.json", "links": [["F", "M"], ["M", "F"]]}}}, "cycle"),
+    ({"hierarchies": {"age": "bands:5"}}, "an object with a 'spec' text"),
+])
+def test_rules_of_the_wrong_type_in_a_scenario_are_one_line(tmp_path, capsys, rules, message):
+    from anonymizer.scenario import digest_bytes
+
+    X = people(100)
+    X["target"] = (X.age > 50).astype(int)
+    data = tmp_path / "p.csv"
+    X.to_csv(data, index=False)
+    scenario = {"data": digest_bytes(data.read_bytes()), "target": "target", "quasi_identifiers": ["age", "sex"],
+                "sensitive": "disease", "k": 5, "method": "mondrian", "release_rules": rules}
+    (tmp_path / "s.json").write_text(json.dumps({"scenario": scenario}))
+    code = main(["anonymize", "--data", str(data), "--scenario", str(tmp_path / "s.json"), "--out",
+                 str(tmp_path / "o.csv")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and message in err[0], err
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_evaluate_runs_every_anonymization_under_the_rules_it_is_given(tmp_path, capsys):
+    """`evaluate` had no rule flags: its runs were k alone while `anonymize` released under the rules."""
+    X = people(400)
+    X["target"] = (X.age > 50).astype(int)
+    data = tmp_path / "p.csv"
+    X.to_csv(data, index=False)
+    out = tmp_path / "e.json"
+    assert main(["evaluate", "--data", str(data), "--qi", "zip,age,sex", "--target", "target", "--k", "10",
+                 "--method", "mondrian", "--out", str(out), "--references", "1", "--repeats", "1",
+                 "--no-release-attacks", "--hierarchy", "age=bands:10", "--sensitive", "disease", "--l", "2"]) == 0
+    first = json.loads(out.read_text())
+    assert "rules: hierarchies on 'age' (bands:10); distinct l >= 2" in capsys.readouterr().err
+    (run,) = first["runs"]
+    assert run["release_rules"]["hierarchies"] == {"age": "bands:10"} and run["release_rules"]["l_required"] == 2
+    assert first["scenario"]["release_rules"]["l"] == 2
+    replay = tmp_path / "e2.json"
+    assert main(["evaluate", "--data", str(data), "--scenario", str(out), "--out", str(replay)]) == 0
+    again = json.loads(replay.read_text())
+    assert again["runs"][0]["release_rules"] == run["release_rules"] and again["runs"][0]["gcp"] == run["gcp"]
+    capsys.readouterr()
