@@ -99,6 +99,9 @@ def one_shot(python: str, repeats: int) -> None:
           "|\n|---|---|---|---|---|")
     for ours, wall, step, total in rows:
         print(f"| {ours:.4f} | {wall:.2f} | {step:.2f} | {total:.2f} | {step / ours:.0f}x |")
+    med = [statistics.median(column) for column in zip(*rows)]
+    print(f"| **median {med[0]:.4f}** | **{med[1]:.2f}** | **{med[2]:.2f}** | **{med[3]:.2f}** | "
+          f"**{med[2] / med[0]:.0f}x** (lowest {min(step / ours for ours, _, step, _ in rows):.0f}x) |")
 
 
 def main() -> None:
