@@ -82,7 +82,9 @@ class Anonymization:
 
     @cached_property
     def class_sizes(self) -> np.ndarray:
-        return np.bincount(self.result.class_ids)
+        """The size of every class of the release (records removed by suppression are not in it)."""
+        sizes = np.bincount(self.result.class_ids[self.result.released])
+        return sizes[sizes > 0]
 
     @cached_property
     def class_summary(self) -> pd.DataFrame:
@@ -107,7 +109,8 @@ class Anonymization:
         """Per QI, the distribution before and after, with vanished or halved categories called out."""
         from .release import recoding_summary
 
-        return recoding_summary(self._original, self.result.data, list(self.roles.quasi_identifiers))
+        return recoding_summary(self._original, self.result.data, list(self.roles.quasi_identifiers),
+                                released=self.result.released if self.result.removes_rows else None)
 
     @cached_property
     def disclosing_classes(self) -> np.ndarray:

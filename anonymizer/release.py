@@ -290,8 +290,11 @@ def _counts(series: pd.Series, edges: np.ndarray | None) -> pd.Series:
 
 
 def recoding_summary(original: pd.DataFrame, anonymized: pd.DataFrame, quasi_identifiers,
-                     bins: int = RECODING_BINS) -> pd.DataFrame:
+                     bins: int = RECODING_BINS, released: np.ndarray | None = None) -> pd.DataFrame:
     """Per QI, rows per category (or per bin of the original's range) before and after the recoding.
+
+    `released` (a row mask) leaves the rows a release removes out of `after`: a category whose records were all
+    removed has vanished from the release.
 
     One row per (column, category) with `before`, `after`, and `vanished` (rows before, none after)
     and `shrank` (fewer than half as many rows after) flags; `called_out` is either. Categories in
@@ -300,6 +303,8 @@ def recoding_summary(original: pd.DataFrame, anonymized: pd.DataFrame, quasi_ide
     """
     if len(original) != len(anonymized):
         raise DataError("the original and anonymized tables must hold the same rows")
+    if released is not None:
+        anonymized = anonymized[np.asarray(released, dtype=bool)]
     frames = []
     for q in quasi_identifiers:
         for frame, name in ((original, "original"), (anonymized, "anonymized")):

@@ -448,6 +448,27 @@ def test_disclosing_classes_are_found_in_the_release_under_rules():
     assert anon.measured_on.endswith(f"({len(X) - anon.result.n_suppressed:,} rows)")
 
 
+def test_removed_records_are_not_counted_in_the_class_sizes_or_the_recoding():
+    """In remove mode the class-size chart, its reading, the population table and the recoding summary counted
+    the removed records as if they were released."""
+    from anonymizer import Analysis, Roles
+    from anonymizer.metrics import equivalence_classes
+
+    X = people(400)
+    X["target"] = ((X.age > 50) ^ (X.sex == "F")).astype(int)
+    analysis = Analysis(X, Roles("target", ("zip", "age", "born", "sex"), "disease"))
+    analysis.set_rules(ReleaseRules(hierarchies=HIERARCHIES, max_suppression=0.05, suppression="remove"))
+    anon = analysis.anonymize("mondrian", 3)
+    n_released = len(X) - anon.result.n_suppressed
+    assert anon.result.removes_rows and n_released < len(X)
+    view = anon.result.release_view()
+    expected = np.sort(np.bincount(equivalence_classes(view, QIS)))
+    assert np.array_equal(np.sort(anon.class_sizes), expected)  # the release's own classes, none empty
+    assert anon.class_sizes.sum() == n_released and anon.class_sizes.min() >= 3
+    totals = anon.recoding.groupby("column")[["before", "after"]].sum()
+    assert (totals["before"] == len(X)).all() and (totals["after"] == n_released).all()
+
+
 # --- the rules in the scenario: a replay releases what the run released ----------------------------------
 
 
