@@ -125,6 +125,12 @@ class Anonymization:
         released = self.result.class_ids[self.result.released]
         return np.unique(released[np.isin(ids, self.metrics.homogeneous_class_ids)])
 
+    def rows_shown(self, class_id: int | None = None, limit: int = 100) -> np.ndarray:
+        """Positions of the first `limit` released records, of one class or of the table (what the Anonymize page
+        sets beside the original): records removed by suppression are not in the release, so not shown."""
+        mask = self.result.released if class_id is None else self.result.released & (self.result.class_ids == class_id)
+        return np.flatnonzero(mask)[:limit]
+
     def warm(self) -> None:
         """Compute what the Anonymize page shows (leak check, class list, recoding), so a prefetched k is
         drawn as fast as one already seen."""

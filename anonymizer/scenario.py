@@ -247,7 +247,8 @@ class Scenario:
 
     # -- the dashboard's URL ---------------------------------------------------------------------
 
-    QUERY_KEYS = ("data", "target", "qi", "sensitive", "drop", "task", "method", "k", "seed", "family", "eps")
+    QUERY_KEYS = ("data", "target", "qi", "sensitive", "drop", "task", "method", "k", "seed", "family", "eps",
+                  "rules")
 
     def to_query(self) -> dict[str, str | list[str]]:
         """Query parameters (repeated keys as lists); defaults are left out to keep links short."""
@@ -268,6 +269,10 @@ class Scenario:
             out["family"] = self.model_family
         if self.epsilons != DP_EPSILONS:
             out["eps"] = [f"{e:g}" for e in self.epsilons] or ["none"]
+        if self.rules is not None:  # compact JSON; a taxonomy's links stay out of a link (the report holds them)
+            rules = self.rules.to_scenario()
+            rules["hierarchies"] = {q: h for q, h in rules["hierarchies"].items() if "links" not in h}
+            out["rules"] = json.dumps(rules, separators=(",", ":"))  # in order: the order is part of the rules
         return out
 
     @classmethod
@@ -282,8 +287,13 @@ class Scenario:
                           tuple(get_all("drop")), get("task") or None)
             eps = get_all("eps")
             epsilons = () if eps == ["none"] else tuple(float(e) for e in eps) if eps else DP_EPSILONS
+            rules = get("rules")
+            try:
+                rules = _rules(json.loads(rules)) if rules else None
+            except json.JSONDecodeError:
+                raise DataError("the link's release rules are not valid JSON") from None
             return cls(data, roles, get("method") or DEFAULT_METHOD, int(get("k") or DEFAULT_K),
-                       int(get("seed") or DEFAULT_SEED), get("family") or DEFAULT_FAMILY, epsilons)
+                       int(get("seed") or DEFAULT_SEED), get("family") or DEFAULT_FAMILY, epsilons, rules=rules)
         except ValueError as exc:
             if isinstance(exc, DataError):
                 raise

@@ -90,16 +90,19 @@ def controls_and_results():
     rows = selection.selection.rows if selection else []
     if rows:
         class_id = int(summary.iloc[rows[0]]["class"])
-        mask = anon.result.class_ids == class_id
-        st.markdown(f"**Class {class_id}: {plural(int(mask.sum()), 'record')}** (first 100 shown)")
+        positions = anon.rows_shown(class_id, limit=len(analysis.table))
+        st.markdown(f"**Class {class_id}: {plural(len(positions), 'record')}** (first 100 shown)")
+        positions = positions[:100]
     else:
-        mask = np.zeros(len(analysis.table), dtype=bool)
-        mask[:100] = True
+        positions = anon.rows_shown()
         st.markdown("**The first 100 records**")
+    if anon.result.removes_rows:
+        st.caption(f"Records removed by local suppression ({anon.result.n_suppressed:,}) are not in the release "
+                   "and not shown.")
     qis = list(roles.quasi_identifiers)
     shown = (qis + [c for c in analysis.table.columns if c not in qis])[:MAX_SHOWN_COLUMNS]
-    original = analysis.table.loc[mask, shown].head(100)
-    anonymized = anon.data.loc[mask, shown].head(100)
+    original = analysis.table.iloc[positions][shown]
+    anonymized = anon.data.iloc[positions][shown]
     changed = changed_cells(original, anonymized)
     original, anonymized = format_alike(original, anonymized)  # unchanged cells read the same in both
     left, right = st.columns(2)

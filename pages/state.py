@@ -18,6 +18,7 @@ import streamlit as st
 
 from anonymizer import ADULT_QIS, ADULT_TARGET, DataError, load_adult
 from anonymizer.analysis import Analysis
+from anonymizer.constraints import NO_RULES
 from anonymizer.data import table_format
 from anonymizer.memo import give_back_memory
 from anonymizer.models import load_model_bytes
@@ -45,6 +46,11 @@ WIDGET_DEFAULTS = {"method": DEFAULT_METHOD, "seed": DEFAULT_SEED, "allow_pickle
                    "output_form": "representative", "encoding": "auto",
                    "frontier_privacy": "model"}
 ROLE_WIDGETS = ("target", "qis", "sensitive", "drop_columns", "task_choice")
+# the release-rule widgets' plain keys (widgets.release_rules_controls draws them; a QI's hierarchy is
+# HIERARCHY_KEY with its name); the rules they make live in "release_rules" (None: k alone)
+RULE_DEFAULTS = {"rules_splits": "boundary", "rules_suppress": 0.0, "rules_suppression": "missing", "rules_l": 1,
+                 "rules_l_kind": "distinct", "rules_t_on": False, "rules_t": 0.2}
+HIERARCHY_KEY = "rules_h::"
 
 
 @dataclass(frozen=True)
@@ -111,7 +117,23 @@ def scenario() -> Scenario:
     return Scenario(dataset.digest, roles, st.session_state["method"], int(st.session_state["k"]),
                     int(st.session_state["seed"]), st.session_state["model_family"],
                     tuple(float(e) for e in st.session_state["dp_epsilons"]),
-                    test=dataset.test_digest or None, model=dataset.model_digest or None)
+                    test=dataset.test_digest or None, model=dataset.model_digest or None,
+                    rules=st.session_state.get("release_rules"))
+
+
+def show_rules(rules) -> None:
+    """Set the release-rule widgets to `rules` (None: k alone) and make them the session's rules."""
+    for key in [k for k in st.session_state if str(k).startswith(HIERARCHY_KEY) and "__" not in str(k)]:
+        st.session_state[key] = "none"
+    st.session_state.update(RULE_DEFAULTS)
+    st.session_state["release_rules"] = rules
+    if rules is None:
+        return
+    for q, hierarchy in rules.hierarchies:
+        st.session_state[f"{HIERARCHY_KEY}{q}"] = "taxonomy" if hierarchy.kind == "taxonomy" else hierarchy.spec
+    st.session_state.update(rules_splits=rules.hierarchy_splits, rules_suppress=float(rules.max_suppression),
+                            rules_suppression=rules.suppression, rules_l=int(rules.l or 1), rules_l_kind=rules.l_kind,
+                            rules_t_on=rules.t is not None, rules_t=float(rules.t) if rules.t is not None else 0.2)
 
 
 def apply_scenario(sc: Scenario) -> str | None:
@@ -128,6 +150,7 @@ def apply_scenario(sc: Scenario) -> str | None:
     show_roles(sc.roles)
     st.session_state.update(method=sc.method, k=sc.k, seed=sc.seed, model_family=sc.model_family,
                             dp_epsilons=[e for e in sc.epsilons])
+    show_rules(sc.rules)
     st.session_state.pop("pending_scenario", None)
     return None
 
@@ -221,8 +244,15 @@ def session_analysis(dataset: Dataset, roles: Roles, seed: int, family: str) -> 
 def analysis() -> Analysis:
     """This session's Analysis for the current dataset, roles and seed (built again when they change)."""
     dataset, roles = current()
-    return session_analysis(dataset, roles, int(st.session_state["seed"]),
-                            st.session_state.get("model_family", DEFAULT_FAMILY))
+    built = session_analysis(dataset, roles, int(st.session_state["seed"]),
+                             st.session_state.get("model_family", DEFAULT_FAMILY))
+    rules = st.session_state.get("release_rules")  # the session's rules hold on every page, on a rebuilt one too
+    if (rules if rules is not None else NO_RULES) != built.rules:
+        try:
+            built.set_rules(rules)
+        except DataError:  # they no longer fit (new roles): k alone, and the Anonymize page says why
+            built.set_rules(None)
+    return built
 
 
 def read_upload(upload) -> tuple[pd.DataFrame, str]:

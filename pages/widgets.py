@@ -153,8 +153,7 @@ def release_rules_controls(analysis: Analysis):
 
     roles = analysis.roles
     qis = list(roles.quasi_identifiers)
-    for key, default in (("rules_splits", "boundary"), ("rules_suppress", 0.0), ("rules_suppression", "missing"),
-                         ("rules_l", 1), ("rules_l_kind", "distinct"), ("rules_t_on", False), ("rules_t", 0.2)):
+    for key, default in state.RULE_DEFAULTS.items():
         st.session_state.setdefault(key, default)
     hierarchies, problems = [], []
     with st.expander("Release rules: hierarchies, local suppression, l-diversity, t-closeness"):
@@ -164,10 +163,14 @@ def release_rules_controls(analysis: Analysis):
                    "quasi-identifier is listed first.")
         for q in qis:
             choices = ["none"] + hierarchy_choices(analysis.table[q])
-            key = f"rules_h::{q}"
+            key = f"{state.HIERARCHY_KEY}{q}"
             st.session_state.setdefault(key, "none")
-            if st.session_state[key] not in choices:
-                st.session_state[key] = "none"
+            if st.session_state[key] not in choices:  # a link's spec that is not offered (bands at other edges)
+                try:
+                    parse_hierarchy(st.session_state[key])
+                    choices.append(st.session_state[key])
+                except DataError:
+                    st.session_state[key] = "none"
             suggested = choices[1] if len(choices) > 1 and choices[1] != "taxonomy" else None
             spec = persistent(st.selectbox, f"Hierarchy of {q}", choices, key=key,
                               format_func=lambda c, s=suggested: f"{c} (suggested)" if c == s else c)
@@ -224,5 +227,7 @@ def release_rules_controls(analysis: Analysis):
     except DataError as exc:
         error(exc, " The release rules are not applied.")
         analysis.set_rules(None)
+        st.session_state["release_rules"] = None
         return None
+    st.session_state["release_rules"] = rules if rules.active else None  # every page's analysis takes them
     return rules

@@ -458,3 +458,36 @@ def test_anonymize_page_release_rules_hierarchy_suppression_and_l():
     assert cost and list(cost[0]["method"]) == ["Accuracy-guided", "Mondrian"]
     assert (cost[0]["suppressed"] <= 0.01).all() and (cost[0]["suppressed"] > 0).any()
     assert (cost[0]["change"] == cost[0]["with the rules"] - cost[0]["k alone"]).all()
+
+
+def test_release_rules_hold_after_the_analysis_is_rebuilt_and_travel_in_the_link():
+    """The rules were set on the session's Analysis only by the Anonymize page: a new seed built a new Analysis
+    and the other pages ran k alone while the rules stayed chosen; and a link did not carry them."""
+    at = start()
+    at.switch_page("pages/anonymize.py").run()
+    at.selectbox(key="rules_h::age__widget").set_value("bands:5").run()
+    at.slider(key="rules_suppress__widget").set_value(0.01).run()
+    assert not at.exception, at.exception
+    at.session_state["seed"] = 3  # a new Analysis: the dataset, roles, seed or family changed
+    at.switch_page("pages/export.py").run()
+    assert not at.exception, at.exception
+    assert any("Release rules: hierarchies on 'age' (bands:5)" in plain(c.value) for c in at.caption)
+    rules = at.query_params["rules"]
+    rules = rules[0] if isinstance(rules, list) else rules
+    assert json.loads(rules)["hierarchies"] == {"age": {"spec": "bands:5"}}
+    opened = AppTest.from_file(APP, default_timeout=180)  # the link, opened in a new session
+    opened.query_params.update({key: value for key, value in at.query_params.items()})
+    opened.run()
+    assert not opened.exception, opened.exception
+    opened.switch_page("pages/anonymize.py").run()
+    assert not opened.exception, opened.exception
+    assert opened.selectbox(key="rules_h::age__widget").value == "bands:5"
+    labels = {m.label: m.value for m in opened.metric}
+    assert "Records suppressed" in labels
+    opened.slider(key="rules_suppress__widget").set_value(0.05).run()
+    opened.radio(key="rules_suppression__widget").set_value("remove").run()  # removed records leave the preview
+    assert not opened.exception, opened.exception
+    assert any("are not in the release and not shown" in plain(c.value) for c in opened.caption)
+    preview = [d.value for d in opened.dataframe if hasattr(d.value, "columns") and "age" in d.value.columns
+               and len(d.value) == 100]
+    assert preview and all(not frame["age"].isna().any() for frame in preview)

@@ -467,6 +467,12 @@ def test_removed_records_are_not_counted_in_the_class_sizes_or_the_recoding():
     assert anon.class_sizes.sum() == n_released and anon.class_sizes.min() >= 3
     totals = anon.recoding.groupby("column")[["before", "after"]].sum()
     assert (totals["before"] == len(X)).all() and (totals["after"] == n_released).all()
+    shown = anon.rows_shown(limit=len(X))  # the page's preview: released records only
+    assert len(shown) == n_released and not anon.result.suppressed[shown].any()
+    assert len(anon.rows_shown()) == 100 and np.array_equal(anon.rows_shown(), shown[:100])
+    removed_class = int(anon.result.class_ids[anon.result.suppressed][0])
+    assert len(anon.rows_shown(removed_class)) == int(((anon.result.class_ids == removed_class)
+                                                        & ~anon.result.suppressed).sum())
 
 
 # --- the rules in the scenario: a replay releases what the run released ----------------------------------
@@ -549,3 +555,26 @@ def test_evaluate_runs_every_anonymization_under_the_rules_it_is_given(tmp_path,
     again = json.loads(replay.read_text())
     assert again["runs"][0]["release_rules"] == run["release_rules"] and again["runs"][0]["gcp"] == run["gcp"]
     capsys.readouterr()
+
+
+def test_a_link_carries_the_rules_but_not_a_taxonomy():
+    from anonymizer import Roles
+    from anonymizer.scenario import Scenario
+
+    rules = ReleaseRules(hierarchies=HIERARCHIES + (("sex", parse_hierarchy_taxonomy()),), l=2, t=0.3,
+                         max_suppression=0.02, suppression="remove")
+    sc = Scenario("d" * 16, Roles("target", tuple(QIS), "disease"), rules=rules)
+    query = sc.to_query()
+    back = Scenario.from_query(lambda key: query.get(key), lambda key: list(query.get(key) or []))
+    assert back.rules == ReleaseRules(hierarchies=HIERARCHIES, l=2, t=0.3, max_suppression=0.02,
+                                      suppression="remove")  # everything but the taxonomy's links
+    assert Scenario.from_dict(sc.to_dict()) == sc  # the scenario JSON holds them all
+    broken = dict(query, rules="{not json")
+    with pytest.raises(DataError, match="not valid JSON"):
+        Scenario.from_query(lambda key: broken.get(key), lambda key: list(broken.get(key) or []))
+
+
+def parse_hierarchy_taxonomy():
+    from anonymizer.hierarchies import Hierarchy
+
+    return Hierarchy("taxonomy", "taxonomy:sex.json", parent=check_taxonomy([("F", "person"), ("M", "person")]))
