@@ -173,6 +173,29 @@ def test_the_address_is_a_link_that_reopens_the_analysis(app, tmp_path):
         context.close()
 
 
+def test_the_link_carries_the_release_rules(app, tmp_path):
+    """A link reopened the analysis without its release rules: choose a hierarchy, open the address in another
+    browser profile (another session), and the hierarchy is chosen and applied there."""
+    with playwright_api.sync_playwright() as pw:
+        context, page = browser.launch(pw, str(tmp_path / "one"))
+        browser.load(page, app.url)
+        browser.open_page(page, "Anonymize")
+        page.get_by_text("Release rules: hierarchies").first.click()
+        page.locator("[data-testid=stSelectbox]", has_text="Hierarchy of age").first.click()
+        browser.act(page, page.get_by_role("option", name="bands:5 (suggested)").click)
+        browser.wait_for_text(page, "Records per level each quasi-identifier")
+        page.wait_for_function("() => location.search.includes('rules=') && location.search.includes('bands')")
+        link = page.url
+        context.close()
+        context, page = browser.launch(pw, str(tmp_path / "two"))
+        browser.load(page, link)
+        browser.open_page(page, "Anonymize")
+        browser.wait_for_text(page, "Records per level each quasi-identifier")
+        assert "hierarchies on 'age' (bands:5)" in browser.text(page)
+        assert browser.exceptions(page) == []
+        context.close()
+
+
 def test_the_attacks_go_on_while_another_page_is_used(page):
     """Issue 16: the attacks ran in the page's own script run and stopped when the analyst opened another
     page. Now a background job: start it, use the Anonymize page meanwhile, come back to the results."""
