@@ -358,6 +358,7 @@ class Analysis:
                                 float(sampling_fraction))
 
     def _linkage(self, setting, k, known, knowledge, share, outsiders, form, auxiliary) -> dict:
+        from .release import GENERALIZED, adversary_view
         from .release_attacks import linkage_attack, make_auxiliary
 
         table = self.table.reset_index(drop=True)
@@ -366,8 +367,14 @@ class Analysis:
         elif setting == "qi_dropped":
             release = table.assign(**{q: pd.Series([None] * len(table), dtype=object)
                                       for q in self.roles.quasi_identifiers})
-        else:
-            release = self.anonymize(setting, int(k)).output(form).reset_index(drop=True)
+        released = np.ones(len(table), dtype=bool)
+        if setting in METHODS:
+            anonymization = self.anonymize(setting, int(k))
+            if form == GENERALIZED and anonymization.result.nodes:  # hierarchy nodes read as what they cover
+                release = adversary_view(anonymization.result, self.table).reset_index(drop=True)
+            else:
+                release = anonymization.output(form).reset_index(drop=True)
+            released = anonymization.result.released  # records removed by suppression are not in the release
         if auxiliary is None:
             ids = pd.Series(np.arange(len(table)))
             aux = make_auxiliary(table, ids, known, share, outsiders, knowledge, self.seed)
@@ -376,7 +383,10 @@ class Analysis:
             if len(auxiliary.release_ids) != len(table):
                 raise DataError("the identifier column does not cover every row of the table")
             ids, aux, aux_ids = auxiliary.release_ids, auxiliary.table, auxiliary.table[auxiliary.id_column]
-        result = linkage_attack(release, ids, table, aux, aux_ids, known, knowledge, self.seed)
+        # the adversary knows people, not who was removed: a removed person is a target outside the release
+        ids = pd.Series(ids).reset_index(drop=True)[released].reset_index(drop=True)
+        result = linkage_attack(release, ids, table[released].reset_index(drop=True), aux, aux_ids, known,
+                                knowledge, self.seed)
         return {"setting": setting, "k": k, "label": release_label(setting, k),
                 "form": form if setting in METHODS else None,
                 "adversary": "made from the data" if auxiliary is None else auxiliary.name, **result}

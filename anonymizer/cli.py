@@ -817,6 +817,10 @@ def run_audit(args) -> int:
           f"correctly ({share}), {link['claims']} claims of {link['targets']} targets; class-size baseline "
           f"{link['baseline_share']:.1%} ({args.knowledge} knowledge of {', '.join(link['known'])}, seed {args.seed})"
           if link["baseline_share"] is not None else f"wrote {args.out}: no target is in the release")
+    for column, n in link.get("unreadable_cells", {}).items():
+        print(f"warning: {n:,} released cells of '{column}' hold no value of the original column (hierarchy nodes "
+              "such as 021** or 2018?); the linkage matches them to no one, so it understates the risk",
+              file=sys.stderr)
     return 0
 
 

@@ -238,6 +238,43 @@ def generalized_table(result: AnonymizationResult, original: pd.DataFrame) -> pd
     return out
 
 
+def covered_cells(result: AnonymizationResult, original: pd.DataFrame, q: str) -> pd.Series:
+    """A hierarchy QI as an adversary who knows the hierarchy reads it: each row's node (`981**`, `2018`,
+    `30-34`, a named parent) as the column's values under it, '[lo, hi]' for numbers and dates, '{a, b}' for
+    text; a suppressed cell stays missing. A node label alone matches no one's value, so the release attacks
+    would find no match and report an all-clear the release does not give."""
+    from .classes import ordered_codes
+
+    nodes, enc = result.nodes[q], ordered_codes(original[q])
+    if len(enc.values) != nodes.node_of.shape[0] - 1:
+        raise DataError(f"'{q}' of the original table is not the column the hierarchy was fitted to")
+    row_nodes = result.class_nodes[q][result.class_ids]
+    col = original[q]
+    ordered = column_kind(col) in (NUMERIC, DATE)
+    as_text = (_date_formatter(col) if column_kind(col) == DATE else _number_text) if ordered else None
+    texts = {}
+    for node in np.unique(row_nodes[row_nodes >= 0]):
+        under = np.flatnonzero(nodes.node_of[:-1, nodes.depth[node]] == node)  # codes of the values under it
+        values = enc.values[under]
+        if not len(values):
+            texts[node] = None
+        elif ordered:  # the values are sorted by code
+            texts[node] = _range_text(values[0], values[-1], as_text)
+        else:
+            texts[node] = _set_text(values)
+    cells = [texts.get(node) if node >= 0 else None for node in row_nodes]
+    return pd.Series(pd.array(cells, dtype="str"), index=original.index, name=q)
+
+
+def adversary_view(result: AnonymizationResult, original: pd.DataFrame) -> pd.DataFrame:
+    """The generalized release as the release attacks read it: hierarchy nodes as the values they cover
+    (`covered_cells`); the rows a suppression removed left out, as in the release itself."""
+    table = generalized_table(result, original)
+    for q in result.nodes:
+        table[q] = covered_cells(result, original, q).array
+    return table[result.released] if result.removes_rows else table
+
+
 def output_table(result: AnonymizationResult, original: pd.DataFrame, form: str = REPRESENTATIVE) -> pd.DataFrame:
     """The table to export: `representative` (one real value per class, to retrain on) or `generalized`.
     Records suppressed by removal are left out of both."""

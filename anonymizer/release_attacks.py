@@ -58,6 +58,7 @@ class Cells:
     categories: dict[str, dict[str, int]]
     span: dict[str, float]
     n: int
+    unreadable: dict = field(default_factory=dict)  # column -> rows whose cell holds no value of the original
     _classes: dict = field(default_factory=dict, repr=False, compare=False)
 
     def ordered(self, c: str) -> bool:
@@ -122,7 +123,7 @@ def released_cells(release: pd.DataFrame, original: pd.DataFrame, columns: list[
     missing = [c for c in columns if c not in release.columns or c not in original.columns]
     if missing:
         raise DataError(f"column(s) {missing} are not in both the original table and the release")
-    kinds, lo, hi, member, categories, span = {}, {}, {}, {}, {}, {}
+    kinds, lo, hi, member, categories, span, unreadable = {}, {}, {}, {}, {}, {}, {}
     for c in columns:
         kind = column_kind(original[c])
         kinds[c] = kind
@@ -131,6 +132,7 @@ def released_cells(release: pd.DataFrame, original: pd.DataFrame, columns: list[
             values = as_numbers(original[c])
             values = values[~np.isnan(values)]
             span[c] = float(values.max() - values.min()) if len(values) else 0.0
+            unreadable[c] = int((release[c].notna().to_numpy() & (np.isnan(lo[c]) | np.isnan(hi[c]))).sum())
             continue
         known = set(original[c].dropna().astype(str))
         longest = max((v.count(", ") + 1 for v in known), default=1)
@@ -138,8 +140,11 @@ def released_cells(release: pd.DataFrame, original: pd.DataFrame, columns: list[
         # one parse a distinct cell (every row of a class holds the same text), then one lookup a row
         cell_codes, distinct = pd.factorize(release[c].astype("str").where(release[c].notna()), use_na_sentinel=True)
         found: list[tuple[int, int]] = []
+        readable = np.ones(len(distinct) + 1, dtype=bool)
         for u, cell in enumerate(distinct):
-            for v in _parse_set(str(cell), known, longest):
+            parsed = _parse_set(str(cell), known, longest)
+            readable[u] = any(v in known for v in parsed)
+            for v in parsed:
                 if v not in codes:
                     codes[v] = len(codes)
                 found.append((u, codes[v]))
@@ -149,7 +154,9 @@ def released_cells(release: pd.DataFrame, original: pd.DataFrame, columns: list[
             per_cell[u, v] = True
         rows = per_cell[np.where(cell_codes < 0, len(distinct), cell_codes)]
         member[c], categories[c] = rows, codes
-    return Cells(kinds, lo, hi, member, categories, span, len(release))
+        unreadable[c] = int((~readable[np.where(cell_codes < 0, len(distinct), cell_codes)]).sum())
+    return Cells(kinds, lo, hi, member, categories, span, len(release),
+                 unreadable={c: n for c, n in unreadable.items() if n})
 
 
 def _known_values(table: pd.DataFrame, cells: Cells, columns: list[str]) -> dict[str, np.ndarray]:
@@ -375,7 +382,10 @@ def linkage_attack(release: pd.DataFrame, release_ids: pd.Series, original: pd.D
             "targets_in_release": n_in, "claims": claims, "correct": correct, "reidentified_share": share,
             "reidentified_share_ci": share_ci, "precision": precision, "precision_ci": precision_ci,
             "expected_share": float(expected / n_in) if n_in else None, "baseline_share": baseline,
-            "claim_threshold": None if not np.isfinite(threshold) else threshold, "seed": seed}
+            "claim_threshold": None if not np.isfinite(threshold) else threshold, "seed": seed,
+            # cells that hold no value of the original (e.g. hierarchy nodes like 021**) match no one: the
+            # figures above then understate what an adversary who can read them achieves
+            "unreadable_cells": dict(cells.unreadable)}
 
 
 def _exact_candidates(values, classes: Cells, known: list[str], n_aux: int) -> list[np.ndarray]:
@@ -694,22 +704,25 @@ def _check_audit(original, release, qis, auxiliary, id_column, known, control, s
 
 def attack_release(release: pd.DataFrame, released_rows: pd.DataFrame, control: pd.DataFrame, known: list[str],
                    secret: str | None = None, knowledge: Knowledge = Knowledge(), seed: int = 0,
-                   share: float = 0.5, outsiders: float = 0.2) -> dict:
+                   share: float = 0.5, outsiders: float = 0.2, released: np.ndarray | None = None) -> dict:
     """Every release attack on `release` (the anonymized form of `released_rows`, same order) where the
     population's other people are known (`control`, e.g. the simulation's non-members): the linkage of an
     adversary's table made from a seeded `share` of the released people plus `outsiders` drawn from the
     control, and the singling-out, linkability and inference risks against the control. The row number
-    stands for the identifier."""
+    stands for the identifier. With `released` (a mask over `released_rows`: local suppression removed the
+    other rows), the adversary still knows the removed people, who are then targets outside the release."""
     released_rows = released_rows.reset_index(drop=True)
     control = control.reset_index(drop=True)
+    kept = np.ones(len(released_rows), dtype=bool) if released is None else np.asarray(released, dtype=bool)
     ids = pd.Series(np.arange(len(released_rows)))
     control_ids = pd.Series([f"control-{i}" for i in range(len(control))])
     aux = make_auxiliary(released_rows, ids, known, share, outsiders, knowledge, seed, population=control,
                          population_ids=control_ids)
-    out = {"linkage": linkage_attack(release.reset_index(drop=True), ids, released_rows, aux, aux["__id"], known,
-                                     knowledge, seed)}
+    rows = released_rows[kept].reset_index(drop=True)
+    out = {"linkage": linkage_attack(release.reset_index(drop=True), ids[kept].reset_index(drop=True), rows, aux,
+                                     aux["__id"], known, knowledge, seed)}
     if len(control):
-        risks = release_risks(release.reset_index(drop=True), released_rows, control, known, secret, seed=seed)
+        risks = release_risks(release.reset_index(drop=True), rows, control, known, secret, seed=seed)
         out.update({k: risks.get(k) for k in ("singling_out", "linkability", "inference")})
         out["control_rows"] = risks["control_rows"]
     return out
