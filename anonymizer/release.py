@@ -252,18 +252,19 @@ def covered_cells(result: AnonymizationResult, original: pd.DataFrame, q: str) -
     col = original[q]
     ordered = column_kind(col) in (NUMERIC, DATE)
     as_text = (_date_formatter(col) if column_kind(col) == DATE else _number_text) if ordered else None
-    texts = {}
-    for node in np.unique(row_nodes[row_nodes >= 0]):
-        under = np.flatnonzero(nodes.node_of[:-1, nodes.depth[node]] == node)  # codes of the values under it
-        values = enc.values[under]
+    used, position = np.unique(row_nodes, return_inverse=True)
+    texts = []
+    for node in used:
+        under = np.flatnonzero(nodes.node_of[:-1, nodes.depth[node]] == node) if node >= 0 else []
+        values = enc.values[under]  # the codes of the values under the node, sorted as the values are
         if not len(values):
-            texts[node] = None
-        elif ordered:  # the values are sorted by code
-            texts[node] = _range_text(values[0], values[-1], as_text)
+            texts.append(None)
+        elif ordered:
+            texts.append(_range_text(values[0], values[-1], as_text))
         else:
-            texts[node] = _set_text(values)
-    cells = [texts.get(node) if node >= 0 else None for node in row_nodes]
-    return pd.Series(pd.array(cells, dtype="str"), index=original.index, name=q)
+            texts.append(_set_text(values))
+    cells = pd.array(texts, dtype="str").take(position.ravel())
+    return pd.Series(cells, index=original.index, name=q)
 
 
 def adversary_view(result: AnonymizationResult, original: pd.DataFrame) -> pd.DataFrame:
