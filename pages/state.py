@@ -123,7 +123,7 @@ def scenario() -> Scenario:
 
 def show_rules(rules) -> None:
     """Set the release-rule widgets to `rules` (None: k alone) and make them the session's rules."""
-    for key in [k for k in st.session_state if str(k).startswith(HIERARCHY_KEY) and "__" not in str(k)]:
+    for key in [k for k in st.session_state if str(k).startswith(HIERARCHY_KEY) and not str(k).endswith("__widget")]:
         st.session_state[key] = "none"
     st.session_state.update(RULE_DEFAULTS)
     st.session_state["release_rules"] = rules
