@@ -132,7 +132,11 @@ def released_cells(release: pd.DataFrame, original: pd.DataFrame, columns: list[
             values = as_numbers(original[c])
             values = values[~np.isnan(values)]
             span[c] = float(values.max() - values.min()) if len(values) else 0.0
-            unreadable[c] = int((release[c].notna().to_numpy() & (np.isnan(lo[c]) | np.isnan(hi[c]))).sum())
+            # a cell that parses but holds no value of the original ('2018-04' read as a day, a year as a number)
+            present = np.sort(values)
+            inside = np.searchsorted(present, hi[c], side="right") - np.searchsorted(present, lo[c], side="left")
+            unreadable[c] = int((release[c].notna().to_numpy() & (np.isnan(lo[c]) | np.isnan(hi[c]) | (inside <= 0)))
+                                .sum())
             continue
         known = set(original[c].dropna().astype(str))
         longest = max((v.count(", ") + 1 for v in known), default=1)

@@ -642,17 +642,20 @@ def test_audit_warns_when_released_cells_hold_no_value_of_the_original(tmp_path,
     X = people(300)
     X["id"] = [f"p{i}" for i in range(len(X))]
     X["target"] = (X.age > 50).astype(int)
-    analysis = Analysis(X.drop(columns=["id"]), Roles("target", ("zip", "age", "sex")))
-    analysis.set_rules(ReleaseRules(hierarchies=(("zip", parse_hierarchy("prefix")),)))
+    analysis = Analysis(X.drop(columns=["id"]), Roles("target", ("zip", "age", "born", "sex")))
+    analysis.set_rules(ReleaseRules(hierarchies=(("zip", parse_hierarchy("prefix")),
+                                                 ("born", parse_hierarchy("date:month")))))
     release = analysis.anonymize("mondrian", 5).output("generalized")
     release.to_csv(tmp_path / "release.csv", index=False)
     X.to_csv(tmp_path / "original.csv", index=False)
-    X.sample(100, random_state=0)[["id", "zip", "age", "sex"]].to_csv(tmp_path / "aux.csv", index=False)
+    X.sample(100, random_state=0)[["id", "zip", "age", "born", "sex"]].to_csv(tmp_path / "aux.csv", index=False)
     out = tmp_path / "audit.json"
     assert main(["audit", "--original", str(tmp_path / "original.csv"), "--release", str(tmp_path / "release.csv"),
-                 "--qi", "zip,age,sex", "--auxiliary", str(tmp_path / "aux.csv"), "--id", "id",
+                 "--qi", "zip,age,born,sex", "--auxiliary", str(tmp_path / "aux.csv"), "--id", "id",
                  "--out", str(out)]) == 0
     err = capsys.readouterr().err
     unreadable = json.loads(out.read_text())["linkage"]["unreadable_cells"]
-    assert set(unreadable) == {"zip"} and 0 < unreadable["zip"] <= len(X)
+    # '2018-04' parses as a day, the first of the month, that is nobody's date: unreadable too
+    assert set(unreadable) == {"zip", "born"} and 0 < unreadable["zip"] <= len(X) and unreadable["born"] > 0
     assert "released cells of 'zip' hold no value of the original column" in err
+    assert "released cells of 'born' hold no value" in err
