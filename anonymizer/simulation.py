@@ -24,7 +24,7 @@ from .constraints import NO_RULES
 from .data import DataError, check_k
 from .memo import BoundedMemo
 from .models import LightGBMFileModel, default_model, retrain, train_default_model
-from .names import METHODS, release_label, setting_name
+from .names import release_label, setting_name
 from .results import Evaluation, Frontier, Membership, Utility
 from .scenario import DEFAULT_FAMILY, DP_DELTA
 from .split import Split
@@ -313,14 +313,20 @@ class Simulation:
         """The members as they would be released at `setting`: unchanged ('original'), without their QIs
         ('qi_dropped'), or anonymized by a method at k in the generalized form (the run's own anonymization
         when it is done, else the same seeded one made here), hierarchy nodes read as the values they cover."""
+        return self._members_release(setting, k)[0]
+
+    def _members_release(self, setting: str, k: int | None) -> tuple[pd.DataFrame, np.ndarray | None]:
+        """`members_release` and, for a method, the mask of the members it releases (None: all of them)."""
         from .release import adversary_view
 
         X = self.split.members[self.columns].reset_index(drop=True)
         if setting == "original":
-            return X
+            return X, None
         if setting == "qi_dropped":
-            return X.assign(**{q: pd.Series([None] * len(X), dtype=object) for q in self.roles.quasi_identifiers})
-        return adversary_view(self._members_result(setting, k), X).reset_index(drop=True)
+            return X.assign(**{q: pd.Series([None] * len(X), dtype=object)
+                               for q in self.roles.quasi_identifiers}), None
+        result = self._members_result(setting, k)  # one anonymization for the table and its mask
+        return adversary_view(result, X).reset_index(drop=True), result.released
 
     def _members_result(self, setting: str, k: int):
         """The members' anonymization at (method, k) under the rules: a run's own, else made (not memoized)."""
@@ -342,9 +348,9 @@ class Simulation:
             members = self.split.members[self.columns].reset_index(drop=True)
             control = self.split.nonmembers[self.columns].reset_index(drop=True)
             secret = self.roles.sensitive if self.roles.sensitive in self.columns else None
-            released = self._members_result(setting, k).released if setting in METHODS else None
-            out = attack_release(self.members_release(setting, k), members, control,
-                                 list(self.roles.quasi_identifiers), secret, knowledge, self.seed, released=released)
+            release, released = self._members_release(setting, k)
+            out = attack_release(release, members, control, list(self.roles.quasi_identifiers), secret, knowledge,
+                                 self.seed, released=released)
             return {"setting": setting, "k": k, "label": release_label(setting, k), **out,
                     "seconds": round(time.perf_counter() - t, 3)}
 
