@@ -116,6 +116,17 @@ def launch(playwright, user_dir: str, height: int = 1000, timeout: float = 120_0
     return context, page
 
 
+def reopen_in_new_profile(playwright, context, page, user_dir: str, page_name: str):
+    """Close `context` and open `page`'s address (a link to its analysis) in a fresh profile, i.e. another
+    Streamlit session, on `page_name`; returns the new (context, page)."""
+    link = page.url
+    context.close()
+    context, page = launch(playwright, user_dir)
+    load(page, link)
+    open_page(page, page_name)
+    return context, page
+
+
 def runs_done(page) -> int:
     done = page.evaluate(RUNS)
     if done < 0:

@@ -162,11 +162,7 @@ def test_the_address_is_a_link_that_reopens_the_analysis(app, tmp_path):
         browser.act(page, lambda: number.press("Enter"))
         browser.wait_for_text(page, "Mondrian at k = 37,")
         page.wait_for_function("() => location.search.includes('k=37') && location.search.includes('mondrian')")
-        link = page.url
-        context.close()
-        context, page = browser.launch(pw, str(tmp_path / "two"))
-        browser.load(page, link)
-        browser.open_page(page, "Anonymize")
+        context, page = browser.reopen_in_new_profile(pw, context, page, str(tmp_path / "two"), "Anonymize")
         browser.wait_for_text(page, "Mondrian at k = 37,")
         assert int(browser.metric(page, "k achieved").replace(",", "")) >= 37
         assert browser.exceptions(page) == []
@@ -185,11 +181,7 @@ def test_the_link_carries_the_release_rules(app, tmp_path):
         browser.act(page, page.get_by_role("option", name="bands:5 (suggested)").click)
         browser.wait_for_text(page, "Records per level each quasi-identifier")
         page.wait_for_function("() => location.search.includes('rules=') && location.search.includes('bands')")
-        link = page.url
-        context.close()
-        context, page = browser.launch(pw, str(tmp_path / "two"))
-        browser.load(page, link)
-        browser.open_page(page, "Anonymize")
+        context, page = browser.reopen_in_new_profile(pw, context, page, str(tmp_path / "two"), "Anonymize")
         browser.wait_for_text(page, "Records per level each quasi-identifier")
         assert "hierarchies on 'age' (bands:5)" in browser.text(page)
         assert browser.exceptions(page) == []
